@@ -1,0 +1,3 @@
+"""Serious Violence Strategic Needs Assessment (SNA) workbook."""
+
+__version__ = "0.1.0"
