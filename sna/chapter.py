@@ -1,0 +1,213 @@
+"""What a chapter notebook uses: config, resolved period, cached data, and publishing helpers
+that make every table and figure accessible, escaped and disclosure-controlled.
+
+A notebook does::
+
+    ch = open_chapter(config_path, period, output_dir, "02_violence_trends")
+    ch.table(frame, "performance_dashboard", "Caption ...", count_cols=["count"])
+    ch.figure(fig, alt="...", caption="...")
+    ch.finding("Robbery rose 17% ...", indicator="personal_robbery", rank=1)
+
+Chapters share results only through files written here: ``tables/<name>.csv`` and
+``findings/<chapter>.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sna import data as sna_data
+from sna.config import SnaConfig, load_config
+from sna.io.common import Loaded
+from sna.periods import resolve_period
+from sna.safe import esc, md_esc, neutralise_frame
+
+CHAPTERS: dict[str, str] = {
+    "01_context_profile": "Context and borough profile",
+    "02_violence_trends": "Violence data and trends",
+    "03_spatial": "Spatial distribution and hotspots",
+    "04_risk_protective": "Risk and protective factors",
+    "05_partnership_interventions": "Partnership and interventions",
+    "06_recommendations": "Recommendations, plan and monitoring",
+    "07_methodology": "Methodology and data inventory",
+    "00_summary": "Executive summary",
+}
+
+
+def _display(obj_html: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(obj_html))
+
+
+def html_table(frame: pd.DataFrame, caption: str, *, formats: dict[str, str] | None = None,
+               max_rows: int = 200, table_id: str | None = None) -> str:
+    """An accessible HTML table: ``<caption>``, ``<th scope=col>``, every cell escaped."""
+    formats = formats or {}
+    shown = frame.head(max_rows)
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in shown.columns)
+    rows = []
+    for _, r in shown.iterrows():
+        cells = []
+        for c in shown.columns:
+            v = r[c]
+            if isinstance(v, float) and pd.isna(v):
+                text = "&ndash;" if c not in formats.get("_suppressed", "") else "*"
+            elif c in formats and isinstance(v, int | float):
+                text = esc(format(v, formats[c]))
+            else:
+                text = esc(v)
+            cls = ' class="num"' if isinstance(v, int | float) else ""
+            cells.append(f"<td{cls}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if len(frame) > max_rows:
+        more = f'<p class="note">Showing {max_rows} of {len(frame)} rows; the CSV has them all.</p>'
+    tid = f' id="{esc(table_id)}"' if table_id else ""
+    return (f'<div class="table-wrap"><table{tid}><caption>{esc(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
+
+
+def figure_html(fig: Any, alt: str, caption: str = "") -> str:
+    """A ``<figure>`` with the image embedded as PNG (offline) and real alt text."""
+    if not alt or not alt.strip():
+        raise ValueError("every figure needs alt text describing what it shows")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
+            f'style="max-width:100%;height:auto">{cap}</figure>')
+
+
+@dataclass
+class Chapter:
+    """A chapter being executed: where it writes and how it shows things."""
+
+    chapter_id: str
+    cfg: SnaConfig
+    period: str
+    output_dir: Path
+    findings: list[dict] = field(default_factory=list)
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.output_dir / "tables"
+
+    def load(self, key: str) -> Loaded:
+        """A configured source, parsed through the cache."""
+        return sna_data.load(self.cfg, key)
+
+    def has(self, key: str) -> bool:
+        """True if the optional source is supplied."""
+        return self.cfg.has(key)
+
+    def publish(self, frame: pd.DataFrame, name: str, *, count_cols: list[str] | None = None,
+                dependent: dict[str, list[str]] | None = None,
+                group_cols: list[str] | None = None) -> pd.DataFrame:
+        """Disclosure-control ``frame`` and write ``tables/<name>.csv``; returns the safe frame."""
+        from sna.disclosure import suppress
+
+        safe = frame
+        if count_cols:
+            safe = suppress(frame, count_cols, self.cfg.min_count, dependent=dependent,
+                            group_cols=group_cols)
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        neutralise_frame(safe).to_csv(self.tables_dir / f"{name}.csv", index=False,
+                                      lineterminator="\n")
+        return safe
+
+    def table(self, frame: pd.DataFrame, name: str | None, caption: str, *,
+              count_cols: list[str] | None = None, dependent: dict[str, list[str]] | None = None,
+              group_cols: list[str] | None = None, formats: dict[str, str] | None = None,
+              show: pd.DataFrame | None = None, max_rows: int = 200) -> pd.DataFrame:
+        """Publish (when ``name``) and display a table. ``show`` = a display version
+        (renamed columns) built from the returned safe frame by the caller if needed."""
+        safe = frame
+        if name:
+            safe = self.publish(frame, name, count_cols=count_cols, dependent=dependent,
+                                group_cols=group_cols)
+        elif count_cols:
+            from sna.disclosure import suppress
+
+            safe = suppress(frame, count_cols, self.cfg.min_count, dependent=dependent,
+                            group_cols=group_cols)
+        _display(html_table(show if show is not None else safe, caption, formats=formats,
+                            max_rows=max_rows))
+        return safe
+
+    def figure(self, fig: Any, alt: str, caption: str = "") -> None:
+        """Show a matplotlib figure embedded with alt text, then close it."""
+        import matplotlib.pyplot as plt
+
+        _display(figure_html(fig, alt, caption))
+        plt.close(fig)
+
+    def md(self, template: str, **values: Any) -> None:
+        """Show Markdown prose; ``{name}`` placeholders are filled with escaped values."""
+        import mistune
+
+        safe = {k: md_esc(v) for k, v in values.items()}
+        text = template.format(**safe) if values else template
+        html = mistune.create_markdown(escape=False, plugins=["table"])(text)
+        _display(f'<div class="prose">{html}</div>')
+
+    def note(self, text: str, kind: str = "info") -> None:
+        """A highlighted note box (``info``, ``warning`` or ``missing``); text is escaped."""
+        _display(f'<div class="callout {esc(kind)}" role="note"><p>{esc(text)}</p></div>')
+
+    def not_supplied(self, key: str, what: str) -> None:
+        """Say that an optional source is not supplied, naming the config key."""
+        self.note(f"Not supplied: {what}. Add `data.{key}` to {self.cfg.path.name} to include "
+                  "this section (see README, Configuration).", kind="missing")
+
+    def finding(self, text: str, *, kind: str = "finding", anchor: str = "",
+                **evidence: Any) -> None:
+        """Record a key finding for the summary and the index (written immediately)."""
+        self.findings.append({"chapter": self.chapter_id, "kind": kind, "text": text,
+                              "anchor": anchor, "evidence": evidence})
+        folder = self.output_dir / "findings"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{self.chapter_id}.json").write_text(
+            json.dumps(self.findings, indent=1, default=str), encoding="utf-8")
+
+    def read_findings(self, chapter_id: str) -> list[dict]:
+        """Findings written by another chapter of this run ([] if it has none or failed)."""
+        path = self.output_dir / "findings" / f"{chapter_id}.json"
+        if not path.is_file():
+            return []
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def read_table(self, name: str) -> pd.DataFrame | None:
+        """A table published by another chapter of this run (None if absent)."""
+        path = self.tables_dir / f"{name}.csv"
+        return pd.read_csv(path) if path.is_file() else None
+
+
+def open_chapter(config_path: str, period: str, output_dir: str, chapter_id: str) -> Chapter:
+    """Start a chapter: load the config, resolve the period, prepare the output folder.
+
+    When ``output_dir`` is empty (an analyst running the notebook by hand in JupyterLab), a
+    scratch folder ``outputs/_scratch/<area>/<period>`` is used.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cfg = load_config(config_path)
+    months = sna_data.load(cfg, "mps_ward").meta["months"]
+    resolved = resolve_period(period or cfg.period, months)
+    out = Path(output_dir) if output_dir else Path(
+        os.environ.get("SNA_SCRATCH", "outputs/_scratch")) / cfg.area.slug / resolved
+    out.mkdir(parents=True, exist_ok=True)
+    ch = Chapter(chapter_id=chapter_id, cfg=cfg, period=resolved, output_dir=out)
+    (out / "findings").mkdir(exist_ok=True)
+    (out / "findings" / f"{chapter_id}.json").write_text("[]", encoding="utf-8")
+    return ch

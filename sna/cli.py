@@ -1,0 +1,167 @@
+"""Command line: ``sna run | batch | validate | chapters``.
+
+Exit codes (contract): 0 every chapter succeeded; 1 at least one chapter failed (the others are
+still produced); 2 bad configuration or input data (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_CONFIG = "config/barnet.yaml"
+
+
+class ProgressPrinter:
+    """Chapter i/n and elapsed time: one updating line on a terminal, log lines otherwise."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.t0 = time.perf_counter()
+
+    def __call__(self, event: str, info: dict) -> None:
+        elapsed = time.perf_counter() - self.t0
+        if event == "validate":
+            text = "checking inputs"
+        elif event == "chapter_start":
+            text = f"chapter {info['done'] + 1}/{info['total']} running: {info['chapter']}"
+        elif event == "chapter_end":
+            text = (f"chapter {info['done']}/{info['total']} {info['status']}: "
+                    f"{info['chapter']} ({info['seconds']:.1f}s)")
+        elif event == "export":
+            text = "exporting HTML, index and manifest"
+        else:
+            text = f"{event} {info}"
+        if self.tty:
+            end = "\n" if event == "chapter_end" else ""
+            self.stream.write(f"\r\x1b[2K[{elapsed:6.1f}s] {text}{end}")
+        else:
+            self.stream.write(f"sna: [{elapsed:.1f}s] {text}\n")
+        self.stream.flush()
+
+
+def _sigterm(signum, frame):  # make SIGTERM behave like Ctrl-C: clean up, keep last good output
+    raise KeyboardInterrupt
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sna.report.runner import run
+
+    res = run(args.config, period=args.period, out_root=args.out, chapters=args.chapters,
+              jobs=args.jobs, progress=ProgressPrinter())
+    if res.exit_code == 2:
+        print(f"sna: error: {res.message}\nNothing was written.", file=sys.stderr)
+        return 2
+    failed = [c for c in res.chapters if c.status != "ok"]
+    for c in failed:
+        print(f"sna: chapter {c.chapter_id} failed: {c.error.splitlines()[0][:200]}",
+              file=sys.stderr)
+    print(f"SNA for period {res.period} written in {res.seconds:.1f}s")
+    print(res.out_dir / "index.html")
+    return res.exit_code
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sna.config import load_config
+    from sna.errors import SnaError
+    from sna.periods import resolve_period
+    from sna.report.inputs import check_sources, validation_table
+
+    try:
+        cfg = load_config(args.config, period=args.period)
+    except SnaError as exc:
+        print(f"sna: error: {exc}", file=sys.stderr)
+        return 2
+    reports = check_sources(cfg)
+    print(validation_table(reports))
+    code = 0
+    for r in reports:
+        for w in r.warnings:
+            print(f"warning: data.{r.key}: {w}")
+        if r.error:
+            print(f"\nerror: data.{r.key}: {r.error}", file=sys.stderr)
+            code = 2
+    ward = next((r for r in reports if r.key == "mps_ward" and not r.error), None)
+    if ward is not None:
+        try:
+            print(f"\nperiod: {resolve_period(cfg.period, ward.meta.get('months', []))}")
+        except SnaError as exc:
+            print(f"sna: error: {exc}", file=sys.stderr)
+            code = 2
+    return code
+
+
+def cmd_chapters(args: argparse.Namespace) -> int:
+    from sna.chapter import CHAPTERS
+    from sna.report.components import components_by_chapter
+
+    comps = components_by_chapter()
+    for cid, title in CHAPTERS.items():
+        print(f"{cid:32} {title}")
+        for c in comps.get(cid, []):
+            print(f"{'':32}   - {c}")
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from sna.report.batch import run_batch
+
+    return run_batch(args, progress=ProgressPrinter())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the README's command reference)."""
+    p = argparse.ArgumentParser(prog="sna", description="Serious Violence Strategic Needs "
+                                "Assessment workbook: run, batch, validate.")
+    sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=DEFAULT_CONFIG, help="area YAML (default %(default)s)")
+    r = sub.add_parser("run", parents=[common], help="produce the SNA for one period")
+    r.add_argument("--period", default=None, help="YYYY-MM or 'latest' (default: config)")
+    r.add_argument("--out", default="outputs", help="outputs root (default %(default)s)")
+    r.add_argument("--chapters", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
+                   default=None, help="comma-separated chapter ids or numbers (default: all)")
+    r.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="chapters run at once (default %(default)s)")
+    r.set_defaults(func=cmd_run)
+    b = sub.add_parser("batch", parents=[common], help="produce the SNA for many periods")
+    b.add_argument("--from", dest="start", required=True, help="first period YYYY-MM")
+    b.add_argument("--to", dest="end", required=True, help="last period YYYY-MM")
+    b.add_argument("--every", type=int, default=1, help="step in months (default 1)")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel work")
+    b.add_argument("--resume", action="store_true", help="skip periods already up to date")
+    b.add_argument("--out", default="outputs")
+    b.add_argument("--areas", nargs="*", default=None, help="more area configs to include")
+    b.add_argument("--executor", choices=["local", "dask"], default="local")
+    b.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    b.set_defaults(func=cmd_batch)
+    v = sub.add_parser("validate", parents=[common], help="check every input; writes nothing")
+    v.add_argument("--period", default=None)
+    v.set_defaults(func=cmd_validate)
+    c = sub.add_parser("chapters", help="list chapters and the SNA components each covers")
+    c.set_defaults(func=cmd_chapters)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sna`` command."""
+    args = build_parser().parse_args(argv)
+    if hasattr(args, "config"):
+        args.config = str(Path(args.config))
+    previous = signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("\nsna: interrupted; the last good output is unchanged.", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""One door to the data: ``load(cfg, key)`` parses through the cache and remembers the result
+for the rest of the process (a chapter asks for the same source many times)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sna.cache import cached_load, default_cache_dir
+from sna.config import SnaConfig
+from sna.io import LOADERS, get_loader
+from sna.io.common import LoadContext, Loaded
+
+_MEMO: dict[tuple, Loaded] = {}
+
+
+def context(cfg: SnaConfig) -> LoadContext:
+    """The loader context for an area config."""
+    return LoadContext(area_name=cfg.area.name, area_code=cfg.area.code)
+
+
+def load(cfg: SnaConfig, key: str, *, cache_dir: Path | None = None) -> Loaded:
+    """Load the source ``key`` of ``cfg`` (parsed once per content hash)."""
+    if key not in LOADERS:
+        raise KeyError(f"no loader for data key {key!r}")
+    sources = cfg.files(key)
+    if not sources:
+        raise KeyError(f"data.{key} is not supplied in {cfg.path.name}")
+    memo_key = (str(cfg.path), key, tuple((s.path, s.options) for s in sources))
+    if memo_key not in _MEMO:
+        cache = cache_dir or default_cache_dir(cfg.folder)
+        loaded, _ = cached_load(get_loader(key), sources, context(cfg), cache_dir=cache,
+                                extra=f"{cfg.area.name}|{cfg.area.code}")
+        _MEMO[memo_key] = loaded
+    return _MEMO[memo_key]
+
+
+def loaded_or_none(cfg: SnaConfig, key: str) -> Loaded | None:
+    """Like :func:`load` but ``None`` when the optional source is not supplied."""
+    return load(cfg, key) if cfg.has(key) else None
+
+
+def clear_memo() -> None:
+    """Forget in-process results (tests)."""
+    _MEMO.clear()

@@ -1,0 +1,135 @@
+"""After the chapters: export HTML pages, build the index, audit disclosure, write the manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from sna.chapter import CHAPTERS
+from sna.config import SnaConfig
+from sna.report import inputs as inp
+from sna.report.export import chapter_body
+from sna.report.index import index_body
+from sna.report.page import PageContext, render_page
+
+log = logging.getLogger("sna")
+PACKAGES = ("sna", "pandas", "numpy", "geopandas", "shapely", "pyproj", "pyarrow", "duckdb",
+            "pandera", "scipy", "statsmodels", "esda", "libpysal", "mapclassify", "matplotlib",
+            "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel")
+READING_ORDER = ["00_summary"] + [c for c in CHAPTERS if c != "00_summary"]
+
+
+@dataclass
+class RunContext:
+    """Everything the publishing steps need about the run."""
+
+    cfg: SnaConfig
+    period: str
+    work: Path
+    reports: list[inp.SourceReport]
+    started: datetime
+    months: list[str]
+
+    @property
+    def page(self) -> PageContext:
+        return PageContext(area=self.cfg.area.name, period=self.period,
+                           data_to=self.months[-1] if self.months else self.period,
+                           generated=self.started.strftime("%d %B %Y"),
+                           chapters=tuple((c, CHAPTERS[c]) for c in READING_ORDER))
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the numbers."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_manifest(ctx: RunContext, results: list, *, final: bool,
+                   audit: list[str] | None = None) -> dict:
+    """Write ``manifest.json`` (parameters, inputs with sha256, versions, chapters, times)."""
+    manifest = {
+        "sna_manifest_version": 1,
+        "area": {"name": ctx.cfg.area.name, "code": ctx.cfg.area.code, "slug": ctx.cfg.area.slug},
+        "parameters": {"config_path": os.path.relpath(ctx.cfg.path, Path.cwd()),
+                       "config_sha256": _sha(ctx.cfg.path), "period": ctx.period,
+                       "min_count": ctx.cfg.min_count},
+        "inputs": [{"key": r.key, "files": r.inputs, "rows": r.rows, "months": r.months,
+                    "incomplete_months": r.incomplete, "warnings": r.warnings,
+                    "meta": r.meta} for r in ctx.reports],
+        "versions": versions(),
+        "chapters": [{"id": r.chapter_id, "title": r.title, "status": r.status,
+                      "seconds": r.seconds, "error": r.error} for r in results],
+        "disclosure_audit": audit or [],
+        "started": ctx.started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds") if final else None,
+        "platform": f"{platform.system()} {platform.machine()} {sys.version.split()[0]}",
+    }
+    (ctx.work / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str),
+                                            encoding="utf-8")
+    return manifest
+
+
+def _sha(path: Path) -> str:
+    from sna.io.common import sha256
+
+    return sha256(path)
+
+
+def export_chapters(ctx: RunContext, results: list) -> None:
+    """Write ``chapters/<id>.html`` for every chapter run (error box when failed)."""
+    out = ctx.work / "chapters"
+    out.mkdir(exist_ok=True)
+    for r in results:
+        nb = ctx.work / "notebooks" / f"{r.chapter_id}.ipynb"
+        try:
+            body = chapter_body(nb if nb.is_file() else None, r.title,
+                                failed=r.status != "ok", reason=r.error)
+        except Exception as exc:  # export failure: still publish a page saying so
+            log.exception("export of %s failed", r.chapter_id)
+            r.status, r.error = "failed", f"export failed: {exc}"
+            body = chapter_body(None, r.title, failed=True, reason="the page could not be built")
+        page = render_page(ctx.page, r.title, body, current=r.chapter_id, prefix="")
+        (out / f"{r.chapter_id}.html").write_text(page, encoding="utf-8")
+
+
+def audit(ctx: RunContext) -> list[str]:
+    """Disclosure audit of every published table and page; returns the problems found."""
+    from sna.disclosure import audit_html, audit_table
+
+    import pandas as pd
+
+    problems = []
+    for csv in sorted((ctx.work / "tables").glob("*.csv")):
+        problems += [f"tables/{csv.name}: {p}" for p in audit_table(pd.read_csv(csv),
+                                                                      ctx.cfg.min_count)]
+    for page in sorted((ctx.work / "chapters").glob("*.html")):
+        problems += [f"chapters/{page.name}: {p}"
+                     for p in audit_html(page.read_text(encoding="utf-8"), ctx.cfg.min_count)]
+    return problems
+
+
+def finish(ctx: RunContext, results: list) -> int:
+    """Export, index, audit, manifest; returns the exit code (0 all ok, 1 otherwise)."""
+    export_chapters(ctx, results)
+    problems = audit(ctx)
+    for p in problems:
+        log.error("disclosure audit: %s", p)
+    body = index_body(ctx, results, problems)
+    (ctx.work / "index.html").write_text(
+        render_page(ctx.page, "Contents", body, current=None, prefix="chapters/"),
+        encoding="utf-8")
+    write_manifest(ctx, results, final=True, audit=problems)
+    failed = [r for r in results if r.status != "ok"]
+    return 1 if failed or problems else 0
