@@ -1,0 +1,147 @@
+"""End-to-end: the runner, export, index and manifest on the shipped default and on a broken
+chapter. These run real kernels (slow: marked, still run by `make test`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sna.chapter import CHAPTERS
+from sna.report.runner import run
+
+pytestmark = pytest.mark.slow
+
+
+class PageAudit(HTMLParser):
+    """Collects external resources, code cells and images without alt text."""
+
+    def __init__(self):
+        super().__init__()
+        self.external, self.no_alt, self.code, self.tables, self.captions = [], [], [], 0, 0
+        self.lang = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        for key in ("src", "href", "data", "action", "poster"):
+            v = (a.get(key) or "").strip().lower()
+            if v.startswith(("http:", "https:", "//")) and tag != "a":
+                self.external.append(f"<{tag} {key}={v[:60]}>")
+        if tag == "img" and not (a.get("alt") or "").strip():
+            self.no_alt.append(a.get("src", "")[:40])
+        cls = a.get("class") or ""
+        if re.search(r"jp-InputArea|input_area|highlight|jp-CodeMirror|input_prompt", cls):
+            self.code.append(cls)
+        if tag == "table":
+            self.tables += 1
+        if tag == "caption":
+            self.captions += 1
+
+
+def audit_page(path: Path) -> PageAudit:
+    p = PageAudit()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory, root):
+    out = tmp_path_factory.mktemp("out")
+    res = run(root / "config" / "barnet.yaml", out_root=out, jobs=2)
+    return res, out
+
+
+def test_default_run_produces_every_chapter(default_run):
+    res, out = default_run
+    assert res.exit_code == 0, [c.error for c in res.chapters]
+    folder = out / "barnet" / res.period
+    assert re.fullmatch(r"\d{4}-\d{2}", res.period)
+    assert (folder / "index.html").is_file()
+    for cid in CHAPTERS:
+        assert (folder / "chapters" / f"{cid}.html").is_file()
+        assert (folder / "notebooks" / f"{cid}.ipynb").is_file()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["parameters"]["period"] == res.period
+    assert {c["status"] for c in manifest["chapters"]} == {"ok"}
+    ward = next(i for i in manifest["inputs"] if i["key"] == "mps_ward")
+    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in ward["files"])
+    assert manifest["finished"] and manifest["versions"]["papermill"]
+    assert not list((out / "barnet").glob(".*.tmp-*"))
+
+
+def test_every_page_is_offline_codeless_and_described(default_run):
+    res, out = default_run
+    folder = out / "barnet" / res.period
+    pages = [folder / "index.html", *sorted((folder / "chapters").glob("*.html"))]
+    assert len(pages) == 1 + len(CHAPTERS)
+    for page in pages:
+        a = audit_page(page)
+        assert a.external == [], (page.name, a.external)
+        assert a.no_alt == [], (page.name, a.no_alt)
+        assert a.code == [], (page.name, a.code[:3])
+        assert a.lang == "en"
+        assert a.tables == a.captions, (page.name, "every table needs a caption")
+        text = page.read_text(encoding="utf-8")
+        assert "Traceback" not in text and "require.js" not in text.lower()
+        assert "mathjax" not in text.lower()
+
+
+def _broken_project(root: Path, tmp: Path) -> Path:
+    proj = tmp / "proj"
+    shutil.copytree(root / "notebooks", proj / "notebooks")
+    nb = nbformat.read(proj / "notebooks" / "03_spatial.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(
+        "raise ValueError('deliberate failure for the test: ward table missing')"))
+    nbformat.write(nb, proj / "notebooks" / "03_spatial.ipynb")
+    return proj
+
+
+def test_failing_chapter_keeps_others_and_previous_output(root, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = run(root / "config" / "barnet.yaml", out_root=out, jobs=2,
+                chapters=["01", "03", "07"])
+    assert first.exit_code == 0
+    good = first.out_dir
+    before = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
+
+    monkeypatch.setenv("SNA_PROJECT_ROOT", str(_broken_project(root, tmp_path)))
+    # an interrupted earlier run must not matter either
+    res = run(root / "config" / "barnet.yaml", out_root=out / "other", jobs=2,
+              chapters=["01", "03", "07"])
+    assert res.exit_code == 1
+    status = {c.chapter_id: c.status for c in res.chapters}
+    assert status == {"01_context_profile": "ok", "03_spatial": "failed",
+                      "07_methodology": "ok"}
+    folder = res.out_dir
+    page = (folder / "chapters" / "03_spatial.html").read_text(encoding="utf-8")
+    assert "This chapter could not be completed" in page
+    assert "deliberate failure for the test" in page and "code cell" in page
+    assert "Traceback" not in page
+    assert (folder / "notebooks" / "03_spatial.ipynb").is_file()
+    assert "Traceback" in (folder / "run.log").read_text(encoding="utf-8")
+    assert (folder / "chapters" / "01_context_profile.html").is_file()
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Failed - see chapter" in index
+    # the earlier good output is untouched
+    after = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_failed_rerun_replaces_in_one_move_and_keeps_good_on_bad_input(root, tmp_path):
+    out = tmp_path / "out"
+    first = run(root / "config" / "barnet.yaml", out_root=out, chapters=["07"])
+    assert first.exit_code == 0
+    stamp = (first.out_dir / "manifest.json").read_bytes()
+    bad = tmp_path / "bad.yaml"
+    text = (root / "config" / "barnet.yaml").read_text().replace("../data/", f"{root}/data/")
+    bad.write_text(text.replace("min_count: 5", "min_count: 5\n  colour: red"))
+    res = run(bad, out_root=out)
+    assert res.exit_code == 2 and "colour" in res.message
+    assert (first.out_dir / "manifest.json").read_bytes() == stamp
