@@ -101,6 +101,18 @@ def _read_entry(folder: Path) -> Loaded | None:
     return Loaded(frame, meta)
 
 
+def cached_meta(loader: Callable, sources: tuple[Source, ...], *, cache_dir: Path,
+                extra: str = "") -> dict | None:
+    """The cached metadata of a source, or ``None`` when not cached yet."""
+    key = cache_key(loader, sources, file_records(sources), extra)
+    try:
+        meta = json.loads((cache_dir / key / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    meta.pop("_geo", None)
+    return meta
+
+
 def cached_load(loader: Callable, sources: tuple[Source, ...], ctx, *,
                 cache_dir: Path | None = None, extra: str = "") -> tuple[Loaded, bool]:
     """Load through the cache. Returns ``(loaded, hit)``; ``meta['files']`` gains sha256/size."""

@@ -155,7 +155,8 @@ class Chapter:
         """Show Markdown prose; ``{name}`` placeholders are filled with escaped values."""
         import mistune
 
-        safe = {k: md_esc(v) for k, v in values.items()}
+        safe = {k: v if isinstance(v, int | float) and not isinstance(v, bool) else md_esc(v)
+                for k, v in values.items()}
         text = template.format(**safe) if values else template
         html = mistune.create_markdown(escape=False, plugins=["table"])(text)
         _display(f'<div class="prose">{html}</div>')
@@ -202,7 +203,7 @@ def open_chapter(config_path: str, period: str, output_dir: str, chapter_id: str
 
     matplotlib.use("Agg")
     cfg = load_config(config_path)
-    months = sna_data.load(cfg, "mps_ward").meta["months"]
+    months = sna_data.load_meta(cfg, "mps_ward")["months"]
     resolved = resolve_period(period or cfg.period, months)
     out = Path(output_dir) if output_dir else Path(
         os.environ.get("SNA_SCRATCH", "outputs/_scratch")) / cfg.area.slug / resolved

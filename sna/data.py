@@ -34,6 +34,18 @@ def load(cfg: SnaConfig, key: str, *, cache_dir: Path | None = None) -> Loaded:
     return _MEMO[memo_key]
 
 
+def load_meta(cfg: SnaConfig, key: str) -> dict:
+    """Only the metadata of a source (fast when cached: the frame is not read)."""
+    memo_key = next((k for k in _MEMO if k[0] == str(cfg.path) and k[1] == key), None)
+    if memo_key is not None:
+        return _MEMO[memo_key].meta
+    from sna.cache import cached_meta
+
+    meta = cached_meta(get_loader(key), cfg.files(key), cache_dir=default_cache_dir(cfg.folder),
+                       extra=f"{cfg.area.name}|{cfg.area.code}")
+    return meta if meta is not None else load(cfg, key).meta
+
+
 def loaded_or_none(cfg: SnaConfig, key: str) -> Loaded | None:
     """Like :func:`load` but ``None`` when the optional source is not supplied."""
     return load(cfg, key) if cfg.has(key) else None

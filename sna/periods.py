@@ -34,8 +34,9 @@ def parse_month(value: object) -> str:
             ts = pd.Timestamp(text)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{value!r} is not a month (expected YYYY-MM or YYYYMM)") from exc
-        return f"{ts.year:04d}-{ts.month:02d}"
-    year, month = int(m.group(1)), int(m.group(2))
+        year, month = ts.year, ts.month
+    else:
+        year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12 or not 1900 <= year <= 2100:
         raise ValueError(f"{value!r} is not a month (expected YYYY-MM or YYYYMM)")
     return f"{year:04d}-{month:02d}"

@@ -62,8 +62,8 @@ class PageContext:
 def nav_html(ctx: PageContext, current: str | None, prefix: str) -> str:
     """Navigation to the index and every chapter (``prefix`` = relative path to chapters/)."""
     index_href = "index.html" if prefix == "chapters/" else "../index.html"
-    items = [f'<li><a href="{index_href}"{" aria-current=\"page\"" if current is None else ""}>'
-             "Contents</a></li>"]
+    cur_index = ' aria-current="page"' if current is None else ""
+    items = [f'<li><a href="{index_href}"{cur_index}>Contents</a></li>']
     for cid, title in ctx.chapters:
         cur = ' aria-current="page"' if cid == current else ""
         items.append(f'<li><a href="{prefix}{esc(cid)}.html"{cur}>{esc(title)}</a></li>')

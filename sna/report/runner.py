@@ -139,7 +139,11 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
                             progress_bar=False, log_output=False, execution_timeout=900)
         res.status = "ok"
     except Exception as exc:  # a failing chapter never blocks the others
-        res.status, res.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        if hasattr(exc, "ename"):  # papermill's execution error: keep the cell's own error
+            res.error = f"{exc.ename}: {exc.evalue}"[:2000]
+        else:
+            res.error = f"{type(exc).__name__}: {exc}"[:2000]
+        res.status = "failed"
         log.error("chapter %s failed:\n%s", chapter_id, traceback.format_exc())
     res.seconds = round(time.perf_counter() - start, 2)
     log.info("chapter %s %s in %.1fs", chapter_id, res.status, res.seconds)
