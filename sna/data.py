@@ -3,6 +3,7 @@ for the rest of the process (a chapter asks for the same source many times)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sna.cache import cached_load, default_cache_dir
@@ -54,3 +55,34 @@ def loaded_or_none(cfg: SnaConfig, key: str) -> Loaded | None:
 def clear_memo() -> None:
     """Forget in-process results (tests)."""
     _MEMO.clear()
+
+
+def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
+    """A frame computed from sources ``keys`` by ``build(*args)``, cached on disk by the input
+    hashes and the code of ``build``'s module: heavy work is done once per input, not once per
+    chapter. ``args`` must be part of what identifies the result (e.g. the period)."""
+    import hashlib
+    import importlib
+    import inspect
+
+    import pandas as pd
+
+    from sna.cache import file_records
+
+    h = hashlib.sha256(f"{name}|{args!r}|{cfg.area.code}".encode())
+    h.update(inspect.getsource(importlib.import_module(build.__module__)).encode())
+    for key in keys:
+        for rec in file_records(cfg.files(key)):
+            h.update(rec["sha256"].encode())
+    path = default_cache_dir(cfg.folder) / "derived" / f"{name}-{h.hexdigest()[:24]}.parquet"
+    if path.is_file():
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError):
+            pass
+    frame = build(*args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return frame

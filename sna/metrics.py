@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from statsmodels.stats.rates import test_poisson_2indep
 
 from sna import periods
@@ -308,7 +308,7 @@ def performance_dashboard(
     indicators: Sequence[str] | None = None,
     method: str = "fingertips",
     alpha: float = 0.05,
-    decimals: int | None = 3,
+    decimals: int | None = 4,
 ) -> pd.DataFrame:
     """The performance dashboard: one row per indicator x window for ``area``.
 
@@ -387,17 +387,34 @@ def _finish_dashboard(out: pd.DataFrame, period: str, alpha: float,
 
 # --- funnel plots --------------------------------------------------------------------------
 
-def poisson_control_limit(expected: Any, p: float) -> np.ndarray:
-    """The ``p`` quantile of Poisson(``expected``), interpolated to a continuous value as in
-    Spiegelhalter (2005, *Stat Med* 24:1185, appendix): with ``r`` the smallest integer with
-    ``F(r) >= p``, the limit is ``r - (F(r) - p) / P(Y = r)``, floored at 0."""
+def _solve_shape(theta: np.ndarray, q: float, low: float) -> np.ndarray:
+    """Shape ``a`` >= ``low`` with ``P(a, theta) = q`` (regularised lower incomplete gamma,
+    decreasing in ``a``), by vectorised bisection."""
+    lo = np.full(theta.shape, low)
+    hi = theta + 12 * np.sqrt(theta) + 40
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        too_small = special.gammainc(mid, theta) > q
+        lo, hi = np.where(too_small, mid, lo), np.where(too_small, hi, mid)
+    return (lo + hi) / 2
+
+
+def funnel_count_limits(expected: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper control limits, as (continuous) counts, around an expected count.
+
+    The upper limit is the count ``O`` whose exact lower confidence limit equals the expected
+    count (``chi2(alpha/2, 2O) / 2 = E``); the lower limit the count whose exact upper limit
+    equals it (``chi2(1 - alpha/2, 2O + 2) / 2 = E``), 0 when even no event is within it.
+    An area is outside the funnel exactly when its exact Poisson CI excludes the target
+    rate; the limits always contain ``E``.
+    """
     theta = np.asarray(expected, dtype=float)
-    r = stats.poisson.ppf(p, theta)
-    cdf = stats.poisson.cdf(r, theta)
-    pmf = stats.poisson.pmf(r, theta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        limit = r - (cdf - p) / pmf
-    return np.clip(limit, 0, None)
+    tail = (1 - confidence) / 2
+    upper = np.where(theta > 0, _solve_shape(theta, tail, 1e-12), 0.0)
+    lower_shape = _solve_shape(theta, 1 - tail, 1.0)
+    lower = np.where(special.gammainc(1.0, theta) > 1 - tail, lower_shape - 1, 0.0)
+    nan = np.isnan(theta)
+    return np.where(nan, np.nan, lower), np.where(nan, np.nan, upper)
 
 
 def _level_tag(level: float) -> str:
@@ -413,9 +430,13 @@ def funnel_limits(population_range: Any, london_rate: float, per: float = 1000,
                   levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
     """Exact Poisson funnel-plot control limits around a London (target) rate.
 
-    For each population ``n`` the expected count is ``london_rate / per * n``; the limits are
-    Poisson quantiles of that count (:func:`poisson_control_limit`, Spiegelhalter 2005, as in
-    the PHE funnel-plot guidance: 95% ~ 2 SD and 99.8% ~ 3 SD) divided by ``n``.
+    For each population ``n`` the expected count is ``E = london_rate / per * n``; the
+    limits are the counts whose exact Poisson confidence interval just reaches ``E``
+    (:func:`funnel_count_limits`), divided by ``n``. This is the PHE / Fingertips funnel
+    method for rates (PHEindicatormethods ``calculate_funnel_limits``, Poisson; Spiegelhalter
+    2005, *Stat Med* 24:1185): 95% ~ 2 SD and 99.8% ~ 3 SD limits, and an area lies outside
+    a funnel exactly when its exact CI (:func:`rate_ci` with ``method='exact'``) excludes the
+    London rate.
 
     Returns
     -------
@@ -427,10 +448,10 @@ def funnel_limits(population_range: Any, london_rate: float, per: float = 1000,
     theta = london_rate / per * n
     out = pd.DataFrame({"population": n, "expected": theta, "baseline": float(london_rate)})
     for level in levels:
-        tail = (1 - level) / 2
+        lower, upper = funnel_count_limits(theta, level)
         tag = _level_tag(level)
-        out[f"lower{tag}"] = poisson_control_limit(theta, tail) / n * per
-        out[f"upper{tag}"] = poisson_control_limit(theta, 1 - tail) / n * per
+        out[f"lower{tag}"] = lower / n * per
+        out[f"upper{tag}"] = upper / n * per
     return out
 
 

@@ -28,22 +28,38 @@ from matplotlib.colors import TwoSlopeNorm, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-             "#000000"]
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 HIGHLIGHT, MUTED, NO_DATA = "#D55E00", "#B8B8B8", "#E0E0E0"
 SEQUENTIAL, DIVERGING = "viridis_r", "RdBu_r"
-HOTSPOT_COLOURS = {"Hot spot (99%)": "#CA0020", "Hot spot (95%)": "#F4A582",
-                   "Not significant": "#F2F2F2", "Cold spot (95%)": "#92C5DE",
-                   "Cold spot (99%)": "#0571B0"}
+HOTSPOT_COLOURS = {
+    "Hot spot (99%)": "#CA0020",
+    "Hot spot (95%)": "#F4A582",
+    "Not significant": "#F2F2F2",
+    "Cold spot (95%)": "#92C5DE",
+    "Cold spot (99%)": "#0571B0",
+}
 FIGSIZE, MAP_FIGSIZE, DPI = (8.0, 5.0), (8.0, 6.5), 110
 STYLE = {
-    "font.family": "DejaVu Sans", "font.size": 11, "axes.titlesize": 13,
-    "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": 11,
-    "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
-    "legend.title_fontsize": 10, "legend.frameon": False, "axes.spines.top": False,
-    "axes.spines.right": False, "axes.grid": False, "axes.prop_cycle": cycler(color=OKABE_ITO),
-    "figure.figsize": FIGSIZE, "figure.dpi": DPI, "savefig.dpi": DPI,
-    "figure.facecolor": "white", "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "figure.figsize": FIGSIZE,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "figure.facecolor": "white",
+    "svg.fonttype": "none",
 }
 
 
@@ -63,18 +79,25 @@ def _figure(figsize=FIGSIZE, **subplots) -> tuple[Figure, object]:
     return fig, fig.subplots(**subplots)
 
 
-def _fmt(value: float) -> str:
-    """Format a number for text: 389,344 / 14.2 / 0.35; NaN -> 'no data'."""
+def _fmt(value: float, integer: bool = False) -> str:
+    """Format a number for text: 389,344 / 14.2 / 0.35 (``integer``: 0 dp); NaN -> 'no data'."""
     if value is None or not np.isfinite(value):
         return "no data"
     v = float(value)
-    if abs(v) >= 100 or (v.is_integer() and abs(v) >= 1):
+    if integer or abs(v) >= 100:
         return f"{v:,.0f}"
     return f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}"
 
 
-def _signed(value: float) -> str:
-    return ("+" if value > 0 else "") + _fmt(value)
+def _is_int(values) -> bool:
+    """True when every finite value is a whole number (counts): then shown without decimals."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool(np.all(v == np.round(v)))
+
+
+def _signed(value: float, integer: bool = False) -> str:
+    return ("+" if value > 0 else "") + _fmt(value, integer)
 
 
 def _count(n: int, noun: str) -> str:
@@ -90,11 +113,13 @@ def _wrap(text: str, width: int = 70) -> str:
     return textwrap.fill(str(text), width)
 
 
-def _names_values(labels: Iterable, values: Iterable, n: int = 3) -> str:
-    return ", ".join(f"{lab} ({_fmt(v)})" for lab, v in list(zip(labels, values, strict=False))[:n])
+def _names_values(labels: Iterable, values: Iterable, n: int = 3, integer: bool = False) -> str:
+    pairs = list(zip(labels, values, strict=False))[:n]
+    return ", ".join(f"{lab} ({_fmt(v, integer)})" for lab, v in pairs)
 
 
 # --- maps ----------------------------------------------------------------------------------
+
 
 def _projected(gdf):
     """Return (gdf in metres, True) or (gdf, False) when no metric CRS can be had."""
@@ -112,18 +137,39 @@ def _decorate_map(ax, metric: bool) -> None:
 
     ax.set_axis_off()
     if not metric:
-        ax.text(0.0, 0.0, "No scale bar or north arrow: coordinate system unknown.",
-                transform=ax.transAxes, fontsize=10, va="bottom")
+        ax.text(
+            0.0,
+            0.0,
+            "No scale bar or north arrow: coordinate system unknown.",
+            transform=ax.transAxes,
+            fontsize=10,
+            va="bottom",
+        )
         return
-    ax.annotate("N", xy=(0.97, 0.97), xytext=(0.97, 0.86), xycoords="axes fraction",
-                ha="center", va="center", fontsize=11, fontweight="bold",
-                arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 8})
+    ax.annotate(
+        "N",
+        xy=(0.97, 0.97),
+        xytext=(0.97, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 8},
+    )
     x0, x1 = ax.get_xlim()
     target = (x1 - x0) / 5
     km = max([s for s in (0.5, 1, 2, 5, 10, 20, 50, 100) if s * 1000 <= target] or [0.5])
-    bar = AnchoredSizeBar(ax.transData, km * 1000, f"{km:g} km", "lower left", pad=0.4,
-                          frameon=False, size_vertical=(x1 - x0) / 150,
-                          fontproperties={"size": 10})
+    bar = AnchoredSizeBar(
+        ax.transData,
+        km * 1000,
+        f"{km:g} km",
+        "lower left",
+        pad=0.4,
+        frameon=False,
+        size_vertical=(x1 - x0) / 150,
+        fontproperties={"size": 10},
+    )
     ax.add_artist(bar)
 
 
@@ -132,8 +178,16 @@ def _label_areas(ax, gdf, label_col: str | None, fontsize: float = 7) -> None:
         return
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for point, name in zip(gdf.geometry.representative_point(), gdf[label_col], strict=True):
-        ax.text(point.x, point.y, textwrap.fill(str(name), 10), ha="center", va="center",
-                fontsize=fontsize, path_effects=halo, linespacing=0.9)
+        ax.text(
+            point.x,
+            point.y,
+            textwrap.fill(str(name), 10, break_long_words=False, break_on_hyphens=False),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            path_effects=halo,
+            linespacing=0.9,
+        )
 
 
 def _classes(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
@@ -152,32 +206,66 @@ def _classes(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
         return np.unique(mapclassify.classify(finite, name, k=k).bins)
 
 
-def _draw_classed(ax, gdf, column: str, bins: np.ndarray, cmap: str) -> list:
-    """Fill polygons by class; return legend handles (with counts)."""
+def _class_colours(bins: np.ndarray, cmap: str) -> np.ndarray:
+    return mpl.colormaps[cmap](np.linspace(0.08, 0.92, max(len(bins), 1)))
+
+
+def _class_handles(bins, low: float, cmap: str, counts=None, n_missing: int = 0) -> list:
+    colours, lows = _class_colours(bins, cmap), [low, *bins[:-1]]
+    integer = _is_int([low, *bins])
+    handles = [
+        Patch(
+            facecolor=colours[i],
+            label=f"{_fmt(lo, integer)} – {_fmt(hi, integer)}"
+            + (f" ({counts[i]})" if counts is not None else ""),
+        )
+        for i, (lo, hi) in enumerate(zip(lows, bins, strict=False))
+    ]
+    if n_missing:
+        handles.append(
+            Patch(
+                facecolor=NO_DATA,
+                label="No data" + (f" ({n_missing})" if counts is not None else ""),
+            )
+        )
+    return handles
+
+
+def _draw_classed(ax, gdf, column: str, bins: np.ndarray, cmap: str) -> list[int]:
+    """Fill polygons by class (``bins`` = upper bounds); return the count in each class."""
     values = gdf[column].to_numpy(dtype=float)
     ok = np.isfinite(values)
-    colours = mpl.colormaps[cmap](np.linspace(0.08, 0.92, max(len(bins), 1)))
+    colours = _class_colours(bins, cmap)
     cls = np.clip(np.searchsorted(bins, values, side="left"), 0, max(len(bins) - 1, 0))
-    fill = [tuple(colours[c]) if good else to_rgba(NO_DATA)
-            for c, good in zip(cls, ok, strict=True)]
+    fill = [
+        tuple(colours[c]) if good else to_rgba(NO_DATA) for c, good in zip(cls, ok, strict=True)
+    ]
     gdf.plot(ax=ax, color=fill, edgecolor="white", linewidth=0.7)
-    lows = [np.nanmin(values)] + list(bins[:-1]) if ok.any() else []
-    handles = [Patch(facecolor=colours[i], label=f"{_fmt(lo)} – {_fmt(hi)} ({(cls[ok] == i).sum()})")
-               for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
-    if (~ok).any():
-        handles.append(Patch(facecolor=NO_DATA, label=f"No data ({(~ok).sum()})"))
-    return handles
+    return [int((cls[ok] == i).sum()) for i in range(len(bins))]
 
 
 def _extremes(gdf, column: str, label_col: str | None) -> tuple[str, str]:
     s = gdf.set_index(label_col)[column] if label_col in gdf else gdf[column]
     s = s.dropna().sort_values(ascending=False)
-    return _names_values(s.index, s.values), _names_values(s.index[::-1], s.values[::-1], 1)
+    integer = _is_int(s)
+    return (
+        _names_values(s.index, s.values, 3, integer),
+        _names_values(s.index[::-1], s.values[::-1], 1, integer),
+    )
 
 
-def choropleth(gdf, column: str, title: str, *, k: int = 5, scheme: str = "NaturalBreaks",
-               label_col: str | None = "ward_name", legend_title: str | None = None,
-               area_noun: str = "wards", cmap: str = SEQUENTIAL):
+def choropleth(
+    gdf,
+    column: str,
+    title: str,
+    *,
+    k: int = 5,
+    scheme: str = "NaturalBreaks",
+    label_col: str | None = "ward_name",
+    legend_title: str | None = None,
+    area_noun: str = "wards",
+    cmap: str = SEQUENTIAL,
+):
     """Classed choropleth with labels, north arrow and scale bar.
 
     Parameters
@@ -192,24 +280,39 @@ def choropleth(gdf, column: str, title: str, *, k: int = 5, scheme: str = "Natur
         g, metric = _projected(gdf)
         bins = _classes(g[column].to_numpy(dtype=float), scheme, k)
         fig, ax = _figure(MAP_FIGSIZE)
-        handles = _draw_classed(ax, g, column, bins, cmap)
+        values = g[column].to_numpy(dtype=float)
+        counts = _draw_classed(ax, g, column, bins, cmap)
+        handles = _class_handles(
+            bins, np.nanmin(values, initial=np.inf), cmap, counts, int(np.isnan(values).sum())
+        )
         _label_areas(ax, g, label_col)
         _decorate_map(ax, metric)
         ax.set_title(_wrap(title, 60))
         fig.legend(handles=handles, title=legend_title or column, loc="outside right upper")
     high, low = _extremes(g, column, label_col)
     missing = int(g[column].isna().sum())
-    alt = (f"Map of {len(g)} {area_noun}: {title}. Shaded by {legend_title or column} in "
-           f"{len(bins)} classes (darker = higher). Highest: {high}; lowest: {low}.")
+    alt = (
+        f"Map of {len(g)} {area_noun}: {title}. Shaded by {legend_title or column} in "
+        f"{len(bins)} classes (darker = higher). Highest: {high}; lowest: {low}."
+    )
     if missing:
         alt += f" {_count(missing, area_noun)} with no data (light grey)."
     return fig, alt
 
 
-def small_multiples(gdf, columns: Mapping[str, str], *, suptitle: str = "", k: int = 5,
-                    scheme: str = "Quantiles", legend_title: str = "",
-                    label_col: str | None = "ward_name", label_areas: bool = False,
-                    area_noun: str = "wards", cmap: str = SEQUENTIAL):
+def small_multiples(
+    gdf,
+    columns: Mapping[str, str],
+    *,
+    suptitle: str = "",
+    k: int = 5,
+    scheme: str = "Quantiles",
+    legend_title: str = "",
+    label_col: str | None = "ward_name",
+    label_areas: bool = False,
+    area_noun: str = "wards",
+    cmap: str = SEQUENTIAL,
+):
     """Side-by-side maps of several columns on one shared classification (comparable)."""
     with _styled():
         g, metric = _projected(gdf)
@@ -220,26 +323,41 @@ def small_multiples(gdf, columns: Mapping[str, str], *, suptitle: str = "", k: i
         fig, axes = _figure((8.0, 3.3 * nrows + 0.9), nrows=nrows, ncols=ncols, squeeze=False)
         parts = []
         for i, (ax, (col, panel)) in enumerate(zip(axes.flat, columns.items(), strict=False)):
-            handles = _draw_classed(ax, g, col, bins, cmap)
+            _draw_classed(ax, g, col, bins, cmap)
             _label_areas(ax, g, label_col if label_areas else None)
             _decorate_map(ax, metric) if i == 0 else ax.set_axis_off()
             ax.set_title(_wrap(panel, 30), fontsize=11)
             parts.append(f"{panel}: highest {_extremes(g, col, label_col)[0]}")
-        for ax in axes.flat[len(columns):]:
+        for ax in axes.flat[len(columns) :]:
             ax.set_axis_off()
-        fig.legend(handles=[Patch(facecolor=h.get_facecolor(), label=h.get_label().split(" (")[0])
-                            for h in handles], title=legend_title, loc="outside lower center",
-                   ncols=min(len(handles), 6))
+        handles = _class_handles(
+            bins, np.nanmin(pooled, initial=np.inf), cmap, n_missing=int(np.isnan(pooled).sum())
+        )
+        fig.legend(
+            handles=handles,
+            title=legend_title,
+            loc="outside lower center",
+            ncols=min(len(handles), 6),
+        )
         if suptitle:
             fig.suptitle(_wrap(suptitle), fontweight="bold", fontsize=13)
-    alt = (f"{len(columns)} maps of {len(g)} {area_noun} side by side"
-           f"{': ' + suptitle if suptitle else ''}, on the same {len(bins)} colour classes of "
-           f"{legend_title or 'value'} (darker = higher). " + "; ".join(parts) + ".")
+    alt = (
+        f"{len(columns)} maps of {len(g)} {area_noun} side by side"
+        f"{': ' + suptitle if suptitle else ''}, on the same {len(bins)} colour classes of "
+        f"{legend_title or 'value'} (darker = higher). " + "; ".join(parts) + "."
+    )
     return fig, alt
 
 
-def change_map(gdf, change_col: str, title: str = "Change", *, legend_title: str | None = None,
-               label_col: str | None = "ward_name", area_noun: str = "wards"):
+def change_map(
+    gdf,
+    change_col: str,
+    title: str = "Change",
+    *,
+    legend_title: str | None = None,
+    label_col: str | None = "ward_name",
+    area_noun: str = "wards",
+):
     """Diverging map of a change (red = increase, blue = decrease), centred at 0."""
     with _styled():
         g, metric = _projected(gdf)
@@ -253,16 +371,25 @@ def change_map(gdf, change_col: str, title: str = "Change", *, legend_title: str
         _label_areas(ax, g, label_col)
         _decorate_map(ax, metric)
         ax.set_title(_wrap(title, 60))
-        fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
-                     label=legend_title or change_col)
+        fig.colorbar(
+            mpl.cm.ScalarMappable(norm=norm, cmap=cmap),
+            ax=ax,
+            shrink=0.6,
+            label=legend_title or change_col,
+        )
     s = g.set_index(label_col)[change_col] if label_col in g else g[change_col]
     s = s.dropna().sort_values()
-    alt = (f"Map of {len(g)} {area_noun}: {title}. Coloured by {legend_title or change_col}, "
-           f"red for increases and blue for decreases. {(s > 0).sum()} increased, "
-           f"{(s < 0).sum()} decreased, {(s == 0).sum()} unchanged.")
+    alt = (
+        f"Map of {len(g)} {area_noun}: {title}. Coloured by {legend_title or change_col}, "
+        f"red for increases and blue for decreases. {(s > 0).sum()} increased, "
+        f"{(s < 0).sum()} decreased, {(s == 0).sum()} unchanged."
+    )
     if len(s):
-        alt += (f" Largest increase: {s.index[-1]} ({_signed(s.iloc[-1])}); largest decrease: "
-                f"{s.index[0]} ({_signed(s.iloc[0])}).")
+        i = _is_int(s)
+        alt += (
+            f" Largest increase: {s.index[-1]} ({_signed(s.iloc[-1], i)}); largest "
+            f"decrease: {s.index[0]} ({_signed(s.iloc[0], i)})."
+        )
     if len(s) < len(g):
         alt += f" {_count(len(g) - len(s), area_noun)} with no data (light grey)."
     return fig, alt
@@ -271,15 +398,25 @@ def change_map(gdf, change_col: str, title: str = "Change", *, legend_title: str
 def _hotspot_order(labels: Iterable[str]) -> list[str]:
     def key(label: str):
         conf = float(label.split("(")[-1].rstrip("%)")) if "(" in label else 0.0
-        return (0, -conf) if label.startswith("Hot") else (2, conf) if label.startswith(
-            "Cold") else (1, 0)
+        return (
+            (0, -conf)
+            if label.startswith("Hot")
+            else (2, conf)
+            if label.startswith("Cold")
+            else (1, 0)
+        )
 
     return sorted(set(HOTSPOT_COLOURS) | set(labels), key=key)
 
 
-def hotspot_map(gdf, title: str = "Hot spots (Getis-Ord Gi*, false discovery rate 5%)", *,
-                class_col: str = "hotspot_class", label_col: str | None = "ward_name",
-                area_noun: str = "wards"):
+def hotspot_map(
+    gdf,
+    title: str = "Hot spots (Getis-Ord Gi*, false discovery rate 5%)",
+    *,
+    class_col: str = "hotspot_class",
+    label_col: str | None = "ward_name",
+    area_noun: str = "wards",
+):
     """Map of Gi* classes with a fixed legend order and colours (all classes always shown)."""
     with _styled():
         g, metric = _projected(gdf)
@@ -290,28 +427,43 @@ def hotspot_map(gdf, title: str = "Hot spots (Getis-Ord Gi*, false discovery rat
         for group, ramp in ((hot, ["#CA0020", "#F4A582"]), (cold[::-1], ["#0571B0", "#92C5DE"])):
             colours.update({c: ramp[min(i, 1)] for i, c in enumerate(group) if c not in colours})
         fig, ax = _figure(MAP_FIGSIZE)
-        g.plot(ax=ax, color=[colours.get(c, NO_DATA) for c in g[class_col]], edgecolor="#666666",
-               linewidth=0.5)
+        g.plot(
+            ax=ax,
+            color=[colours.get(c, NO_DATA) for c in g[class_col]],
+            edgecolor="#666666",
+            linewidth=0.5,
+        )
         _label_areas(ax, g, label_col)
         _decorate_map(ax, metric)
         ax.set_title(_wrap(title, 60))
         counts = g[class_col].value_counts()
-        fig.legend(handles=[Patch(facecolor=colours[c], edgecolor="#666666",
-                                  label=f"{c} ({counts.get(c, 0)})") for c in order],
-                   loc="outside right upper")
+        fig.legend(
+            handles=[
+                Patch(facecolor=colours[c], edgecolor="#666666", label=f"{c} ({counts.get(c, 0)})")
+                for c in order
+            ],
+            loc="outside right upper",
+        )
     names = g[label_col] if label_col in g else g.index.astype(str)
     parts = []
     for group, word in ((hot, "Hot spots"), (cold, "Cold spots")):
-        found = [f"{', '.join(names[g[class_col] == c])} ({c.split('(')[-1].rstrip(')')})"
-                 for c in group if (g[class_col] == c).any()]
+        found = [
+            f"{', '.join(names[g[class_col] == c])} ({c.split('(')[-1].rstrip(')')})"
+            for c in group
+            if (g[class_col] == c).any()
+        ]
         parts.append(f"{word}: {'; '.join(found) if found else 'none'}.")
     n_ns = int((g[class_col] == "Not significant").sum())
-    alt = (f"Map of {len(g)} {area_noun}: {title}. " + " ".join(parts)
-           + f" {_count(n_ns, area_noun)} not significant.")
+    alt = (
+        f"Map of {len(g)} {area_noun}: {title}. "
+        + " ".join(parts)
+        + f" {_count(n_ns, area_noun)} not significant."
+    )
     return fig, alt
 
 
 # --- charts --------------------------------------------------------------------------------
+
 
 def _to_month(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -331,19 +483,32 @@ def _trend_summary(name: str, s: pd.Series, rolling: bool) -> str:
     s = s.dropna()
     if s.empty:
         return f"{name}: no data."
-    text = (f"{name}: monthly values from {_month(s.index[0])} to {_month(s.index[-1])}, "
-            f"lowest {_fmt(s.min())} ({_month(s.idxmin())}), highest {_fmt(s.max())} "
-            f"({_month(s.idxmax())}), latest {_fmt(s.iloc[-1])}.")
+    i = _is_int(s)
+    text = (
+        f"{name}: monthly values from {_month(s.index[0])} to {_month(s.index[-1])}, "
+        f"lowest {_fmt(s.min(), i)} ({_month(s.idxmin())}), highest {_fmt(s.max(), i)} "
+        f"({_month(s.idxmax())}), latest {_fmt(s.iloc[-1], i)}."
+    )
     roll = s.rolling(12, min_periods=12).mean().dropna()
     if rolling and len(roll) >= 2:
-        text += (f" The 12-month average went from {_fmt(roll.iloc[0])} ({_month(roll.index[0])})"
-                 f" to {_fmt(roll.iloc[-1])} ({_month(roll.index[-1])}).")
+        text += (
+            f" The 12-month average went from {_fmt(roll.iloc[0])} ({_month(roll.index[0])})"
+            f" to {_fmt(roll.iloc[-1])} ({_month(roll.index[-1])})."
+        )
     return text
 
 
-def line_trend(monthly: pd.DataFrame, title: str, ylabel: str, breaks: Sequence = (),
-               rolling: bool = True, *, month_col: str = "month", value_col: str = "value",
-               series_col: str = "series"):
+def line_trend(
+    monthly: pd.DataFrame,
+    title: str,
+    ylabel: str,
+    breaks: Sequence = (),
+    rolling: bool = True,
+    *,
+    month_col: str = "month",
+    value_col: str = "value",
+    series_col: str = "series",
+):
     """Monthly line(s) with a 12-month rolling average and series-break markers.
 
     ``monthly`` has ``month`` (YYYY-MM or datetime), ``value`` and optionally ``series``.
@@ -359,16 +524,35 @@ def line_trend(monthly: pd.DataFrame, title: str, ylabel: str, breaks: Sequence 
             s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="MS"))
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             single = len(groups) == 1
-            ax.plot(s.index, s.values, color=MUTED if single and rolling else colour,
-                    lw=1.2, alpha=0.9, label=f"{name} (monthly)" if not single else "Monthly")
+            ax.plot(
+                s.index,
+                s.values,
+                color=MUTED if single and rolling else colour,
+                lw=1.2,
+                alpha=0.9,
+                label=f"{name} (monthly)" if not single else "Monthly",
+            )
             if rolling:
-                ax.plot(s.index, s.rolling(12, min_periods=12).mean().values, color=colour,
-                        lw=2.4, label=("" if single else f"{name} ") + "12-month average")
+                ax.plot(
+                    s.index,
+                    s.rolling(12, min_periods=12).mean().values,
+                    color=colour,
+                    lw=2.4,
+                    label=("" if single else f"{name} ") + "12-month average",
+                )
             texts.append(_trend_summary(str(name), s, rolling))
         for month, note in _break_list(breaks):
             ax.axvline(month, color="#444444", ls="--", lw=1)
-            ax.text(mdates.date2num(month), 1.0, f" {note}", transform=ax.get_xaxis_transform(), fontsize=10,
-                    va="top", ha="left", color="#444444")
+            ax.text(
+                mdates.date2num(month),
+                1.0,
+                f" {note}",
+                transform=ax.get_xaxis_transform(),
+                fontsize=10,
+                va="top",
+                ha="left",
+                color="#444444",
+            )
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         if np.nanmin(m[value_col].to_numpy(dtype=float), initial=0) >= 0:
             ax.set_ylim(bottom=0)
@@ -378,13 +562,23 @@ def line_trend(monthly: pd.DataFrame, title: str, ylabel: str, breaks: Sequence 
     alt = f"Line chart: {title}. " + " ".join(texts)
     marks = _break_list(breaks)
     if marks:
-        alt += " Dashed lines mark series breaks: " + "; ".join(
-            f"{_month(mo)} ({note})" for mo, note in marks) + "."
+        alt += (
+            " Dashed lines mark series breaks: "
+            + "; ".join(f"{_month(mo)} ({note})" for mo, note in marks)
+            + "."
+        )
     return fig, alt
 
 
-def bar_compare(frame: pd.DataFrame, label_col: str, value_col: str, highlight: str | None = None,
-                *, title: str = "", xlabel: str = ""):
+def bar_compare(
+    frame: pd.DataFrame,
+    label_col: str,
+    value_col: str,
+    highlight: str | None = None,
+    *,
+    title: str = "",
+    xlabel: str = "",
+):
     """Horizontal bars ranked highest first, the ``highlight`` area in a strong colour."""
     d = frame[[label_col, value_col]].dropna().sort_values(value_col, ascending=True)
     dropped = len(frame) - len(d)
@@ -398,16 +592,30 @@ def bar_compare(frame: pd.DataFrame, label_col: str, value_col: str, highlight: 
         ax.margins(y=0.01)
         if highlight in set(d[label_col]):
             v = d.loc[d[label_col] == highlight, value_col].iloc[0]
-            ax.annotate(f" {_fmt(v)}", (v, list(d[label_col]).index(highlight)), va="center",
-                        fontsize=10, color=HIGHLIGHT, fontweight="bold")
-    top = d.iloc[::-1]
-    alt = (f"Horizontal bar chart: {title or value_col}, {len(d)} areas ranked from highest to "
-           f"lowest {xlabel or value_col}. Highest: {_names_values(top[label_col], top[value_col], 1)}; "
-           f"lowest: {_names_values(d[label_col], d[value_col], 1)}.")
+            ax.annotate(
+                f" {_fmt(v, _is_int(d[value_col]))}",
+                (v, list(d[label_col]).index(highlight)),
+                va="center",
+                fontsize=10,
+                color=HIGHLIGHT,
+                fontweight="bold",
+            )
+            for tick in ax.get_yticklabels():
+                if tick.get_text() == str(highlight):
+                    tick.set(color=HIGHLIGHT, fontweight="bold")
+    top, i = d.iloc[::-1], _is_int(d[value_col])
+    alt = (
+        f"Horizontal bar chart: {title or value_col}, {len(d)} areas ranked from highest to "
+        f"lowest {xlabel or value_col}. Highest: "
+        f"{_names_values(top[label_col], top[value_col], 1, i)}; "
+        f"lowest: {_names_values(d[label_col], d[value_col], 1, i)}."
+    )
     if highlight in set(d[label_col]):
         rank = list(top[label_col]).index(highlight) + 1
         v = top.loc[top[label_col] == highlight, value_col].iloc[0]
-        alt += f" {highlight} (highlighted) is {_ordinal(rank)} highest of {len(d)} at {_fmt(v)}."
+        alt += (
+            f" {highlight} (highlighted) is {_ordinal(rank)} highest of {len(d)} at {_fmt(v, i)}."
+        )
     elif highlight:
         alt += f" {highlight} has no value in these data."
     if dropped:
@@ -422,8 +630,10 @@ def _ordinal(n: int) -> str:
 
 def _funnel_position(rate: float, pop: float, limits: pd.DataFrame) -> str:
     lim = limits.sort_values("population")
-    at = {c: np.interp(pop, lim["population"], lim[c]) for c in
-          ("lower95", "upper95", "lower998", "upper998")}
+    at = {
+        c: np.interp(pop, lim["population"], lim[c])
+        for c in ("lower95", "upper95", "lower998", "upper998")
+    }
     if rate > at["upper998"]:
         return "above the upper 99.8% limit (significantly high)"
     if rate > at["upper95"]:
@@ -435,43 +645,80 @@ def _funnel_position(rate: float, pop: float, limits: pd.DataFrame) -> str:
     return "within the 95% limits"
 
 
-def funnel_plot(frame: pd.DataFrame, limits: pd.DataFrame, london_rate: float,
-                highlight: str | None = None, *, area_col: str = "area", title: str = "",
-                ylabel: str = "Rate per 1,000 residents", xlabel: str = "Population"):
+def funnel_plot(
+    frame: pd.DataFrame,
+    limits: pd.DataFrame,
+    london_rate: float,
+    highlight: str | None = None,
+    *,
+    area_col: str = "area",
+    title: str = "",
+    ylabel: str = "Rate per 1,000 residents",
+    xlabel: str = "Population",
+):
     """Funnel plot of area rates against population with 95% and 99.8% control limits."""
     d = frame[[area_col, "population", "rate"]].dropna()
     lim = limits.sort_values("population")
     with _styled():
         fig, ax = _figure()
-        for lo, hi, ls, lab in (("lower95", "upper95", "--", "95% limits"),
-                                ("lower998", "upper998", "-", "99.8% limits")):
+        for lo, hi, ls, lab in (
+            ("lower95", "upper95", "--", "95% limits"),
+            ("lower998", "upper998", "-", "99.8% limits"),
+        ):
             ax.plot(lim["population"], lim[hi], color="#444444", ls=ls, lw=1.2, label=lab)
             ax.plot(lim["population"], lim[lo], color="#444444", ls=ls, lw=1.2)
         ax.axhline(london_rate, color=OKABE_ITO[0], lw=1.5, label=f"London ({_fmt(london_rate)})")
         is_h = d[area_col] == highlight
-        ax.scatter(d.loc[~is_h, "population"], d.loc[~is_h, "rate"], color=MUTED,
-                   edgecolor="#777777", s=36, zorder=3, label="Other areas")
-        ax.scatter(d.loc[is_h, "population"], d.loc[is_h, "rate"], color=HIGHLIGHT, s=80,
-                   zorder=4, label=highlight or None)
+        ax.scatter(
+            d.loc[~is_h, "population"],
+            d.loc[~is_h, "rate"],
+            color=MUTED,
+            edgecolor="#777777",
+            s=36,
+            zorder=3,
+            label="Other areas",
+        )
+        ax.scatter(
+            d.loc[is_h, "population"],
+            d.loc[is_h, "rate"],
+            color=HIGHLIGHT,
+            s=80,
+            zorder=4,
+            label=highlight or None,
+        )
         ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
         ax.set(title=_wrap(title), xlabel=xlabel, ylabel=ylabel)
         ax.legend(loc="upper right")
-    above = sum(_funnel_position(r, p, lim).startswith("above the upper 99.8")
-                for r, p in zip(d["rate"], d["population"], strict=True))
-    below = sum(_funnel_position(r, p, lim).startswith("below the lower 99.8")
-                for r, p in zip(d["rate"], d["population"], strict=True))
-    alt = (f"Funnel plot: {title or ylabel}, for {len(d)} areas, rate against population, with "
-           f"95% and 99.8% control limits around the London rate of {_fmt(london_rate)}. "
-           f"{_count(above, 'areas')} above the upper 99.8% limit and {below} below the lower one.")
+    above = sum(
+        _funnel_position(r, p, lim).startswith("above the upper 99.8")
+        for r, p in zip(d["rate"], d["population"], strict=True)
+    )
+    below = sum(
+        _funnel_position(r, p, lim).startswith("below the lower 99.8")
+        for r, p in zip(d["rate"], d["population"], strict=True)
+    )
+    alt = (
+        f"Funnel plot: {title or ylabel}, for {len(d)} areas, rate against population, with "
+        f"95% and 99.8% control limits around the London rate of {_fmt(london_rate)}. "
+        f"{_count(above, 'areas')} above the upper 99.8% limit and {below} below the lower one."
+    )
     if is_h.any():
         row = d[is_h].iloc[0]
-        alt += (f" {highlight} (rate {_fmt(row['rate'])}, population {_fmt(row['population'])}) "
-                f"lies {_funnel_position(row['rate'], row['population'], lim)}.")
+        alt += (
+            f" {highlight} (rate {_fmt(row['rate'])}, population {_fmt(row['population'])}) "
+            f"lies {_funnel_position(row['rate'], row['population'], lim)}."
+        )
     return fig, alt
 
 
-def pyramid(age_frame: pd.DataFrame, *, title: str = "Age structure", age_col: str = "age_band",
-            left_label: str | None = None, right_label: str | None = None):
+def pyramid(
+    age_frame: pd.DataFrame,
+    *,
+    title: str = "Age structure",
+    age_col: str = "age_band",
+    left_label: str | None = None,
+    right_label: str | None = None,
+):
     """Population pyramid (``male``/``female`` counts) or area-vs-London butterfly.
 
     With ``area_share``/``london_share`` (fractions or %, e.g. from Census TS007A, which has no
@@ -483,8 +730,9 @@ def pyramid(age_frame: pd.DataFrame, *, title: str = "Age structure", age_col: s
     elif {"area_share", "london_share"} <= cols:
         left, right, names = "area_share", "london_share", ("Area", "London")
     else:
-        raise ValueError("pyramid needs columns male/female or area_share/london_share; got "
-                         f"{sorted(cols)}.")
+        raise ValueError(
+            f"pyramid needs columns male/female or area_share/london_share; got {sorted(cols)}."
+        )
     ln, rn = left_label or names[0], right_label or names[1]
     d = age_frame[[age_col, left, right]].copy()
     if left == "male":
@@ -508,36 +756,55 @@ def pyramid(age_frame: pd.DataFrame, *, title: str = "Age structure", age_col: s
     alt += f"Share of residents in each age band, {ln} on the left and {rn} on the right. "
     if diff.notna().any():
         i = diff.idxmax()
-        alt += (f"The biggest difference is at ages {d.loc[i, age_col]}: {ln} "
-                f"{d.loc[i, left]:.1f}% vs {rn} {d.loc[i, right]:.1f}%.")
+        alt += (
+            f"The biggest difference is at ages {d.loc[i, age_col]}: {ln} "
+            f"{d.loc[i, left]:.1f}% vs {rn} {d.loc[i, right]:.1f}%."
+        )
     return fig, alt
 
 
-def decile_bars(frame: pd.DataFrame, *, title: str = "Rate by deprivation decile",
-                ylabel: str = "Rate per 1,000 residents", decile_col: str = "decile",
-                rate_col: str | None = None, lower_col: str | None = None,
-                upper_col: str | None = None):
+def decile_bars(
+    frame: pd.DataFrame,
+    *,
+    title: str = "Rate by deprivation decile",
+    ylabel: str = "Rate per 1,000 residents",
+    decile_col: str = "decile",
+    rate_col: str | None = None,
+    lower_col: str | None = None,
+    upper_col: str | None = None,
+):
     """Bars of a rate by IMD decile (1 = most deprived) with 95% CI error bars.
 
     Column names default to ``rate``/``lower``/``upper`` or, if absent, the
     ``rate_per_1000``/``lower95``/``upper95`` of :func:`sna.spatial.lsoa_imd_rates`.
     """
+
     def pick(given, *options):
         return given or next((c for c in options if c in frame), options[0])
 
-    rc, lc, uc = (pick(rate_col, "rate", "rate_per_1000"), pick(lower_col, "lower", "lower95"),
-                  pick(upper_col, "upper", "upper95"))
+    rc, lc, uc = (
+        pick(rate_col, "rate", "rate_per_1000"),
+        pick(lower_col, "lower", "lower95"),
+        pick(upper_col, "upper", "upper95"),
+    )
     d = frame[frame[decile_col].between(1, 10)].sort_values(decile_col)
     rate = d[rc].to_numpy(dtype=float)
     err = np.vstack([rate - d[lc].to_numpy(dtype=float), d[uc].to_numpy(dtype=float) - rate])
     with _styled():
         fig, ax = _figure()
         colours = mpl.colormaps["cividis"](np.linspace(0.1, 0.9, 10))
-        ax.bar(d[decile_col].astype(int), np.nan_to_num(rate),
-               color=[colours[int(x) - 1] for x in d[decile_col]],
-               yerr=np.nan_to_num(np.clip(err, 0, None)), capsize=4, ecolor="#333333")
-        ax.set_xticks(range(1, 11), ["1\nmost\ndeprived"] + [str(i) for i in range(2, 10)]
-                      + ["10\nleast\ndeprived"])
+        ax.bar(
+            d[decile_col].astype(int),
+            np.nan_to_num(rate),
+            color=[colours[int(x) - 1] for x in d[decile_col]],
+            yerr=np.nan_to_num(np.clip(err, 0, None)),
+            capsize=4,
+            ecolor="#333333",
+        )
+        ax.set_xticks(
+            range(1, 11),
+            ["1\nmost\ndeprived"] + [str(i) for i in range(2, 10)] + ["10\nleast\ndeprived"],
+        )
         ax.set(title=_wrap(title), xlabel="IMD decile", ylabel=ylabel)
         ax.grid(axis="y", color="#E5E5E5")
         ax.set_axisbelow(True)
@@ -545,9 +812,11 @@ def decile_bars(frame: pd.DataFrame, *, title: str = "Rate by deprivation decile
     alt = f"Bar chart: {title}, {ylabel} by deprivation decile (1 = most deprived), with 95% CIs."
     if len(ok):
         hi, lo = ok.loc[ok[rc].idxmax()], ok.loc[ok[rc].idxmin()]
-        alt += (f" Highest in decile {int(hi[decile_col])}: {_fmt(hi[rc])} (95% CI "
-                f"{_fmt(hi[lc])} to {_fmt(hi[uc])}); lowest in decile {int(lo[decile_col])}: "
-                f"{_fmt(lo[rc])}.")
+        alt += (
+            f" Highest in decile {int(hi[decile_col])}: {_fmt(hi[rc])} (95% CI "
+            f"{_fmt(hi[lc])} to {_fmt(hi[uc])}); lowest in decile {int(lo[decile_col])}: "
+            f"{_fmt(lo[rc])}."
+        )
     missing = sorted(set(range(1, 11)) - set(ok[decile_col].astype(int)))
     if missing:
         alt += f" No data for decile(s) {', '.join(map(str, missing))}."

@@ -6,8 +6,9 @@ Decisions (see the function docstrings for details)
 --------------------------------------------------
 * Rates are per ``per`` residents (default 1,000, Census 2021 usual residents). The rate
   columns are named ``rate_per_<per>`` so the default gives the contract ``rate_per_1000``.
-* Confidence intervals come from ``ci_func(count, population, per) -> (lower, upper)``,
-  by default :func:`sna.metrics.rate_ci` (Byar), imported lazily.
+* Confidence intervals come from ``ci_func(count, population, per)`` returning
+  ``(rate, lower, upper)`` or ``(lower, upper)`` arrays (the last two are used), by default
+  :func:`sna.metrics.rate_ci` (exact Poisson below 10 events, Byar above), imported lazily.
 * Empirical Bayes: global (aspatial) method-of-moments estimator of Marshall (1991), the same
   formula as :class:`esda.smoothing.Empirical_Bayes`, except that a negative between-area
   variance is set to 0 (all rates shrink to the overall rate) where esda leaves it negative.
@@ -65,7 +66,7 @@ def _add_rates(frame: pd.DataFrame, per: int, ci_func: CiFunc | None) -> pd.Data
     rate, lower, upper = (np.full(len(out), np.nan) for _ in range(3))
     rate[ok] = count[ok] / pop[ok] * per
     if ok.any():
-        lo, hi = _default_ci(ci_func)(count[ok], pop[ok], per)
+        *_, lo, hi = _default_ci(ci_func)(count[ok], pop[ok], per)  # (rate,) lower, upper
         lower[ok], upper[ok] = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     out[f"rate_per_{per}"], out["lower95"], out["upper95"] = rate, lower, upper
     return out
@@ -162,7 +163,7 @@ def ward_indicator_table(
     per : int
         Rate denominator (rates per ``per`` residents).
     ci_func : callable, optional
-        ``ci_func(count, population, per) -> (lower, upper)`` on arrays; default
+        ``ci_func(count, population, per) -> ([rate,] lower, upper)`` on arrays; default
         :func:`sna.metrics.rate_ci`.
 
     Returns
@@ -177,11 +178,16 @@ def ward_indicator_table(
     _require(population, ["ward_code", "population"], "population")
     c = counts.groupby(["ward_code", "indicator"], as_index=False)["count"].sum()
     names = pd.concat(
-        [population[["ward_code", "ward_name"]] if "ward_name" in population else None,
-         counts[["ward_code", "ward_name"]]]
+        [
+            population[["ward_code", "ward_name"]] if "ward_name" in population else None,
+            counts[["ward_code", "ward_name"]],
+        ]
     ).drop_duplicates("ward_code")
     grid = pd.MultiIndex.from_product(
-        [sorted(set(population["ward_code"]) | set(c["ward_code"])), sorted(c["indicator"].unique())],
+        [
+            sorted(set(population["ward_code"]) | set(c["ward_code"])),
+            sorted(c["indicator"].unique()),
+        ],
         names=["ward_code", "indicator"],
     ).to_frame(index=False)
     t = grid.merge(c, how="left").fillna({"count": 0}).merge(names, how="left")
@@ -193,10 +199,23 @@ def ward_indicator_table(
     rate = f"rate_per_{per}"
     t[f"eb_rate_per_{per}"] = np.nan
     for _, idx in t.groupby("indicator").groups.items():
-        t.loc[idx, f"eb_rate_per_{per}"] = eb_smooth(t.loc[idx, "count"], t.loc[idx, "population"]) * per
+        t.loc[idx, f"eb_rate_per_{per}"] = (
+            eb_smooth(t.loc[idx, "count"], t.loc[idx, "population"]) * per
+        )
     t["rank"] = t.groupby("indicator")[rate].rank(ascending=False, method="min")
-    cols = ["ward_code", "ward_name", "indicator", "window", "count", "population", rate,
-            "lower95", "upper95", f"eb_rate_per_{per}", "rank"]
+    cols = [
+        "ward_code",
+        "ward_name",
+        "indicator",
+        "window",
+        "count",
+        "population",
+        rate,
+        "lower95",
+        "upper95",
+        f"eb_rate_per_{per}",
+        "rank",
+    ]
     t["count"] = t["count"].astype("int64")
     return t[cols].sort_values(["indicator", "ward_code"], ignore_index=True)
 
@@ -233,7 +252,8 @@ def gi_star_hotspots(
     Parameters
     ----------
     gdf : GeoDataFrame
-        Polygons (any CRS) with a numeric ``value_col`` (e.g. EB-smoothed rate); no NaN.
+        Polygons (any CRS) with a numeric, non-negative ``value_col`` (a count or a rate,
+        e.g. the EB-smoothed rate; Gi* is not defined for changes), no NaN.
     value_col : str
         Column analysed.
     permutations : int
@@ -252,7 +272,8 @@ def gi_star_hotspots(
     -------
     GeoDataFrame
         Copy of ``gdf`` plus ``gi_z`` (analytical Gi* z-score), ``gi_p`` (two-sided permutation
-        pseudo p: twice esda's folded ``p_sim``, capped at 1), ``gi_q`` (BH-adjusted p, = gi_p when ``fdr`` is False) and
+        pseudo p: twice esda's folded ``p_sim``, capped at 1), ``gi_q`` (BH-adjusted p,
+        = ``gi_p`` when ``fdr`` is False) and
         ``hotspot_class`` (one of :data:`HOTSPOT_CLASSES`, sign from ``gi_z``, p <= level).
         Areas with no queen neighbour (islands) are warned about, get NaN statistics and
         "Not significant", and are left out of the FDR family.
@@ -267,31 +288,49 @@ def gi_star_hotspots(
     if np.isnan(y).any():
         bad = list(gdf.index[np.isnan(y)][:10])
         raise ValueError(f"{value_col} has missing values (rows {bad}); fill or drop them first.")
+    if (y < 0).any():
+        raise ValueError(f"{value_col} has negative values: Gi* needs counts or rates.")
     out = gdf.copy()
     n = len(y)
     z, p = np.full(n, np.nan), np.full(n, np.nan)
     w = _queen(gdf)
     islands = np.isin(np.arange(n), [w.id_order.index(i) for i in w.islands])
     if islands.any():
-        warnings.warn(f"{islands.sum()} area(s) have no neighbour (rows "
-                      f"{list(gdf.index[islands])}): classed as not significant.", stacklevel=2)
+        warnings.warn(
+            f"{islands.sum()} area(s) have no neighbour (rows "
+            f"{list(gdf.index[islands])}): classed as not significant.",
+            stacklevel=2,
+        )
     if n - islands.sum() >= 3 and np.ptp(y) > 0 and y.sum() > 0:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*not fully connected")
             warnings.filterwarnings("ignore", message="The alternative hypothesis")
-            g = esda.G_Local(y, w, transform="B", star=True, permutations=permutations,
-                             seed=seed, n_jobs=1, keep_simulations=False)
+            g = esda.G_Local(
+                y,
+                w,
+                transform="B",
+                star=True,
+                permutations=permutations,
+                seed=seed,
+                n_jobs=1,
+                keep_simulations=False,
+            )
         z[~islands] = g.Zs[~islands]
         p[~islands] = np.minimum(2 * g.p_sim[~islands], 1.0)  # folded -> two-sided
     else:
-        warnings.warn(f"Gi* not computed for {value_col}: too few connected areas or "
-                      "no variation.", stacklevel=2)
+        warnings.warn(
+            f"Gi* not computed for {value_col}: too few connected areas or no variation.",
+            stacklevel=2,
+        )
     q = p.copy()
     ok = np.isfinite(p)
     if fdr and 2 * ok.sum() / (permutations + 1) > alpha:
-        warnings.warn(f"With {permutations} permutations the smallest p-value is above the "
-                      f"FDR threshold of a lone hot spot among {ok.sum()} areas; use at least "
-                      f"{math.ceil(2 * ok.sum() / alpha)} permutations.", stacklevel=2)
+        warnings.warn(
+            f"With {permutations} permutations the smallest p-value is above the "
+            f"FDR threshold of a lone hot spot among {ok.sum()} areas; use at least "
+            f"{math.ceil(2 * ok.sum() / alpha)} permutations.",
+            stacklevel=2,
+        )
     if fdr and ok.any():
         q[ok] = multipletests(p[ok], method="fdr_bh")[1]
     out["gi_z"], out["gi_p"], out["gi_q"] = z, p, q
@@ -333,8 +372,7 @@ def hotspot_persistence(frames_by_window: Mapping[str, pd.DataFrame]) -> pd.Data
     out["windows_hot"] = hot.sum(axis=1).astype(int)
     out["persistent"] = hot.all(axis=1)
     out = out[["ward_code", "ward_name", "windows_hot", "persistent", *class_cols]]
-    return out.sort_values(["windows_hot", "ward_code"], ascending=[False, True],
-                           ignore_index=True)
+    return out.sort_values(["windows_hot", "ward_code"], ascending=[False, True], ignore_index=True)
 
 
 def concentration(counts: pd.Series, share: float = 0.10) -> dict:
@@ -448,8 +486,11 @@ def lsoa_imd_rates(
     c = lsoa_counts.groupby("lsoa_code")["count"].sum()
     lost = c[~c.index.isin(base["lsoa_code"])]
     if lost.sum() > 0:
-        warnings.warn(f"{int(lost.sum())} event(s) in {len(lost)} LSOA(s) without population "
-                      "or IMD decile left out.", stacklevel=2)
+        warnings.warn(
+            f"{int(lost.sum())} event(s) in {len(lost)} LSOA(s) without population "
+            "or IMD decile left out.",
+            stacklevel=2,
+        )
     base["count"] = base["lsoa_code"].map(c).fillna(0)
     out = base.groupby("decile", as_index=False).agg(
         lsoas=("lsoa_code", "nunique"), count=("count", "sum"), population=("population", "sum")
@@ -515,8 +556,9 @@ def count_model(
     _require(frame, [outcome, exposure, *covariates], "frame")
     d = frame[[outcome, exposure, *covariates]].dropna()
     d = d[d[exposure] > 0]
-    x = sm.add_constant(pd.get_dummies(d[list(covariates)], drop_first=True, dtype=float),
-                        has_constant="add")
+    x = sm.add_constant(
+        pd.get_dummies(d[list(covariates)], drop_first=True, dtype=float), has_constant="add"
+    )
     offset = np.log(d[exposure].to_numpy(float))
     y = d[outcome].to_numpy(float)
     pois = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit()
@@ -527,14 +569,16 @@ def count_model(
         model, nb_alpha = "negative_binomial", float(fit.params["alpha"])
     terms = list(x.columns)
     ci = np.asarray(fit.conf_int(alpha=alpha))[: len(terms)]
-    return pd.DataFrame({
-        "term": terms,
-        "rate_ratio": np.exp(np.asarray(fit.params)[: len(terms)]),
-        "lower95": np.exp(ci[:, 0]),
-        "upper95": np.exp(ci[:, 1]),
-        "p_value": np.asarray(fit.pvalues)[: len(terms)],
-        "model": model,
-        "dispersion": dispersion,
-        "nb_alpha": nb_alpha,
-        "n": len(d),
-    })
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "rate_ratio": np.exp(np.asarray(fit.params)[: len(terms)]),
+            "lower95": np.exp(ci[:, 0]),
+            "upper95": np.exp(ci[:, 1]),
+            "p_value": np.asarray(fit.pvalues)[: len(terms)],
+            "model": model,
+            "dispersion": dispersion,
+            "nb_alpha": nb_alpha,
+            "n": len(d),
+        }
+    )

@@ -34,8 +34,12 @@ def lattice(n: int = 10) -> gpd.GeoDataFrame:
     """n x n unit squares in EPSG:27700, row ``r`` and column ``c``."""
     cells = [(r, c) for r in range(n) for c in range(n)]
     return gpd.GeoDataFrame(
-        {"ward_code": [f"W{r}{c}" for r, c in cells], "ward_name": [f"Cell {r},{c}" for r, c in cells],
-         "r": [r for r, _ in cells], "c": [c for _, c in cells]},
+        {
+            "ward_code": [f"W{r}{c}" for r, c in cells],
+            "ward_name": [f"Cell {r},{c}" for r, c in cells],
+            "r": [r for r, _ in cells],
+            "c": [c for _, c in cells],
+        },
         geometry=[box(c * 100, r * 100, c * 100 + 100, r * 100 + 100) for r, c in cells],
         crs="EPSG:27700",
     )
@@ -43,15 +47,23 @@ def lattice(n: int = 10) -> gpd.GeoDataFrame:
 
 # --- ward_population ----------------------------------------------------------------------
 
+
 def test_ward_population_weighted_sum():
     pop = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3"], "population": [1000, 2000, 1500]})
-    lookup = pd.DataFrame({
-        "lsoa_code": ["L1", "L2", "L3", "L3"], "ward_code": ["W1", "W1", "W1", "W2"],
-        "ward_name": ["One", "One", "One", "Two"], "weight": [1.0, 1.0, 0.4, 0.6],
-    })
+    lookup = pd.DataFrame(
+        {
+            "lsoa_code": ["L1", "L2", "L3", "L3"],
+            "ward_code": ["W1", "W1", "W1", "W2"],
+            "ward_name": ["One", "One", "One", "Two"],
+            "weight": [1.0, 1.0, 0.4, 0.6],
+        }
+    )
     out = spatial.ward_population(pop, lookup)
-    assert out.to_dict("list") == {"ward_code": ["W1", "W2"], "ward_name": ["One", "Two"],
-                                   "population": [3600.0, 900.0]}
+    assert out.to_dict("list") == {
+        "ward_code": ["W1", "W2"],
+        "ward_name": ["One", "Two"],
+        "population": [3600.0, 900.0],
+    }
 
 
 def test_ward_population_best_fit_without_weight_warns_on_unmatched():
@@ -66,7 +78,8 @@ def test_ward_population_real_barnet_adds_up():
     pop = pd.read_csv(RAW / "census" / "census2021-ts007a-lsoa-barnet.csv")
     pop = pop.rename(columns={"geography code": "lsoa_code", "Age: Total": "population"})
     lookup = pd.read_csv(RAW / "lookups" / "lsoa21_to_ward22_bestfit_london.csv").rename(
-        columns={"lsoa21cd": "lsoa_code", "ward22cd": "ward_code", "ward22nm": "ward_name"})
+        columns={"lsoa21cd": "lsoa_code", "ward22cd": "ward_code", "ward22nm": "ward_name"}
+    )
     out = spatial.ward_population(pop, lookup)
     wards = gpd.read_file(RAW / "boundaries" / "barnet_wards_2022.geojson")
     assert len(out) == 24 and set(out["ward_code"]) == set(wards["WD22CD"])
@@ -74,6 +87,7 @@ def test_ward_population_real_barnet_adds_up():
 
 
 # --- eb_smooth ----------------------------------------------------------------------------
+
 
 def test_eb_smooth_hand_computed():
     # counts e = [2, 10, 6, 2], populations b = [100, 200, 300, 400]
@@ -95,8 +109,7 @@ def test_eb_smooth_matches_esda():
     rng = np.random.default_rng(3)
     b = rng.integers(5_000, 20_000, 30).astype(float)
     e = rng.poisson(b * rng.gamma(4, 0.005 / 4, 30)).astype(float)
-    np.testing.assert_allclose(spatial.eb_smooth(e, b), Empirical_Bayes(e, b).r.ravel(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(spatial.eb_smooth(e, b), Empirical_Bayes(e, b).r.ravel(), rtol=1e-10)
 
 
 def test_eb_smooth_negative_variance_shrinks_to_mean_and_nan_population():
@@ -116,18 +129,32 @@ def test_eb_smooth_between_rate_and_mean(pairs):
 
 # --- ward_indicator_table ------------------------------------------------------------------
 
+
 def _counts():
-    return pd.DataFrame({
-        "ward_code": ["W1", "W2", "W1", "W3"], "ward_name": ["One", "Two", "One", "Three"],
-        "indicator": ["vwi", "vwi", "robbery", "robbery"], "count": [30, 10, 4, 8],
-    })
+    return pd.DataFrame(
+        {
+            "ward_code": ["W1", "W2", "W1", "W3"],
+            "ward_name": ["One", "Two", "One", "Three"],
+            "indicator": ["vwi", "vwi", "robbery", "robbery"],
+            "count": [30, 10, 4, 8],
+        }
+    )
 
 
 def test_ward_indicator_table_contract_and_values():
     pop = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "population": [10_000, 5_000, 8_000]})
     t = spatial.ward_indicator_table(_counts(), pop, ci_func=exact_ci)
-    assert list(t.columns[:9]) == ["ward_code", "ward_name", "indicator", "window", "count",
-                                   "population", "rate_per_1000", "lower95", "upper95"]
+    assert list(t.columns[:9]) == [
+        "ward_code",
+        "ward_name",
+        "indicator",
+        "window",
+        "count",
+        "population",
+        "rate_per_1000",
+        "lower95",
+        "upper95",
+    ]
     assert {"eb_rate_per_1000", "rank"} <= set(t.columns) and len(t) == 6
     vwi = t[t.indicator == "vwi"].set_index("ward_code")
     assert vwi.loc["W3", "count"] == 0 and vwi.loc["W3", "ward_name"] == "Three"
@@ -139,6 +166,17 @@ def test_ward_indicator_table_contract_and_values():
     np.testing.assert_allclose(vwi.loc[["W1", "W2", "W3"], "eb_rate_per_1000"], eb)
 
 
+def test_ward_indicator_table_default_ci_is_metrics_rate_ci():
+    metrics = pytest.importorskip("sna.metrics")
+    if not hasattr(metrics, "rate_ci"):
+        pytest.skip("sna.metrics.rate_ci not written yet")
+    pop = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "population": [10_000, 5_000, 8_000]})
+    t = spatial.ward_indicator_table(_counts(), pop)
+    _, lo, hi = metrics.rate_ci(t["count"], t["population"], 1000)
+    np.testing.assert_allclose(t["lower95"], lo)
+    np.testing.assert_allclose(t["upper95"], hi)
+
+
 def test_ward_indicator_table_missing_population_warns():
     pop = pd.DataFrame({"ward_code": ["W1", "W2"], "population": [10_000, 0]})
     with pytest.warns(UserWarning, match="W3"):
@@ -147,6 +185,7 @@ def test_ward_indicator_table_missing_population_warns():
 
 
 # --- Gi* hot spots -------------------------------------------------------------------------
+
 
 def _field(seed: int, planted: bool) -> gpd.GeoDataFrame:
     g = lattice()
@@ -183,8 +222,9 @@ def test_gi_star_deterministic_with_seed():
     f = _field(4, True)
     a = spatial.gi_star_hotspots(f, "v", permutations=999, seed=12345)
     b = spatial.gi_star_hotspots(f, "v", permutations=999, seed=12345)
-    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
-                                  pd.DataFrame(b.drop(columns="geometry")))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+    )
 
 
 def test_no_fdr_uses_raw_p():
@@ -195,9 +235,11 @@ def test_no_fdr_uses_raw_p():
 
 def test_island_is_warned_and_not_significant():
     g = lattice(4).assign(v=np.arange(16.0))
-    island = gpd.GeoDataFrame({"ward_code": ["ISL"], "ward_name": ["Island"], "r": [9], "c": [9],
-                               "v": [100.0]}, geometry=[box(5000, 5000, 5100, 5100)],
-                              crs="EPSG:27700")
+    island = gpd.GeoDataFrame(
+        {"ward_code": ["ISL"], "ward_name": ["Island"], "r": [9], "c": [9], "v": [100.0]},
+        geometry=[box(5000, 5000, 5100, 5100)],
+        crs="EPSG:27700",
+    )
     g = pd.concat([g, island], ignore_index=True)
     with pytest.warns(UserWarning, match="no neighbour"):
         out = spatial.gi_star_hotspots(g, "v", permutations=99)
@@ -211,6 +253,8 @@ def test_nan_value_raises_and_constant_is_not_significant():
     assert (out.hotspot_class == "Not significant").all()
     with pytest.raises(ValueError, match="missing values"):
         spatial.gi_star_hotspots(g.assign(v=[np.nan] + [1.0] * 15), "v", permutations=99)
+    with pytest.raises(ValueError, match="negative"):
+        spatial.gi_star_hotspots(g.assign(v=[-1.0] + [1.0] * 15), "v", permutations=99)
 
 
 def test_gi_star_on_real_barnet_wards():
@@ -222,18 +266,31 @@ def test_gi_star_on_real_barnet_wards():
 
 # --- persistence, concentration, reconcile -------------------------------------------------
 
+
 def test_hotspot_persistence():
     def frame(classes):
-        return pd.DataFrame({"ward_code": ["W1", "W2", "W3"][: len(classes)],
-                             "ward_name": ["One", "Two", "Three"][: len(classes)],
-                             "hotspot_class": classes})
+        return pd.DataFrame(
+            {
+                "ward_code": ["W1", "W2", "W3"][: len(classes)],
+                "ward_name": ["One", "Two", "Three"][: len(classes)],
+                "hotspot_class": classes,
+            }
+        )
 
-    out = spatial.hotspot_persistence({
-        "2024": frame(["Hot spot (99%)", "Hot spot (95%)", "Not significant"]),
-        "2025": frame(["Hot spot (95%)", "Cold spot (95%)"]),
-    })
-    assert out.columns.tolist() == ["ward_code", "ward_name", "windows_hot", "persistent",
-                                    "class_2024", "class_2025"]
+    out = spatial.hotspot_persistence(
+        {
+            "2024": frame(["Hot spot (99%)", "Hot spot (95%)", "Not significant"]),
+            "2025": frame(["Hot spot (95%)", "Cold spot (95%)"]),
+        }
+    )
+    assert out.columns.tolist() == [
+        "ward_code",
+        "ward_name",
+        "windows_hot",
+        "persistent",
+        "class_2024",
+        "class_2025",
+    ]
     rows = out.set_index("ward_code")
     assert rows.loc["W1", "persistent"] and rows.loc["W1", "windows_hot"] == 2
     assert not rows.loc["W2", "persistent"] and rows.loc["W2", "windows_hot"] == 1
@@ -265,6 +322,7 @@ def test_reconcile():
 
 
 # --- LSOA x IMD, correlation, count models -------------------------------------------------
+
 
 def test_lsoa_imd_rates():
     counts = pd.DataFrame({"lsoa_code": ["A", "B", "C", "Z"], "count": [10, 5, 1, 3]})
@@ -298,8 +356,9 @@ def _sim(overdispersed: bool, seed: int = 5) -> pd.DataFrame:
     return pd.DataFrame({"y": rng.poisson(mu), "pop": pop, "group": group, "x": x})
 
 
-@pytest.mark.parametrize("overdispersed,model", [(False, "poisson"), (True, "negative_binomial")],
-                         ids=["poisson", "nb"])
+@pytest.mark.parametrize(
+    "overdispersed,model", [(False, "poisson"), (True, "negative_binomial")], ids=["poisson", "nb"]
+)
 def test_count_model_recovers_rate_ratio(overdispersed, model):
     out = spatial.count_model(_sim(overdispersed), "y", "pop", ["group", "x"]).set_index("term")
     assert (out["model"] == model).all()
@@ -315,3 +374,52 @@ def test_count_model_recovers_rate_ratio(overdispersed, model):
 def test_missing_column_message():
     with pytest.raises(ValueError, match="missing column"), warnings.catch_warnings():
         spatial.ward_population(pd.DataFrame({"lsoa": [1]}), pd.DataFrame())
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, 500), min_size=1, max_size=12),
+    st.lists(st.integers(1, 20_000), min_size=12, max_size=12),
+)
+def test_ward_table_totals_survive_and_intervals_contain_rate(counts, pops):
+    n = len(counts)
+    codes = [f"W{i:02d}" for i in range(n)]
+    frame = pd.DataFrame(
+        {"ward_code": codes, "ward_name": codes, "indicator": "vwi", "count": counts}
+    )
+    pop = pd.DataFrame({"ward_code": codes, "population": pops[:n]})
+    t = spatial.ward_indicator_table(frame, pop, ci_func=exact_ci)
+    assert t["count"].sum() == sum(counts)
+    assert (t.lower95 <= t.rate_per_1000 + 1e-12).all()
+    assert (t.rate_per_1000 <= t.upper95 + 1e-12).all()
+    assert (t.eb_rate_per_1000 >= 0).all() and t["rank"].min() == 1
+
+
+def test_real_barnet_chain():
+    """MPS ward CSV -> ward table -> Gi* on the shipped Barnet data."""
+    path = RAW / "mps" / "ward" / "MPS Ward Level Crime (most recent 24 months).csv"
+    mps = pd.read_csv(path)
+    mps = mps[(mps.LookUp_BoroughName == "Barnet") & (mps.MinorText == "VIOLENCE WITH INJURY")]
+    months = [c for c in mps.columns if c.isdigit()][-12:]
+    counts = mps.assign(count=mps[months].sum(axis=1), indicator="violence_with_injury").rename(
+        columns={"WardCode": "ward_code", "WardName": "ward_name"}
+    )[["ward_code", "ward_name", "indicator", "count"]]
+    pop = pd.read_csv(RAW / "census" / "census2021-ts007a-lsoa-barnet.csv").rename(
+        columns={"geography code": "lsoa_code", "Age: Total": "population"}
+    )
+    lookup = pd.read_csv(RAW / "lookups" / "lsoa21_to_ward22_bestfit_london.csv").rename(
+        columns={"lsoa21cd": "lsoa_code", "ward22cd": "ward_code", "ward22nm": "ward_name"}
+    )
+    table = spatial.ward_indicator_table(
+        counts, spatial.ward_population(pop, lookup), ci_func=exact_ci
+    )
+    assert len(table) == 24 and table["rate_per_1000"].notna().all()
+    assert spatial.reconcile(table, int(mps[months].to_numpy().sum())) == 0
+    wards = gpd.read_file(RAW / "boundaries" / "barnet_wards_2022.geojson")
+    gdf = wards.rename(columns={"WD22CD": "ward_code"}).merge(
+        table.drop(columns="ward_name"), on="ward_code"
+    )
+    out = spatial.gi_star_hotspots(gdf, "eb_rate_per_1000", permutations=999)
+    assert len(out) == 24 and set(out.hotspot_class) <= set(spatial.HOTSPOT_CLASSES)
+    top = spatial.concentration(table.set_index("ward_name")["count"])
+    assert top["top_n"] == 3 and 0.1 < top["top_share_of_total"] < 0.5

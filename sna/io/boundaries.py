@@ -13,6 +13,7 @@ only the features of ``ctx.area_code`` are kept; a file with none of them is an 
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,10 @@ def _read_spatial(path: Path, key: str) -> gpd.GeoDataFrame:
         frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several DataSourceError flavours
         raise GeometryError(f"{name}: cannot be read as a spatial file ({exc}). {hint}") from exc
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise GeometryError(f"{name}: is not a spatial file (no geometry column). {hint}")
     if frame.empty:
         raise EmptyDataError(f"{name}: has no features. Re-download it.")
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise GeometryError(f"{name}: is not a spatial file (no geometry column). {hint}")
     return frame
 
 
@@ -108,6 +109,8 @@ def _resolve_crs(frame: gpd.GeoDataFrame, path: Path, source: Source,
 def _check_bounds(frame: gpd.GeoDataFrame, name: str, key: str) -> None:
     """Catch coordinates that cannot be in the declared CRS (degrees vs metres)."""
     xmin, ymin, xmax, ymax = frame.total_bounds
+    if not all(map(math.isfinite, (xmin, ymin, xmax, ymax))):
+        return  # no coordinates at all: the geometry check reports each feature
     looks_degrees = max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90
     if frame.crs.is_geographic and not looks_degrees:
         raise GeometryError(f"{name}: coordinates ({xmin:.0f}, {ymin:.0f}) are not longitude/"

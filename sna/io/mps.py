@@ -318,16 +318,25 @@ def read_wide(source: Source, level: str) -> _Wide:
     return _Wide(path, ids, months, counts, incomplete, warnings)
 
 
-def _melt(wide: _Wide, months: list[str], level: str) -> pd.DataFrame:
-    idx = [wide.months.index(m) for m in months]
-    block = wide.counts[:, idx]
-    n, k = block.shape
-    data: dict[str, Any] = {"level": np.array([level], dtype=object).repeat(n * k)}
-    for col in ("area_code", "area_name", "borough", "major", "minor"):
-        data[col] = np.repeat(wide.ids[col].to_numpy(dtype=object), k)
-    data["month"] = np.tile(np.array(months, dtype=object), n)
-    data["count"] = block.reshape(-1).astype(np.int64)
-    return pd.DataFrame(data, columns=COLUMNS)
+def _melt(parts: list[tuple[_Wide, list[str]]], level: str) -> pd.DataFrame:
+    """Wide blocks -> one long frame, written straight into a single object block (no
+    per-column temporaries, no consolidation copy: ~4 M rows in well under a second)."""
+    total = sum(len(w.ids) * len(ms) for w, ms in parts)
+    text = np.empty((len(COLUMNS) - 1, total), dtype=object)
+    counts = np.empty(total, dtype=np.int64)
+    text[0] = level
+    start = 0
+    for wide, months in parts:
+        n, k = len(wide.ids), len(months)
+        stop = start + n * k
+        for row, col in enumerate(("area_code", "area_name", "borough", "major", "minor"), 1):
+            text[row, start:stop].reshape(n, k)[:] = wide.ids[col].to_numpy(dtype=object)[:, None]
+        text[6, start:stop].reshape(n, k)[:] = np.array(months, dtype=object)[None, :]
+        counts[start:stop] = wide.counts[:, [wide.months.index(m) for m in months]].reshape(-1)
+        start = stop
+    frame = pd.DataFrame(text.T, columns=COLUMNS[:-1], copy=False)
+    frame["count"] = counts
+    return frame
 
 
 def _merge(wides: list[_Wide], level: str) -> tuple[pd.DataFrame, list[dict], dict[str, list]]:
@@ -346,8 +355,7 @@ def _merge(wides: list[_Wide], level: str) -> tuple[pd.DataFrame, list[dict], di
                 owner[m] = i
         overridden += [{"file": display_path(wides[i].path), "by": display_path(wides[j].path),
                         "months": ms} for j, ms in lost.items()]
-    parts = [_melt(wides[i], used[i], level) for i in sorted(used) if used[i]]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    frame = _melt([(wides[i], used[i]) for i in sorted(used) if used[i]], level)
     return frame, overridden, {display_path(wides[i].path): used[i] for i in used}
 
 

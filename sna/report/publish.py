@@ -106,9 +106,9 @@ def export_chapters(ctx: RunContext, results: list) -> None:
 
 def audit(ctx: RunContext) -> list[str]:
     """Disclosure audit of every published table and page; returns the problems found."""
-    from sna.disclosure import audit_html, audit_table
-
     import pandas as pd
+
+    from sna.disclosure import audit_html, audit_table
 
     problems = []
     for csv in sorted((ctx.work / "tables").glob("*.csv")):

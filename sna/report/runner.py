@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import shutil
 import time
 import traceback
