@@ -100,7 +100,9 @@ def test_ward_historical_parquet():
     # Heathrow Villages is published under two "boroughs": both kept, not a duplicate error
     heathrow = loaded.frame[loaded.frame["area_code"] == "E05013570"]
     assert set(heathrow["borough"]) == {"Aviation Security (SO18)", "Hillingdon"}
-    assert elapsed < 2.0  # ~0.5 s warm on 2 cores; generous for CI noise
+    # ~0.35 s on an idle 2-core machine (0.3-2 s when other jobs compete for the cores);
+    # the bound only catches a regression to per-row Python loops.
+    assert elapsed < 5.0
 
 
 def test_ward_merged_months_and_gap(ward_merged):

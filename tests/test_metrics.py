@@ -408,3 +408,9 @@ def test_series_breaks_from_definitions_and_meta():
     assert [b["month"] for b in out] == ["2015-09", "2023-04"]
     assert out[1]["indicator"] == "residential_burglary"
     assert m.series_breaks(["residential_burglary"], months=["2024-01", "2025-12"]) == []
+
+
+def test_docstring_examples():
+    import doctest
+
+    assert doctest.testmod(m).failed == 0

@@ -145,3 +145,31 @@ def test_failed_rerun_replaces_in_one_move_and_keeps_good_on_bad_input(root, tmp
     res = run(bad, out_root=out)
     assert res.exit_code == 2 and "colour" in res.message
     assert (first.out_dir / "manifest.json").read_bytes() == stamp
+
+
+def test_accessibility_axe_wcag22_aa(default_run, root):
+    """axe-core in headless Chromium: no serious or critical WCAG 2.2 AA violation on any page."""
+    import sys
+
+    sys.path.insert(0, str(root))
+    from scripts import a11y_check
+
+    if not a11y_check.available():
+        pytest.skip("chromium or axe-core not installed (.ci/setup-browser installs them)")
+    res, out = default_run
+    results = a11y_check.audit_report(out / "barnet" / res.period)
+    assert len(results) == 1 + len(CHAPTERS)
+    bad = {page: [v for v in vs if v["impact"] in ("serious", "critical")]
+           for page, vs in results.items()}
+    assert all(not v for v in bad.values()), bad
+
+
+def test_headings_in_order(default_run):
+    """No page skips a heading level going down (h1 -> h3)."""
+    res, out = default_run
+    folder = out / "barnet" / res.period
+    for page in [folder / "index.html", *sorted((folder / "chapters").glob("*.html"))]:
+        levels = [int(m) for m in re.findall(r"<h([1-6])[ >]", page.read_text(encoding="utf-8"))]
+        assert levels and levels[0] == 1, (page.name, levels[:3])
+        for a, b in zip(levels, levels[1:], strict=False):
+            assert b <= a + 1, (page.name, f"h{a} followed by h{b}")
