@@ -25,6 +25,7 @@ BARNET = "E09000003"
 COPY = {
     "crime/mps_recorded_crime/MPS Ward Level Crime (most recent 24 months).csv": "mps/ward/",
     "crime/mps_recorded_crime/parquet_fenneh/recorded-crime-ward-historical.parquet": "mps/ward/",
+    "crime/mps_recorded_crime/parquet_fenneh/recorded-crime-ward.parquet": "mps/ward/",
     "crime/mps_recorded_crime/MPS Borough Level Crime (most recent 24 months).csv": "mps/borough/",
     "crime/mps_recorded_crime/parquet_fenneh/recorded-crime-borough.parquet": "mps/borough/",
     "crime/mps_recorded_crime/parquet_fenneh/recorded-crime-borough-historical.parquet": "mps/borough/",

@@ -247,27 +247,29 @@ def count_block(frame: pd.DataFrame, cols: list[str], problems: _Problems,
     return converted.to_numpy(dtype=np.int64)
 
 
-def _clean_text(values: pd.Series) -> np.ndarray:
-    """Stripped text as an object array (empty string for missing), via the unique values."""
+def _clean_text(values: pd.Series, upper: bool = False,
+                names: dict[str, str] | None = None) -> np.ndarray:
+    """Stripped text as an object array ('' for missing), computed on the unique values only;
+    optionally upper-cased or mapped through ``names`` (E09 code -> borough name)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    cleaned = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
-    return cleaned[codes]
+    cleaned = [str(u).strip() for u in uniques]
+    cleaned = [c.upper() for c in cleaned] if upper else cleaned
+    cleaned = [names.get(c, c) for c in cleaned] if names else cleaned
+    return np.array([*cleaned, ""], dtype=object)[codes]
 
 
 def _ids(frame: pd.DataFrame, mapping: dict[str, str], level: str,
          problems: _Problems, unit: str) -> pd.DataFrame:
-    ids = pd.DataFrame({k: _clean_text(frame[c]) for k, c in mapping.items()})
+    ids = pd.DataFrame({k: _clean_text(frame[c], upper=k in ("major", "minor"), names=(
+        LONDON_BOROUGHS if level == "lsoa" and k == "borough" else None))
+        for k, c in mapping.items()})
     offset = 2 if unit == "row" else 1
     for key, col in mapping.items():
         missing = np.flatnonzero((ids[key] == "").to_numpy())
         for pos in missing[:5]:
             problems.add(int(pos) + offset, col, None, "empty value; fill it in or re-download")
-    ids["major"] = ids["major"].str.upper()
-    ids["minor"] = ids["minor"].str.upper()
     if level == "borough":
         ids["area_code"] = ids["area_name"] = ids["borough"]
-    if level == "lsoa":
-        ids["borough"] = ids["borough"].map(lambda b: LONDON_BOROUGHS.get(b, b))
     key = ["area_code", "borough", "major", "minor"]
     dup = ids.duplicated(key, keep=False).to_numpy()
     if dup.any():

@@ -48,7 +48,7 @@ POLICE_UK_COLUMNS = list(STREET.values())
 _TEXT_TYPES = {c: pa.string() for c in (*STREET, *STOP, "Reported by", "Falls within",
                                         "Part of a policing operation", "Policing operation")}
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-_NUMBER_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+_NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 _STREET_MEMBER = re.compile(r"(^|/)\d{4}-\d{2}-[^/]*street\.csv$", re.IGNORECASE)
 _MAX_SHOWN = 10
 
@@ -109,7 +109,7 @@ def _flag(problems: Problems, table: pa.Table, column: str, bad: pa.Array, what:
 
 def _check_coordinates(table: pa.Table, problems: Problems) -> None:
     for col, limit in (("Latitude", 90), ("Longitude", 180)):
-        values = table.column(col)
+        values = pc.utf8_trim_whitespace(table.column(col))
         numeric = pc.match_substring_regex(values, _NUMBER_RE)
         bad = pc.and_(pc.is_valid(values), pc.invert(pc.fill_null(numeric, False)))
         _flag(problems, table, col, bad, "not a number; correct the cell or re-download")
