@@ -105,6 +105,16 @@ def test_folder_of_one_ward_geojsons(tmp_path, barnet_wards):
     assert len(loaded.frame) == 24 and len(loaded.meta["files"]) == 24
 
 
+def test_folder_of_geojson_lines_files(tmp_path):
+    """The Open Innovations layout: one GeoJSON-lines feature per ward file."""
+    collection = json.loads(WARDS_2022.read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        code = feature["properties"]["WD22CD"]
+        (tmp_path / f"{code}.geojsonl").write_text(json.dumps(feature) + "\n", encoding="utf-8")
+    frame = load_wards((src("wards", tmp_path),), CTX).frame
+    assert len(frame) == 24 and frame["ward_code"].iloc[0] == "E05013628"
+
+
 def test_zipped_shapefile(tmp_path, barnet_wards):
     shp_dir = tmp_path / "shp"
     shp_dir.mkdir()

@@ -101,7 +101,8 @@ def _sheet_frame(name: str, header_row: int, rows: list[list[Any]], path: Path,
     values = body[keep]
     boroughs = code.fillna("").str.match(_BOROUGH)
     problems = Problems(f"{display_path(path)} [{name}]")
-    counts = _to_int(values[boroughs], [header[i] for i in keep], problems)
+    shown = [header[i] if isinstance(header[i], str) else months[i - 2] for i in keep]
+    counts = _to_int(values[boroughs], shown, problems)
     problems.raise_if_any()
     frame = counts.set_axis(labels, axis=1).assign(
         borough_code=code[boroughs].astype(str), borough_name=body.loc[boroughs, 1].astype(str).str.strip())

@@ -20,6 +20,7 @@ from sna.io.common import (
     Loaded,
     Problems,
     display_path,
+    read_bytes_head,
     read_csv_text,
     require_columns,
     to_counts,
@@ -27,7 +28,7 @@ from sna.io.common import (
 
 GEO_COLUMNS = ["geography", "geography code"]
 LEVELS = {"E06": "ltla", "E07": "ltla", "E08": "ltla", "E09": "ltla", "W06": "ltla",
-          "E01": "lsoa", "W01": "lsoa", "E02": "msoa", "W02": "msoa"}
+          "E01": "lsoa", "W01": "lsoa"}
 TABLE_PREFIXES = {
     "Age": "TS007A", "Household deprivation": "TS011", "Accommodation type": "TS044",
     "Tenure of household": "TS054", "Economic activity status": "TS066",
@@ -255,8 +256,8 @@ def _profile_level(code: str) -> str:
 def load_ward_profiles(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     """GLA Ward Profiles and Atlas (2014 wards) -> long frame.
 
-    The published CSV is latin-1 (``£`` in headers); the default encoding is ``latin-1``, set
-    ``encoding:`` to override. Columns ``area_code, area_name, borough, level`` (ward | borough |
+    The published CSV is latin-1 (``£`` in headers); the default encoding is ``latin-1`` (UTF-8
+    when the file starts with a BOM); set ``encoding:`` to override. Columns ``area_code, area_name, borough, level`` (ward | borough |
     region | country), ``old_code, measure`` (the published header), ``value`` (float;
     ``n/a`` -> NaN). Ward names ``'Barnet - Burnt Oak'`` are split into borough and ward name.
     """
@@ -264,7 +265,9 @@ def load_ward_profiles(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     files: list[dict[str, Any]] = []
     for source in sources:
         path = Path(source.path)
-        frame = read_csv_text(path, encoding=source.option("encoding", "latin-1"))
+        bom = read_bytes_head(path, 3) == b"\xef\xbb\xbf"
+        frame = read_csv_text(path, encoding=source.option("encoding",
+                                                           "utf-8-sig" if bom else "latin-1"))
         require_columns(frame, ["Ward name", "New code"], path, what="GLA ward profiles")
         frame = frame.drop_duplicates()
         ids = [c for c in ("Ward name", "Old code", "New code") if c in frame.columns]

@@ -64,10 +64,20 @@ def _read_lait(source: Source) -> pd.DataFrame:
     return read_csv_text(path, encoding=source.option("encoding", "utf-8-sig"))
 
 
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
 def _lait_values(frame: pd.DataFrame, path: Path) -> pd.Series:
     raw = frame["Values"].astype("string").str.strip()
     missing = raw.isna() | raw.isin(NO_VALUE)
-    num = pd.to_numeric(raw.where(~missing).str.replace(",", "", regex=False), errors="coerce")
+    # Python's float() parses exactly ('4.9705000000000004' -> 4.9705); pd.to_numeric may be
+    # one ulp off on such float-noise strings.
+    num = raw.where(~missing).str.replace(",", "", regex=False).map(_float, na_action="ignore")
+    num = pd.to_numeric(num, errors="coerce")
     problems = Problems(path)
     for idx in frame.index[(num.isna() & ~missing).to_numpy()][:MAX_PROBLEMS]:
         problems.add(frame.index.get_loc(idx) + 2, "Values", raw[idx],
