@@ -69,44 +69,40 @@ def _total_mask(frame: pd.DataFrame, total_row: Mapping[str, Any] | None) -> pd.
     return mask
 
 
-def _next_to_hide(values: pd.Series, hidden: pd.Series) -> Any:
-    """Index of the smallest non-zero visible cell, or None."""
-    candidates = values[~hidden & (values > 0)]
-    return None if candidates.empty else candidates.sort_values(kind="stable").index[0]
+def _protect_group(values: np.ndarray, hidden: np.ndarray, min_count: int) -> np.ndarray | None:
+    """Hide further cells of one group until the hidden cells are >= 2 and sum >= min_count,
+    taking the smallest non-zero visible cell each time (first in table order on ties).
 
-
-def _protect_group(values: pd.Series, hidden: pd.Series, min_count: int) -> pd.Series:
-    """Hide further cells of one group until the hidden cells are >= 2 and sum >= min_count.
-
-    Returns the updated mask, or None when no visible cell is left to hide.
+    Returns the updated mask, or None when no visible non-zero cell is left to hide.
     """
     hidden = hidden.copy()
+    order = np.argsort(values, kind="stable")
     while hidden.any():
         if hidden.sum() >= 2 and values[hidden].sum() >= min_count:
             return hidden
-        nxt = _next_to_hide(values, hidden)
-        if nxt is None:
+        candidates = [i for i in order if not hidden[i] and values[i] > 0]
+        if not candidates:
             return None
-        hidden.loc[nxt] = True
+        hidden[candidates[0]] = True
     return hidden
 
 
 def _secondary(frame: pd.DataFrame, col: str, hidden: pd.Series, group_cols: list[str],
                totals: pd.Series, min_count: int) -> pd.Series:
     """Secondary suppression of ``col`` within each group (see the module docstring)."""
-    hidden = hidden.copy()
-    values = pd.to_numeric(frame[col], errors="coerce")
-    for _, idx in frame.groupby(group_cols, dropna=False, sort=False).groups.items():
-        cells = [i for i in idx if not totals.loc[i]]
-        total_idx = [i for i in idx if totals.loc[i]]
-        if not hidden.loc[cells].any() or (total_idx and hidden.loc[total_idx].all()):
+    mask = hidden.to_numpy(dtype=bool).copy()
+    values = pd.to_numeric(frame[col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    is_total = totals.to_numpy(dtype=bool)
+    for pos in frame.groupby(group_cols, dropna=False, sort=False).indices.values():
+        cells, total_pos = pos[~is_total[pos]], pos[is_total[pos]]
+        if not mask[cells].any() or (len(total_pos) and mask[total_pos].all()):
             continue
-        result = _protect_group(values.loc[cells].fillna(0), hidden.loc[cells], min_count)
+        result = _protect_group(values[cells], mask[cells], min_count)
         if result is None:
-            hidden.loc[total_idx] = True
+            mask[total_pos] = True
         else:
-            hidden.loc[cells] = result
-    return hidden
+            mask[cells] = result
+    return pd.Series(mask, index=frame.index)
 
 
 def _integer_if_whole(values: pd.Series) -> pd.Series:
@@ -126,6 +122,7 @@ def suppress(
     dependent: Mapping[str, Sequence[str]] | None = None,
     group_cols: str | Sequence[str] | None = None,
     total_row: Mapping[str, Any] | None = None,
+    flag: str | None = FLAG,
 ) -> pd.DataFrame:
     """Apply the disclosure policy (module docstring) to a table before publication.
 
@@ -149,13 +146,16 @@ def suppress(
         ``{column: value}`` identifying each group's total row in this table (e.g.
         ``{"ward_name": "Total"}``). Without it, the total is assumed to be published
         elsewhere.
+    flag : str or None
+        Name of the boolean flag column (``'suppressed'``); None adds no column (for tables
+        with a fixed column contract such as ``performance_dashboard.csv``).
 
     Returns
     -------
     pandas.DataFrame
         A copy: suppressed cells NaN/NA (empty in CSV), whole-number count columns as nullable
-        ``Int64``, and a boolean ``suppressed`` column, True where any cell of the row was
-        hidden (OR-ed with an existing ``suppressed`` column).
+        ``Int64``, and the boolean flag column, True where any cell of the row was hidden
+        (OR-ed with an existing column of that name).
 
     Raises
     ------
@@ -171,7 +171,8 @@ def suppress(
                          f"(columns: {list(frame.columns)}).")
     out = frame.copy()
     totals = _total_mask(out, total_row)
-    flag = out[FLAG].fillna(False).astype(bool) if FLAG in out else pd.Series(False, out.index)
+    flags = (out[flag].fillna(False).astype(bool) if flag in out
+             else pd.Series(False, index=out.index))
     for col in counts:
         hidden = _small(out[col], min_count)
         if groups:
@@ -179,8 +180,9 @@ def suppress(
         out[col] = _integer_if_whole(out[col].mask(hidden))
         for dep in deps.get(col, []):
             out[dep] = out[dep].mask(hidden)
-        flag |= hidden
-    out[FLAG] = flag
+        flags |= hidden
+    if flag:
+        out[flag] = flags
     return out
 
 

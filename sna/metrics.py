@@ -46,6 +46,14 @@ DASHBOARD_COLUMNS: tuple[str, ...] = (
 )
 """Columns of ``tables/performance_dashboard.csv`` in order (contract, ARCHITECTURE.md s.4)."""
 
+DASHBOARD_DEPENDENT: dict[str, list[str]] = {
+    "count": ["rate_per_1000", "rate_lower95", "rate_upper95", "change_pct",
+              "change_significant"],
+    "previous_count": ["change_pct", "change_significant"],
+}
+"""Dashboard columns derived from each count, blanked with it by :func:`sna.disclosure.suppress`
+(``suppress(db, ["count", "previous_count"], min_count, dependent=DASHBOARD_DEPENDENT)``)."""
+
 EXACT_BELOW = 10
 """Fingertips uses exact Poisson limits for counts below this and Byar's method above."""
 
@@ -133,7 +141,7 @@ def rate_ci(
     --------
     >>> r, lo, hi = rate_ci(65, 100_000, per=100_000)
     >>> round(float(r), 1), round(float(lo), 2), round(float(hi), 2)
-    (65.0, 50.16, 82.87)
+    (65.0, 50.16, 82.85)
     """
     o = np.asarray(count, dtype=float)
     n = np.asarray(population, dtype=float)
@@ -392,7 +400,7 @@ def _solve_shape(theta: np.ndarray, q: float, low: float) -> np.ndarray:
     decreasing in ``a``), by vectorised bisection."""
     lo = np.full(theta.shape, low)
     hi = theta + 12 * np.sqrt(theta) + 40
-    for _ in range(200):
+    for _ in range(90):  # the bracket shrinks 2**90-fold: far below float precision
         mid = (lo + hi) / 2
         too_small = special.gammainc(mid, theta) > q
         lo, hi = np.where(too_small, mid, lo), np.where(too_small, hi, mid)

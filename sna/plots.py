@@ -210,7 +210,8 @@ def _class_colours(bins: np.ndarray, cmap: str) -> np.ndarray:
     return mpl.colormaps[cmap](np.linspace(0.08, 0.92, max(len(bins), 1)))
 
 
-def _class_handles(bins, low: float, cmap: str, counts=None, n_missing: int = 0) -> list:
+def _class_handles(bins, low: float, cmap: str, counts=None, n_missing: int = 0,
+                   missing_label: str = "No data") -> list:
     colours, lows = _class_colours(bins, cmap), [low, *bins[:-1]]
     integer = _is_int([low, *bins])
     handles = [
@@ -225,7 +226,7 @@ def _class_handles(bins, low: float, cmap: str, counts=None, n_missing: int = 0)
         handles.append(
             Patch(
                 facecolor=NO_DATA,
-                label="No data" + (f" ({n_missing})" if counts is not None else ""),
+                label=missing_label + (f" ({n_missing})" if counts is not None else ""),
             )
         )
     return handles
@@ -265,6 +266,7 @@ def choropleth(
     legend_title: str | None = None,
     area_noun: str = "wards",
     cmap: str = SEQUENTIAL,
+    missing_label: str = "No data",
 ):
     """Classed choropleth with labels, north arrow and scale bar.
 
@@ -275,6 +277,8 @@ def choropleth(
         projected to EPSG:27700 for the scale bar; with no CRS a note replaces it.
     scheme : str
         mapclassify scheme name; ``'NaturalBreaks'`` uses exact Fisher-Jenks (deterministic).
+    missing_label : str
+        Legend and alt-text wording for NaN areas (e.g. ``'Fewer than 5 (suppressed)'``).
     """
     with _styled():
         g, metric = _projected(gdf)
@@ -283,7 +287,8 @@ def choropleth(
         values = g[column].to_numpy(dtype=float)
         counts = _draw_classed(ax, g, column, bins, cmap)
         handles = _class_handles(
-            bins, np.nanmin(values, initial=np.inf), cmap, counts, int(np.isnan(values).sum())
+            bins, np.nanmin(values, initial=np.inf), cmap, counts, int(np.isnan(values).sum()),
+            missing_label,
         )
         _label_areas(ax, g, label_col)
         _decorate_map(ax, metric)
@@ -296,7 +301,8 @@ def choropleth(
         f"{len(bins)} classes (darker = higher). Highest: {high}; lowest: {low}."
     )
     if missing:
-        alt += f" {_count(missing, area_noun)} with no data (light grey)."
+        what = "with no data" if missing_label == "No data" else f"shown as {missing_label!r}"
+        alt += f" {_count(missing, area_noun)} {what} (light grey)."
     return fig, alt
 
 
@@ -821,3 +827,131 @@ def decile_bars(
     if missing:
         alt += f" No data for decile(s) {', '.join(map(str, missing))}."
     return fig, alt
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    label_col: str,
+    value_cols: Sequence[str],
+    *,
+    title: str = "",
+    ylabel: str = "",
+    names: Sequence[str] | None = None,
+    horizontal: bool = False,
+    percent: bool = False,
+):
+    """Bars of several series side by side per category (e.g. area vs London by decile).
+
+    ``value_cols`` are the series (one colour each, Okabe-Ito), ``names`` their legend labels;
+    ``percent`` formats the value axis as %. Categories keep the frame's order.
+    """
+    d = frame[[label_col, *value_cols]].reset_index(drop=True)
+    names = list(names or value_cols)
+    n, k = len(d), len(value_cols)
+    pos, width = np.arange(n), 0.8 / max(k, 1)
+    with _styled():
+        size = (8.0, max(4.5, 0.42 * n * max(k, 2) / 2 + 1.5)) if horizontal else FIGSIZE
+        fig, ax = _figure(size)
+        for j, (col, name) in enumerate(zip(value_cols, names, strict=True)):
+            at = pos + (j - (k - 1) / 2) * width
+            bar = ax.barh if horizontal else ax.bar
+            bar(at, d[col].fillna(0).to_numpy(dtype=float), width, label=name,
+                color=OKABE_ITO[j % len(OKABE_ITO)])
+        ticks = [_wrap(t, 28) for t in d[label_col].astype(str)]
+        (ax.set_yticks if horizontal else ax.set_xticks)(pos, ticks)
+        if horizontal:
+            ax.invert_yaxis()
+        axis = ax.xaxis if horizontal else ax.yaxis
+        if percent:
+            axis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:g}%"))
+        ax.set(title=_wrap(title), **({"xlabel": ylabel} if horizontal else {"ylabel": ylabel}))
+        ax.grid(axis="x" if horizontal else "y", color="#E5E5E5")
+        ax.set_axisbelow(True)
+        ax.legend(loc="best")
+    unit = "%" if percent else ""
+    parts = [f"{lab}: " + ", ".join(f"{nm} {_fmt(v)}{unit}" for nm, v in
+                                    zip(names, row, strict=True))
+             for lab, row in zip(d[label_col], d[list(value_cols)].to_numpy(dtype=float),
+                                 strict=True)]
+    alt = (f"Grouped bar chart: {title or ylabel}. {', '.join(names)} side by side for each of "
+           f"{_count(n, 'categories')}. " + "; ".join(parts) + ".")
+    return fig, alt
+
+
+def _series_style(i: int, name: str, highlight: str | None) -> dict:
+    if name == highlight:
+        return {"color": HIGHLIGHT, "lw": 2.6, "marker": "o", "zorder": 4}
+    others = [OKABE_ITO[0], OKABE_ITO[2], "#555555", OKABE_ITO[4], OKABE_ITO[5]]
+    return {"color": others[i % len(others)], "lw": 1.6, "marker": "sD^v<>"[i % 6],
+            "ls": ("-", "--", ":", "-.")[i % 4], "zorder": 3}
+
+
+def panel_lines(
+    frame: pd.DataFrame,
+    *,
+    panel_col: str = "panel",
+    x_col: str = "x",
+    value_col: str = "value",
+    series_col: str = "series",
+    highlight: str | None = None,
+    title: str = "",
+    ncols: int = 3,
+):
+    """Small line charts, one panel per ``panel_col`` value (e.g. one per indicator).
+
+    ``x_col`` holds years or period labels (sorted as given by their values; gaps are joined);
+    each ``series_col`` value is a line with its own colour, marker and dash (colour-blind
+    safe), the ``highlight`` series thick in the highlight colour. Every panel has its own
+    y axis (units differ between panels).
+    """
+    panels = list(dict.fromkeys(frame[panel_col]))
+    series = list(dict.fromkeys(frame[series_col]))
+    series = ([highlight] if highlight in series else []) + [s for s in series if s != highlight]
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = math.ceil(len(panels) / ncols)
+    parts = []
+    with _styled():
+        fig, axes = _figure((8.0, 2.9 * nrows + 1.0), nrows=nrows, ncols=ncols, squeeze=False)
+        for ax, panel in zip(axes.flat, panels, strict=False):
+            d = frame[frame[panel_col] == panel]
+            xs = sorted(d[x_col].dropna().unique())
+            for i, name in enumerate(series):
+                s = d[d[series_col] == name].groupby(x_col)[value_col].mean().reindex(xs).dropna()
+                if len(s):
+                    ax.plot([xs.index(x) for x in s.index], s.values, label=name, ms=5,
+                            **_series_style(i, name, highlight))
+            ax.set_xticks(range(len(xs)), [str(x) for x in xs], rotation=45 if len(xs) > 5
+                          else 0, fontsize=9)
+            ax.set_title(_wrap(panel, 32), fontsize=11)
+            ax.grid(axis="y", color="#E5E5E5")
+            parts.append(_panel_summary(panel, d, x_col, value_col, series_col, series))
+        for ax in axes.flat[len(panels):]:
+            ax.set_axis_off()
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4))
+        if title:
+            fig.suptitle(_wrap(title), fontweight="bold", fontsize=13)
+    alt = (f"{len(panels)} line charts{': ' + title if title else ''}. " + " ".join(parts))
+    return fig, alt
+
+
+def _panel_summary(panel, d: pd.DataFrame, x_col: str, value_col: str, series_col: str,
+                   series: list[str]) -> str:
+    latest = d.dropna(subset=[value_col])
+    if latest.empty:
+        return f"{panel}: no data."
+    x = latest[x_col].max()
+    at = latest[latest[x_col] == x].groupby(series_col)[value_col].mean()
+    values = "; ".join(f"{s} {_fmt(at[s])}" for s in series if s in at.index)
+    return f"{panel}, latest ({x}): {values}."
+
+
+def add_outlines(fig, gdf, *, label_col: str | None = None, colour: str = "#333333",
+                 linewidth: float = 0.9) -> None:
+    """Draw ``gdf`` boundaries (e.g. wards over an LSOA map) on a map figure's first axes,
+    with optional labels; ``gdf`` is projected like the maps (EPSG:27700 if geographic)."""
+    g, _ = _projected(gdf)
+    ax = fig.axes[0]
+    with _styled():
+        g.boundary.plot(ax=ax, color=colour, linewidth=linewidth)
+        _label_areas(ax, g, label_col)

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -241,17 +242,43 @@ def indicator_monthly(
     by = list(by if by is not None else DEFAULT_BY[source])
     months = sorted(set(months if months is not None else frame["month"].astype(str)))
     ids = _indicators_for(frame, source)
-    counts = (classify(frame).groupby([*by, "indicator", "month"], dropna=False)["count"]
-              .sum().rename("count").reset_index())
-    grid = (frame[by].drop_duplicates()
-            .merge(pd.DataFrame({"indicator": ids}), how="cross")
-            .merge(pd.DataFrame({"month": months}), how="cross"))
-    out = grid.merge(counts, on=[*by, "indicator", "month"], how="left")
-    out["count"] = out["count"].fillna(0).astype("int64")
-    order = {ind: n for n, ind in enumerate(ids)}
-    out = out.sort_values([*by, "indicator", "month"],
-                          key=lambda s: s.map(order) if s.name == "indicator" else s)
-    return out.reset_index(drop=True)
+    groups, group_codes = _groups(frame, by)
+    month_codes = pd.Index(months).get_indexer(frame["month"].astype(str))
+    members = _membership(frame, source, ids)
+    n_g, n_m = len(groups), len(months)
+    dense = np.zeros((n_g, len(ids), n_m), dtype="int64")
+    counts = pd.to_numeric(frame["count"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    for i, rows in enumerate(members):
+        keep = rows & (month_codes >= 0)
+        flat = group_codes[keep] * n_m + month_codes[keep]
+        dense[:, i, :] = np.rint(np.bincount(flat, weights=counts[keep], minlength=n_g * n_m)
+                                 ).astype("int64").reshape(n_g, n_m)
+    out = groups.loc[groups.index.repeat(len(ids) * n_m)].reset_index(drop=True)
+    out["indicator"] = np.tile(np.repeat(np.array(ids, dtype=object), n_m), n_g)
+    out["month"] = np.tile(np.array(months, dtype=object), n_g * len(ids))
+    out["count"] = dense.ravel()
+    return out
+
+
+def _groups(frame: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Distinct rows of ``frame[by]`` sorted, and each frame row's position among them."""
+    codes = frame.groupby(by, dropna=False, sort=True).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy()
+    groups = frame[by].iloc[first].reset_index(drop=True)
+    return groups, codes
+
+
+def _membership(frame: pd.DataFrame, source: str, ids: list[str]) -> list[np.ndarray]:
+    """For each indicator, a boolean mask of the frame rows that count in it."""
+    cols = list(KEYS[source])
+    pairs = frame.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(frame))).groupby(pairs).first().to_numpy()
+    distinct = frame[cols].iloc[first].reset_index(drop=True)
+    distinct = pd.DataFrame({c: _norm_column(distinct[c]) for c in cols})
+    crosswalk = _crosswalk(source)
+    matched = distinct.reset_index().merge(crosswalk, on=cols)
+    return [np.isin(pairs, matched.loc[matched["indicator"] == ind, "index"].to_numpy())
+            for ind in ids]
 
 
 def borough_monthly(frame: pd.DataFrame, *, months: Sequence[str] | None = None) -> pd.DataFrame:
