@@ -119,7 +119,7 @@ class Chapter:
         safe = frame
         if count_cols:
             safe = suppress(frame, count_cols, self.cfg.min_count, dependent=dependent,
-                            group_cols=group_cols)
+                            group_cols=group_cols, flag=None)
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         neutralise_frame(safe).to_csv(self.tables_dir / f"{name}.csv", index=False,
                                       lineterminator="\n")
@@ -139,7 +139,7 @@ class Chapter:
             from sna.disclosure import suppress
 
             safe = suppress(frame, count_cols, self.cfg.min_count, dependent=dependent,
-                            group_cols=group_cols)
+                            group_cols=group_cols, flag=None)
         _display(html_table(show if show is not None else safe, caption, formats=formats,
                             max_rows=max_rows))
         return safe

@@ -29,7 +29,7 @@ def test_default_config_loads(root):
     assert cfg.area.name == "Barnet" and cfg.area.code == "E09000003"
     assert cfg.area.slug == "barnet"
     assert cfg.min_count == 5
-    assert len(cfg.files("mps_ward")) == 2 and all(s.path.is_file() for s in cfg.files("mps_ward"))
+    assert len(cfg.files("mps_ward")) == 3 and all(s.path.is_file() for s in cfg.files("mps_ward"))
     assert cfg.has("interventions") and not cfg.has("assets")
 
 
