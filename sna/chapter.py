@@ -205,8 +205,14 @@ def open_chapter(config_path: str, period: str, output_dir: str, chapter_id: str
     cfg = load_config(config_path)
     months = sna_data.load_meta(cfg, "mps_ward")["months"]
     resolved = resolve_period(period or cfg.period, months)
-    out = Path(output_dir) if output_dir else Path(
-        os.environ.get("SNA_SCRATCH", "outputs/_scratch")) / cfg.area.slug / resolved
+    if output_dir:
+        out = Path(output_dir)
+    else:
+        from sna.cache import default_cache_dir
+
+        project = default_cache_dir(cfg.folder).parents[1]  # <project>/data/interim -> project
+        out = Path(os.environ.get("SNA_SCRATCH", project / "outputs" / "_scratch"))
+        out = out / cfg.area.slug / resolved
     out.mkdir(parents=True, exist_ok=True)
     ch = Chapter(chapter_id=chapter_id, cfg=cfg, period=resolved, output_dir=out)
     (out / "findings").mkdir(exist_ok=True)
