@@ -18,7 +18,7 @@ import nbformat
 
 PARAMS = ('config_path = "../config/barnet.yaml"  # the area YAML\n'
           'period = "latest"  # YYYY-MM or latest\n'
-          'output_dir = ""  # set by `sna run`; empty = scratch folder for interactive use')
+          'output_dir = ""  # set by sna run (empty means a scratch folder)')
 
 
 def write_notebook(path: str, chapter_id: str, cells: list[tuple[str, str]],

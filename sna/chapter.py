@@ -18,6 +18,7 @@ import base64
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,8 @@ class Chapter:
 
     def note(self, text: str, kind: str = "info") -> None:
         """A highlighted note box (``info``, ``warning`` or ``missing``); text is escaped."""
-        _display(f'<div class="callout {esc(kind)}" role="note"><p>{esc(text)}</p></div>')
+        body = re.sub(r"`([^`<>]+)`", r"<code>\1</code>", esc(text))
+        _display(f'<div class="callout {esc(kind)}" role="note"><p>{body}</p></div>')
 
     def not_supplied(self, key: str, what: str) -> None:
         """Say that an optional source is not supplied, naming the config key."""

@@ -318,8 +318,12 @@ def small_multiples(
     label_areas: bool = False,
     area_noun: str = "wards",
     cmap: str = SEQUENTIAL,
+    missing_label: str = "No data",
 ):
-    """Side-by-side maps of several columns on one shared classification (comparable)."""
+    """Side-by-side maps of several columns on one shared classification (comparable).
+
+    ``missing_label`` names NaN areas in the legend (e.g. ``'Fewer than 5 (suppressed)'``).
+    """
     with _styled():
         g, metric = _projected(gdf)
         pooled = np.concatenate([g[c].to_numpy(dtype=float) for c in columns])
@@ -337,7 +341,8 @@ def small_multiples(
         for ax in axes.flat[len(columns) :]:
             ax.set_axis_off()
         handles = _class_handles(
-            bins, np.nanmin(pooled, initial=np.inf), cmap, n_missing=int(np.isnan(pooled).sum())
+            bins, np.nanmin(pooled, initial=np.inf), cmap, n_missing=int(np.isnan(pooled).sum()),
+            missing_label=missing_label,
         )
         fig.legend(
             handles=handles,
@@ -867,7 +872,10 @@ def grouped_bars(
         ax.set(title=_wrap(title), **({"xlabel": ylabel} if horizontal else {"ylabel": ylabel}))
         ax.grid(axis="x" if horizontal else "y", color="#E5E5E5")
         ax.set_axisbelow(True)
-        ax.legend(loc="best")
+        if horizontal:
+            ax.legend(loc="best")
+        else:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(k, 4))
     unit = "%" if percent else ""
     parts = [f"{lab}: " + ", ".join(f"{nm} {_fmt(v)}{unit}" for nm, v in
                                     zip(names, row, strict=True))
@@ -899,7 +907,7 @@ def panel_lines(
 ):
     """Small line charts, one panel per ``panel_col`` value (e.g. one per indicator).
 
-    ``x_col`` holds years or period labels (sorted as given by their values; gaps are joined);
+    ``x_col`` holds years or period labels (sorted by value; a missing value breaks the line);
     each ``series_col`` value is a line with its own colour, marker and dash (colour-blind
     safe), the ``highlight`` series thick in the highlight colour. Every panel has its own
     y axis (units differ between panels).
@@ -916,13 +924,13 @@ def panel_lines(
             d = frame[frame[panel_col] == panel]
             xs = sorted(d[x_col].dropna().unique())
             for i, name in enumerate(series):
-                s = d[d[series_col] == name].groupby(x_col)[value_col].mean().reindex(xs).dropna()
-                if len(s):
-                    ax.plot([xs.index(x) for x in s.index], s.values, label=name, ms=5,
+                s = d[d[series_col] == name].groupby(x_col)[value_col].mean().reindex(xs)
+                if s.notna().any():
+                    ax.plot(range(len(xs)), s.values, label=name, ms=5,
                             **_series_style(i, name, highlight))
             ax.set_xticks(range(len(xs)), [str(x) for x in xs], rotation=45 if len(xs) > 5
                           else 0, fontsize=9)
-            ax.set_title(_wrap(panel, 32), fontsize=11)
+            ax.set_title(_wrap(panel, 84 // ncols - 6), fontsize=11)
             ax.grid(axis="y", color="#E5E5E5")
             parts.append(_panel_summary(panel, d, x_col, value_col, series_col, series))
         for ax in axes.flat[len(panels):]:
@@ -955,3 +963,42 @@ def add_outlines(fig, gdf, *, label_col: str | None = None, colour: str = "#3333
     with _styled():
         g.boundary.plot(ax=ax, color=colour, linewidth=linewidth)
         _label_areas(ax, g, label_col)
+
+
+def multi_line(
+    frame: pd.DataFrame,
+    title: str,
+    ylabel: str,
+    breaks: Sequence = (),
+    *,
+    month_col: str = "month",
+    value_col: str = "value",
+    series_col: str = "series",
+):
+    """One line per series (e.g. 12-month rolling totals), legend below the axes, dashed
+    series-break markers as in :func:`line_trend`. No smoothing is added."""
+    m = frame.assign(_m=_to_month(frame[month_col]))
+    groups = list(m.groupby(series_col, sort=False)) if series_col in m else [(ylabel, m)]
+    texts = []
+    with _styled():
+        fig, ax = _figure()
+        for i, (name, part) in enumerate(groups):
+            s = part.groupby("_m")[value_col].sum(min_count=1).sort_index()
+            s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="MS"))
+            ax.plot(s.index, s.values, color=OKABE_ITO[i % len(OKABE_ITO)], lw=2, label=name)
+            texts.append(_trend_summary(str(name), s, False).replace("monthly values", "values"))
+        for month, note in _break_list(breaks):
+            ax.axvline(month, color="#444444", ls="--", lw=1)
+            ax.text(mdates.date2num(month), 1.0, f" {note}", transform=ax.get_xaxis_transform(),
+                    fontsize=10, va="top", ha="left", color="#444444")
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+        ax.set_ylim(bottom=0)
+        ax.set(title=_wrap(title), ylabel=ylabel)
+        ax.grid(axis="y", color="#E5E5E5")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=min(3, len(groups)))
+    alt = f"Line chart: {title}. " + " ".join(texts)
+    marks = _break_list(breaks)
+    if marks:
+        alt += " Dashed lines mark series breaks: " + "; ".join(
+            f"{_month(mo)} ({note})" for mo, note in marks) + "."
+    return fig, alt

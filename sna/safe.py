@@ -51,5 +51,7 @@ _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~"}
 
 def md_esc(value: object) -> str:
     """Escape a value for insertion into Markdown: HTML-escaped and Markdown syntax inert."""
-    text = esc(value)
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = html.escape(str(value), quote=False)  # only & < > : no '#' entities to re-escape
     return "".join(_MD_SPECIAL.get(ch, ch) for ch in text)

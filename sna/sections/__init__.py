@@ -1,0 +1,1 @@
+"""Chapter sections: the logic behind each chapter notebook (frames, figures, sentences)."""

@@ -1,0 +1,313 @@
+"""Chapters 01 (profile) and 02 (violence trends): hand checks against the raw files, the
+dashboard contract, disclosure, London ranks, and the "not supplied" paths.
+
+Integration tests on the shipped Barnet data (data/raw). Hand checks read the raw files with
+the csv module / pyarrow, independently of the loaders.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+import sna.chapter as chapter_mod
+from sna import data as sna_data
+from sna import metrics
+from sna.chapter import open_chapter
+from sna.config import load_config
+from sna.sections import profile, trends
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "config" / "barnet.yaml"
+RAW = ROOT / "data" / "raw"
+WARD_CSV = RAW / "mps/ward/MPS Ward Level Crime (most recent 24 months).csv"
+BOROUGH_FILES = [RAW / "mps/borough/recorded-crime-borough-historical.parquet",
+                 RAW / "mps/borough/recorded-crime-borough.parquet",
+                 RAW / "mps/borough/MPS Borough Level Crime (most recent 24 months).csv"]
+ROBBERY = {"ROBBERY OF PERSONAL PROPERTY"}
+VWI = {"VIOLENCE WITH INJURY"}
+OPTIONAL = ("mps_borough", "knife_crime", "homicide", "census", "imd", "clif", "ambulance")
+
+pytestmark = pytest.mark.skipif(not WARD_CSV.is_file(), reason="shipped MPS data not present")
+
+
+# --- hand computation from the raw files ---------------------------------------------------
+
+@functools.lru_cache(maxsize=8)
+def _rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a wide MPS file, keys lower-cased (csv module for CSV, pyarrow for parquet)."""
+    if path.suffix == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return [{k.lower(): v for k, v in r.items()} for r in csv.DictReader(f)]
+    return [{k.lower(): v for k, v in r.items()} for r in pq.read_table(path).to_pylist()]
+
+
+def _months(rows: list[dict]) -> list[str]:
+    return sorted(k for k in rows[0] if k.isdigit() and len(k) == 6)
+
+
+def hand_sum(paths: list[Path], borough: str, minors: set[str], months: list[str]) -> int:
+    """Sum a borough's categories over months; each month from the newest file holding it."""
+    files = [(_rows(p)) for p in paths]
+    total = 0
+    for month in months:
+        key = month.replace("-", "")
+        holders = [rows for rows in files if key in rows[0]]
+        rows = max(holders, key=lambda r: _months(r)[-1])
+        bcol = next(c for c in ("lookup_boroughname", "boroughname") if c in rows[0])
+        total += sum(int(float(r[key] or 0)) for r in rows
+                     if r[bcol] == borough and r["minortext"].strip().upper() in minors)
+    return total
+
+
+def window(period: str, n: int, years_back: int = 0) -> list[str]:
+    from sna.periods import add_months, month_range
+
+    end = add_months(period, -12 * years_back)
+    return month_range(add_months(end, -(n - 1)), end)
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def dashboards(cfg):
+    """Unsuppressed dashboards and sources for the periods tested."""
+    pops = trends.populations(sna_data.load(cfg, "population").frame)
+    out = {}
+    for period in ("2026-03", "2026-02", "2025-06", "2024-12"):
+        monthly, source = trends.london_monthly(cfg, period)
+        out[period] = (trends.build_dashboard(monthly, pops, cfg.area, period), source, monthly)
+    return out
+
+
+class Shown:
+    """Collects what a chapter displays (instead of IPython)."""
+
+    def __init__(self) -> None:
+        self.html: list[str] = []
+
+    def text(self) -> str:
+        return "\n".join(self.html)
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory, cfg):
+    """Both chapters' sections on the default config, as the notebooks call them."""
+    out = tmp_path_factory.mktemp("o12")
+    shown = Shown()
+    mp = pytest.MonkeyPatch()
+    mp.setattr(chapter_mod, "_display", shown.html.append)
+    ch1 = open_chapter(str(CONFIG), "latest", str(out), "01_context_profile")
+    rows = profile.publish_profile(ch1, [profile.show_population(ch1), profile.show_census(ch1),
+                                         profile.show_imd(ch1), profile.show_clif(ch1)])
+    ch1.finding(profile.headline(rows, "Barnet"), kind="headline", anchor="Borough-profile")
+    ch2 = open_chapter(str(CONFIG), "latest", str(out), "02_violence_trends")
+    td = trends.prepare(ch2)
+    trends.show_intro(ch2, td)
+    dash, safe, sentences = trends.show_dashboard(ch2, td)
+    trends.record_findings(ch2, dash, safe, sentences)
+    for show in (trends.show_breakdown, trends.show_trends, trends.show_annual,
+                 trends.show_comparisons, trends.show_knife):
+        show(ch2, td)
+    trends.show_homicide(ch2)
+    trends.show_ambulance(ch2)
+    mp.undo()
+    return {"out": out, "shown": shown, "dash": dash, "safe": safe, "sentences": sentences,
+            "ch2": ch2, "td": td}
+
+
+# --- hand checks ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("period", ["2026-03", "2026-02", "2025-06", "2024-12"])
+@pytest.mark.parametrize("indicator,minors", [("personal_robbery", ROBBERY),
+                                              ("violence_with_injury", VWI)],
+                         ids=["robbery", "vwi"])
+def test_dashboard_counts_match_raw_files(dashboards, period, indicator, minors):
+    dash, source, _ = dashboards[period]
+    files = [WARD_CSV] if source == "mps_ward" else BOROUGH_FILES
+    assert source == ("mps_ward" if period == "2026-03" else "mps_borough")
+    row = dash[(dash["indicator"] == indicator) & (dash["window"] == "12m")].iloc[0]
+    assert row["count"] == hand_sum(files, "Barnet", minors, window(period, 12))
+    assert row["previous_count"] == hand_sum(files, "Barnet", minors, window(period, 12, 1))
+    row3 = dash[(dash["indicator"] == indicator) & (dash["window"] == "3m")].iloc[0]
+    assert row3["count"] == hand_sum(files, "Barnet", minors, window(period, 3))
+
+
+def test_default_period_robbery_by_hand_numbers(dashboards):
+    """The numbers quoted in the report (ward CSV, 12 months to March 2026)."""
+    dash, _, _ = dashboards["2026-03"]
+    row = dash[(dash["indicator"] == "personal_robbery") & (dash["window"] == "12m")].iloc[0]
+    assert (row["count"], row["previous_count"]) == (555, 495)
+    assert row["change_pct"] == pytest.approx(12.1)
+
+
+# --- dashboard contract, ranks, disclosure -------------------------------------------------
+
+def test_published_dashboard_is_the_contract(default_run):
+    table = pd.read_csv(default_run["out"] / "tables" / "performance_dashboard.csv")
+    assert list(table.columns) == list(metrics.DASHBOARD_COLUMNS)
+    ids = ["violence_with_injury", "personal_robbery", "residential_burglary",
+           "non_residential_burglary", "homicide", "rape", "other_sexual_offences",
+           "possession_of_weapons", "serious_violence", "knife_crime_with_injury"]
+    assert len(table) == 2 * len(ids)
+    assert sorted(table["indicator"].unique()) == sorted(ids)
+    assert set(table["window"]) == {"3m", "12m"}
+    assert table.groupby("indicator").size().eq(2).all()
+    ranked = table.dropna(subset=["london_rank"])
+    assert ranked["london_rank"].between(1, ranked["london_areas"]).all()
+    assert (table["london_areas"].dropna() == 32).all()
+    assert (table.loc[table["window"] == "12m", "period_start"] == "2025-04").all()
+
+
+def test_small_counts_hidden_with_dependents(default_run):
+    dash, safe, m = default_run["dash"], default_run["safe"], 5
+    small = dash["count"].between(1, m - 1)
+    assert safe.loc[small, ["count", "rate_per_1000", "rate_lower95", "change_pct",
+                            "london_rank", "bcu_rank"]].isna().all().all()
+    for _, part in safe.join(dash[["count"]], rsuffix="_raw").groupby("window"):
+        comps = part[part["indicator"].isin(trends.sv_components())]
+        hidden = comps[comps["count"].isna() & comps["count_raw"].notna()]
+        if len(hidden):  # a subtraction from the serious violence total reveals nothing
+            assert len(hidden) >= 2 and hidden["count_raw"].sum() >= m
+    for sentence, (_, row) in zip(default_run["sentences"], dash.iterrows(), strict=True):
+        if pd.notna(row["count"]) and pd.isna(safe.loc[_, "count"]):
+            assert f"{int(row['count']):,}" not in sentence.split(" in the ")[0]
+
+
+def test_london_ranks_consistent_with_rates(default_run):
+    ch, td = default_run["ch2"], default_run["td"]
+    table = trends.london_table(td.monthly, td.pops, td.members, ch.cfg.area, ch.period)
+    dash = default_run["dash"]
+    for ind, part in table.dropna(subset=["rate_per_1000"]).groupby("indicator"):
+        ordered = part.sort_values("rate_per_1000")
+        assert ordered["london_rank"].is_monotonic_increasing
+        here = part[part["borough"] == "Barnet"].iloc[0]
+        expected = int((part["rate_per_1000"] < here["rate_per_1000"]).sum()) + 1
+        row = dash[(dash["indicator"] == ind) & (dash["window"] == "12m")].iloc[0]
+        assert row["london_rank"] == expected == here["london_rank"]
+
+
+def test_findings_headline_and_changes(default_run):
+    folder = default_run["out"] / "findings"
+    for cid in ("01_context_profile", "02_violence_trends"):
+        found = json.loads((folder / f"{cid}.json").read_text())
+        assert sum(f["kind"] == "headline" for f in found) == 1
+    changes = [f for f in json.loads((folder / "02_violence_trends.json").read_text())
+               if f["kind"] == "change"]
+    assert changes and all(f["anchor"] == "Performance-dashboard" for f in changes)
+    for f in changes:
+        ev = f["evidence"]
+        assert ev["significant"] is True and ev["p_value"] < 0.05
+        assert {"indicator", "count", "previous_count", "change_pct", "london_rank"} <= set(ev)
+
+
+def test_sentence_phrasing(default_run):
+    robbery = [s for s in default_run["sentences"] if s.startswith("Personal robbery")]
+    assert robbery[1].startswith("Personal robbery rose 12.1% in the 12 months to March 2026 "
+                                 "(555 vs 495); the change is not statistically significant; "
+                                 "Barnet ranks ")
+
+
+def test_other_tables_published(default_run):
+    tables = default_run["out"] / "tables"
+    for name in ("profile_indicators", "population_age", "monthly_series", "sv_breakdown",
+                 "london_comparison", "knife_crime", "homicide"):
+        assert (tables / f"{name}.csv").is_file(), name
+    comp = pd.read_csv(tables / "london_comparison.csv")
+    assert comp["borough"].nunique() == 32 and "City of London" not in set(comp["borough"])
+    html = default_run["shown"].text()
+    bad = [html[max(0, i - 200):i + 50] for i in range(len(html)) if html.startswith("&amp;#", i)]
+    assert not bad, bad
+    assert "ward-level recorded crime data summed to boroughs" in html
+
+
+# --- profile hand checks -------------------------------------------------------------------
+
+def _census_rows(name: str) -> list[dict[str, str]]:
+    with open(RAW / "census" / name, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_population_and_young_share_by_hand(default_run):
+    rows = _census_rows("census2021-ts007a-ltla.csv")
+    barnet = next(r for r in rows if r["geography code"] == "E09000003")
+    total = int(barnet["Age: Total"])
+    young = sum(int(barnet[f"Age: Aged {a} to {b} years"]) for a, b in ((10, 14), (15, 19),
+                                                                       (20, 24)))
+    london = [r for r in rows if r["geography code"].startswith("E09")]
+    assert total == 389_343  # ONS bulk TS007A (the published headline is 389,344)
+    table = pd.read_csv(default_run["out"] / "tables" / "population_age.csv")
+    assert table["area_population"].sum() == total
+    assert table["london_population"].sum() == sum(int(r["Age: Total"]) for r in london)
+    ind = pd.read_csv(default_run["out"] / "tables" / "profile_indicators.csv")
+    share = ind.loc[ind["indicator"] == "Residents aged 10-24", "area_value"].iloc[0]
+    assert share == pytest.approx(round(young / total * 100, 1))
+
+
+def test_census_share_by_hand(default_run):
+    rows = _census_rows("census2021-ts054-ltla.csv")
+    barnet = next(r for r in rows if r["geography code"] == "E09000003")
+    social = int(barnet["Tenure of household: Social rented"])
+    total = int(barnet["Tenure of household: Total: All households"])
+    ind = pd.read_csv(default_run["out"] / "tables" / "profile_indicators.csv")
+    value = ind.loc[ind["indicator"] == "Social rented", "area_value"].iloc[0]
+    assert value == pytest.approx(round(social / total * 100, 1))
+
+
+# --- optional sources missing --------------------------------------------------------------
+
+def test_sections_work_without_optional_sources(tmp_path, monkeypatch):
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    for key in OPTIONAL:
+        raw["data"].pop(key)
+    for key in ("recommendations", "plan"):
+        if raw.get(key):
+            raw[key] = str((CONFIG.parent / raw[key]).resolve())
+    for key, value in raw["data"].items():
+        paths = value if isinstance(value, list) else [value]
+        raw["data"][key] = [str((CONFIG.parent / p).resolve()) for p in paths]
+    path = tmp_path / "slim.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    monkeypatch.setenv("SNA_CACHE_DIR", str(ROOT / "data" / "interim"))
+    shown: list[str] = []
+    monkeypatch.setattr(chapter_mod, "_display", shown.append)
+    ch1 = open_chapter(str(path), "latest", str(tmp_path / "out"), "01_context_profile")
+    parts = [profile.show_population(ch1), profile.show_census(ch1), profile.show_imd(ch1),
+             profile.show_clif(ch1)]
+    rows = profile.publish_profile(ch1, parts)
+    assert list(rows["indicator"]) == ["Residents (all ages)", "Residents aged 10-24"]
+    ch2 = open_chapter(str(path), "latest", str(tmp_path / "out"), "02_violence_trends")
+    td = trends.prepare(ch2)
+    assert td.source == "mps_ward"
+    dash, safe, _ = trends.show_dashboard(ch2, td)
+    assert len(safe) == 18 and "knife_crime_with_injury" not in set(safe["indicator"])
+    assert trends.show_knife(ch2, td) is None and trends.show_homicide(ch2) is None
+    trends.show_ambulance(ch2)
+    text = "\n".join(shown)
+    for key in ("census", "imd", "clif", "knife_crime", "homicide", "ambulance"):
+        assert f"data.{key}" in text, key
+
+
+# --- notebooks -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["01_context_profile", "02_violence_trends"])
+def test_notebooks_are_thin(name):
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    assert "parameters" in nb.cells[0].metadata.get("tags", [])
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert not re.search(r"^\s*(def|class|for|while|async)\b", code, re.M)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
