@@ -29,7 +29,7 @@ from sna import data as sna_data
 from sna.config import SnaConfig, load_config
 from sna.io.common import Loaded
 from sna.periods import resolve_period
-from sna.safe import esc, md_esc, neutralise_frame
+from sna.safe import esc, md_esc, neutralise_frame, restore_text
 
 CHAPTERS: dict[str, str] = {
     "01_context_profile": "Context and borough profile",
@@ -60,7 +60,7 @@ def html_table(frame: pd.DataFrame, caption: str, *, formats: dict[str, str] | N
         cells = []
         for c in shown.columns:
             v = r[c]
-            if isinstance(v, float) and pd.isna(v):
+            if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
                 text = "&ndash;" if c not in formats.get("_suppressed", "") else "*"
             elif c in formats and isinstance(v, int | float):
                 text = esc(format(v, formats[c]))
@@ -192,7 +192,7 @@ class Chapter:
     def read_table(self, name: str) -> pd.DataFrame | None:
         """A table published by another chapter of this run (None if absent)."""
         path = self.tables_dir / f"{name}.csv"
-        return pd.read_csv(path) if path.is_file() else None
+        return restore_text(pd.read_csv(path)) if path.is_file() else None
 
 
 def open_chapter(config_path: str, period: str, output_dir: str, chapter_id: str) -> Chapter:

@@ -55,3 +55,21 @@ def md_esc(value: object) -> str:
         return ""
     text = html.escape(str(value), quote=False)  # only & < > : no '#' entities to re-escape
     return "".join(_MD_SPECIAL.get(ch, ch) for ch in text)
+
+
+def restore_cell(value: object) -> object:
+    """Undo :func:`neutralise_cell` (for reading our own published CSVs back)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" \
+            and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def restore_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise_frame` on a table read back from ``tables/``."""
+    out = frame.copy()
+    out.columns = [restore_cell(str(c)) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(restore_cell)
+    return out

@@ -1,0 +1,172 @@
+"""The Excel data pack: every published table of a run in one workbook, with a Notes sheet.
+
+``write_data_pack(output_dir)`` reads ``output_dir/tables/*.csv`` (already disclosure-controlled)
+and ``manifest.json``, and writes ``output_dir/data_pack.xlsx``: a ``Notes`` sheet first (what
+each table is, the disclosure rule, sources, period, generation date), then one sheet per table.
+Text cells are neutralised so that no cell runs as a spreadsheet formula.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sna.chapter import CHAPTERS
+from sna.safe import neutralise_frame
+
+NOTE_COLUMNS = ["sheet", "table", "chapter", "description", "rows", "disclosure", "sources",
+                "area", "period_to", "generated"]
+MAX_SHEET = 31
+MAX_ROWS = 1_048_575  # Excel's limit less the header row
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\']")
+# table -> (chapter id, what it is). Tables not listed are described from their name.
+TABLES: dict[str, tuple[str, str]] = {
+    "profile_indicators": ("01", "Borough profile indicators against London"),
+    "population_age": ("01", "Population by age (Census 2021)"),
+    "performance_dashboard": ("02", "Indicators for the latest 3 and 12 months against the same "
+                              "window a year earlier: counts, rates with 95% CIs, change, "
+                              "significance and London/BCU ranks (1 = lowest rate)"),
+    "monthly_series": ("02", "Monthly counts by indicator"),
+    "sv_breakdown": ("02", "Serious violence by offence type"),
+    "london_comparison": ("02", "Rates across London boroughs"),
+    "knife_crime": ("02", "Knife crime (MPS monthly crime dashboard)"),
+    "homicide": ("02", "Homicide (MPS homicide dashboard)"),
+    "ward_indicators": ("03", "Ward counts and rates per 1,000 residents, 12 months"),
+    "ward_hotspots": ("03", "Getis-Ord Gi* hot and cold spots by ward, with persistence"),
+    "concentration": ("03", "How concentrated violence is in a few wards or LSOAs"),
+    "lsoa_indicators": ("03", "LSOA counts and rates"),
+    "cctv_by_ward": ("03", "CCTV incidents by ward (partner data)"),
+    "imd_decile_rates": ("04", "Rates by deprivation decile"),
+    "risk_correlations": ("04", "Correlations between violence and risk factors (ecological)"),
+    "count_model": ("04", "Count model of ward violence on risk factors"),
+    "young_people": ("04", "Young people: youth justice, exclusions, NEET"),
+    "risk_factors": ("04", "Risk factors against London"),
+    "stop_search": ("04", "Stop and search"),
+    "vulnerable_populations": ("04", "Vulnerable populations"),
+    "assets": ("04", "Protective factors and community assets"),
+    "partnership": ("05", "The partnership under the Serious Violence Duty"),
+    "interventions": ("05", "Interventions register as supplied, with type groups and ward "
+                      "coverage"),
+    "gap_analysis": ("05", "High-need wards against the interventions known to reach them"),
+    "risk_factor_coverage": ("05", "Risk factors worse than London against interventions"),
+    "recommendations": ("06", "Recommendations with their evidence"),
+    "implementation_plan": ("06", "Lead, partners, timescale and measure per recommendation"),
+    "monitoring_framework": ("06", "Monitoring and evaluation: baseline, latest, direction, "
+                             "target per indicator"),
+    "data_inventory": ("07", "Every data source: publisher, licence, coverage, quality"),
+    "definitions": ("07", "Indicator definitions (MPS categories per indicator)"),
+}
+
+
+CHAPTER_SOURCES = {
+    "01": "Census 2021 (ONS), Indices of Deprivation (MHCLG), DWP children in low income "
+          "families",
+    "02": "MPS recorded crime (London Datastore), MPS knife crime and homicide dashboards, "
+          "London Ambulance Service, Census 2021 population",
+    "03": "MPS recorded crime by ward and LSOA, ONS boundaries and lookups, Census 2021, CCTV "
+          "incidents (partner data), police.uk",
+    "04": "Indices of Deprivation, Census 2021, DfE LAIT and NEET, police.uk stop and search, "
+          "MPS recorded crime, partner data",
+    "05": "Area config (partnership), interventions register and partner indicators (partner "
+          "data), chapters 03 and 04 tables",
+    "06": "Tables of chapters 02 to 05, recommendation rules and implementation plan (config)",
+    "07": "Run manifest, indicator definitions, partnership data-source list"}
+
+
+def _chapter(name: str) -> str:
+    return TABLES.get(name, ("99", ""))[0]
+
+
+def sheet_names(tables: list[str]) -> dict[str, str]:
+    """A unique Excel sheet name (at most 31 characters, no ``[]:*?/\\'``) for each table.
+
+    ``Notes`` is reserved for the notes sheet; clashes get ``~2``, ``~3``... suffixes.
+    """
+    used, out = {"notes"}, {}
+    for name in tables:
+        base = _BAD_SHEET.sub("_", name).strip() or "table"
+        candidate, n = base[:MAX_SHEET], 1
+        while candidate.lower() in used:
+            n += 1
+            suffix = f"~{n}"
+            candidate = base[: MAX_SHEET - len(suffix)] + suffix
+        used.add(candidate.lower())
+        out[name] = candidate
+    return out
+
+
+def _manifest(output_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def notes_frame(frames: dict[str, pd.DataFrame], sheets: dict[str, str],
+                manifest: dict[str, Any], generated: str) -> pd.DataFrame:
+    """One row per table: sheet, chapter, description, rows, disclosure rule, sources (per
+    chapter, :data:`CHAPTER_SOURCES`; the data inventory sheet has every file), period."""
+    params = manifest.get("parameters", {})
+    min_count = params.get("min_count", 5)
+    rule = (f"Counts from 1 to {min_count - 1} are suppressed (blank), with rates and changes "
+            "derived from them; secondary suppression where a total would reveal them.")
+    chapters = {c[:2]: t for c, t in CHAPTERS.items()}
+    rows = []
+    for name, frame in frames.items():
+        num, what = TABLES.get(name, ("", name.replace("_", " ").capitalize()))
+        rows.append({"sheet": sheets[name], "table": f"tables/{name}.csv",
+                     "chapter": f"{num} {chapters.get(num, '')}".strip(), "description": what,
+                     "rows": len(frame), "disclosure": rule,
+                     "sources": CHAPTER_SOURCES.get(num, "see the methodology chapter"),
+                     "area": manifest.get("area", {}).get("name", ""),
+                     "period_to": params.get("period", ""), "generated": generated})
+    return pd.DataFrame(rows, columns=NOTE_COLUMNS)
+
+
+def _widths(sheet: Any, frame: pd.DataFrame) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for i, col in enumerate(frame.columns, start=1):
+        sample = frame[col].astype(str).head(200).str.len()
+        width = max([len(str(col)), *sample.tolist()] or [10])
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+    sheet.freeze_panes = "A2"
+
+
+def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> Path:
+    """Write ``output_dir/data_pack.xlsx`` from ``output_dir/tables/*.csv``.
+
+    Parameters
+    ----------
+    output_dir : Path or str
+        The run folder (holds ``tables/`` and ``manifest.json``).
+    generated : str, optional
+        Date written in the notes (default: today, UTC, e.g. '15 March 2026').
+
+    Returns
+    -------
+    Path
+        The workbook written (atomically: a temporary file then a rename). With no tables it
+        holds only the Notes sheet.
+    """
+    out_dir = Path(output_dir)
+    paths = sorted((out_dir / "tables").glob("*.csv"), key=lambda p: (_chapter(p.stem), p.stem))
+    frames = {p.stem: pd.read_csv(p, low_memory=False).head(MAX_ROWS) for p in paths}
+    sheets = sheet_names(list(frames))
+    generated = generated or datetime.now(UTC).strftime("%d %B %Y")
+    notes = notes_frame(frames, sheets, _manifest(out_dir), generated)
+    target = out_dir / "data_pack.xlsx"
+    tmp = out_dir / f".data_pack.{os.getpid()}.xlsx"
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+        for name, frame in [("Notes", notes), *((sheets[n], f) for n, f in frames.items())]:
+            safe = neutralise_frame(frame)
+            safe.to_excel(xl, sheet_name=name, index=False)
+            _widths(xl.sheets[name], safe)
+    tmp.replace(target)
+    return target
