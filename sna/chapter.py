@@ -73,7 +73,8 @@ def html_table(frame: pd.DataFrame, caption: str, *, formats: dict[str, str] | N
     if len(frame) > max_rows:
         more = f'<p class="note">Showing {max_rows} of {len(frame)} rows; the CSV has them all.</p>'
     tid = f' id="{esc(table_id)}"' if table_id else ""
-    return (f'<div class="table-wrap"><table{tid}><caption>{esc(caption)}</caption>'
+    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}">'
+            f"<table{tid}><caption>{esc(caption)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
 
 
@@ -192,7 +193,12 @@ class Chapter:
     def read_table(self, name: str) -> pd.DataFrame | None:
         """A table published by another chapter of this run (None if absent)."""
         path = self.tables_dir / f"{name}.csv"
-        return restore_text(pd.read_csv(path)) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            return restore_text(pd.read_csv(path))
+        except pd.errors.EmptyDataError:  # a table published with no columns
+            return pd.DataFrame()
 
 
 def open_chapter(config_path: str, period: str, output_dir: str, chapter_id: str) -> Chapter:

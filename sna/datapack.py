@@ -139,6 +139,14 @@ def _widths(sheet: Any, frame: pd.DataFrame) -> None:
     sheet.freeze_panes = "A2"
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """A published table (an empty file gives an empty sheet, not an error)."""
+    try:
+        return pd.read_csv(path, low_memory=False).head(MAX_ROWS)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> Path:
     """Write ``output_dir/data_pack.xlsx`` from ``output_dir/tables/*.csv``.
 
@@ -157,7 +165,7 @@ def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> 
     """
     out_dir = Path(output_dir)
     paths = sorted((out_dir / "tables").glob("*.csv"), key=lambda p: (_chapter(p.stem), p.stem))
-    frames = {p.stem: pd.read_csv(p, low_memory=False).head(MAX_ROWS) for p in paths}
+    frames = {p.stem: _read_table(p) for p in paths}
     sheets = sheet_names(list(frames))
     generated = generated or datetime.now(UTC).strftime("%d %B %Y")
     notes = notes_frame(frames, sheets, _manifest(out_dir), generated)

@@ -41,7 +41,8 @@ def chapters_table(work: Path, results: list) -> str:
             CHAPTERS[cid])
         rows.append(f"<tr><td>{esc(cid[:2])}</td><td>{link}</td>{_status_cell(status)}"
                     f"<td>{esc(_headline(work, cid)) if status == 'ok' else ''}</td></tr>")
-    return ('<div class="table-wrap"><table><caption>Chapters of this assessment, their status '
+    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Chapters">'
+            "<table><caption>Chapters of this assessment, their status "
             "and one key finding each</caption><thead><tr><th scope=\"col\">No.</th>"
             '<th scope="col">Chapter</th><th scope="col">Status</th>'
             '<th scope="col">Key finding</th></tr></thead><tbody>'
@@ -57,7 +58,8 @@ def components_table(results: list) -> str:
         rows.append(f"<tr><td>{order}</td><td>{esc(name)}</td><td><a href=\"chapters/"
                     f"{esc(chapter)}.html\">{esc(CHAPTERS[chapter])}</a></td>"
                     f"<td>{esc(section)}</td><td>{esc(state)}</td></tr>")
-    return ('<div class="table-wrap"><table><caption>SNA component coverage: where each of the '
+    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="SNA components">'
+            "<table><caption>SNA component coverage: where each of the "
             "11 components of the needs assessment is covered</caption><thead><tr>"
             '<th scope="col">No.</th><th scope="col">Component</th><th scope="col">Chapter</th>'
             '<th scope="col">Section</th><th scope="col">Status</th></tr></thead><tbody>'

@@ -112,8 +112,11 @@ def audit(ctx: RunContext) -> list[str]:
 
     problems = []
     for csv in sorted((ctx.work / "tables").glob("*.csv")):
-        problems += [f"tables/{csv.name}: {p}" for p in audit_table(pd.read_csv(csv),
-                                                                      ctx.cfg.min_count)]
+        try:
+            table = pd.read_csv(csv)
+        except pd.errors.EmptyDataError:
+            continue  # nothing published in it
+        problems += [f"tables/{csv.name}: {p}" for p in audit_table(table, ctx.cfg.min_count)]
     for page in sorted((ctx.work / "chapters").glob("*.html")):
         problems += [f"chapters/{page.name}: {p}"
                      for p in audit_html(page.read_text(encoding="utf-8"), ctx.cfg.min_count)]
