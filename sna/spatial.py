@@ -322,6 +322,11 @@ def gi_star_hotspots(
             f"Gi* not computed for {value_col}: too few connected areas or no variation.",
             stacklevel=2,
         )
+    undefined = ~np.isfinite(z) & ~islands & np.isfinite(p)
+    if undefined.any():  # the area's neighbourhood is the whole map: Gi* has no variance
+        warnings.warn(f"{undefined.sum()} area(s) neighbour every other area; Gi* is "
+                      "undefined there: classed as not significant.", stacklevel=2)
+        z[undefined], p[undefined] = np.nan, np.nan
     q = p.copy()
     ok = np.isfinite(p)
     if fdr and 2 * ok.sum() / (permutations + 1) > alpha:

@@ -423,3 +423,20 @@ def test_real_barnet_chain():
     assert len(out) == 24 and set(out.hotspot_class) <= set(spatial.HOTSPOT_CLASSES)
     top = spatial.concentration(table.set_index("ward_name")["count"])
     assert top["top_n"] == 3 and 0.1 < top["top_share_of_total"] < 0.5
+
+
+def test_gi_star_area_neighbouring_everything_is_not_significant():
+    """3x3 grid: the centre's queen neighbourhood (with itself) is the whole map, so its Gi*
+    has zero variance; it must be reported as undefined, never as an infinite hot/cold spot."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from sna.spatial import gi_star_hotspots
+
+    cells = [box(x, y, x + 1, y + 1) for y in range(3) for x in range(3)]
+    values = [1, 2, 3, 2, 9, 4, 1, 5, 2]
+    gdf = gpd.GeoDataFrame({"v": values}, geometry=cells, crs="EPSG:27700")
+    with pytest.warns(UserWarning):
+        out = gi_star_hotspots(gdf, "v", permutations=99, seed=1)
+    assert np.isnan(out.loc[4, "gi_z"]) and out.loc[4, "hotspot_class"] == "Not significant"
+    assert np.isfinite(out.drop(index=4)["gi_z"]).all()
