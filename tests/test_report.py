@@ -173,3 +173,25 @@ def test_headings_in_order(default_run):
         assert levels and levels[0] == 1, (page.name, levels[:3])
         for a, b in zip(levels, levels[1:], strict=False):
             assert b <= a + 1, (page.name, f"h{a} followed by h{b}")
+
+
+def _page_numbers(text: str) -> list[str]:
+    text = re.sub(r'src="data:image/png;base64,[^"]+"', "", text)
+    text = re.sub(r"generated \d{1,2} \w+ \d{4}", "", text)
+    return re.findall(r"\d[\d,]*\.?\d*", re.sub(r"<[^>]+>", " ", text))
+
+
+def test_reproducible_tables_and_numbers(default_run, tmp_path, root):
+    """A second run on the same inputs gives byte-identical tables and the same numbers."""
+    res, out = default_run
+    again = run(root / "config" / "barnet.yaml", out_root=tmp_path, jobs=2)
+    assert again.exit_code == 0
+    first, second = out / "barnet" / res.period, again.out_dir
+    tables = sorted(p.name for p in (first / "tables").glob("*.csv"))
+    assert tables == sorted(p.name for p in (second / "tables").glob("*.csv"))
+    for name in tables:
+        assert (first / "tables" / name).read_bytes() == (second / "tables" / name).read_bytes(), name
+    for page in sorted((first / "chapters").glob("*.html")):
+        a = _page_numbers(page.read_text(encoding="utf-8"))
+        b = _page_numbers((second / "chapters" / page.name).read_text(encoding="utf-8"))
+        assert a == b, page.name
