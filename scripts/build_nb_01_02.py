@@ -2,8 +2,11 @@
 tool).
 
 Run from the project root: ``.venv/bin/python -m scripts.build_nb_01_02``. The notebooks are
-thin: prose cells, and short code cells calling :mod:`sna.sections.profile` and
-:mod:`sna.sections.trends`.
+thin: prose cells, and short code cells calling the chapter 01 modules
+(:mod:`sna.sections.duty`, :mod:`~sna.sections.profile`, :mod:`~sna.sections.socioeconomic`) and
+the chapter 02 modules (:mod:`sna.sections.trend_data`, :mod:`~sna.sections.trends`,
+:mod:`~sna.sections.trend_series`, :mod:`~sna.sections.comparisons`,
+:mod:`~sna.sections.other_sources`).
 """
 
 from __future__ import annotations
@@ -41,39 +44,40 @@ factors neighbourhood by neighbourhood)."""
 
 NB01 = [
     ("md", "# Context and borough profile"),
-    ("code", "from sna.sections import profile as pf\n\n"
-             "ch.md(f'This chapter sets out why **{pf.md_text(ch.cfg.area.name)}** has a '\n"
+    ("code", "from sna.narrative import md_text\n"
+             "from sna.sections import duty, profile, socioeconomic\n\n"
+             "ch.md(f'This chapter sets out why **{md_text(ch.cfg.area.name)}** has a '\n"
              "      'Serious Violence Strategic Needs Assessment, what it counts as serious '\n"
              "      'violence, and who lives in the borough.')"),
     ("md", "## Purpose and the Serious Violence Duty"),
     ("md", DUTY),
-    ("code", "ch.md(pf.duty_partners_text(ch.cfg))"),
+    ("code", "ch.md(duty.duty_partners_text(ch.cfg))"),
     ("md", "## The serious violence definition used"),
     ("md", DEFINITION),
     ("code", "ch.md('**Serious violence** in this assessment: '\n"
-             "      + pf.md_text(pf.sv_definition_text()))\n"
-             "ch.table(pf.definition_table(), None, 'Indicators used in this assessment and the '\n"
+             "      + md_text(duty.sv_definition_text()))\n"
+             "ch.table(duty.definition_table(), None, 'Indicators used in this assessment and the '\n"
              "         'published police categories behind each (all data vintages)');"),
     ("md", "### What the published categories cannot separate"),
     ("md", "Some parts of the Duty's definition cannot be seen in published police data. They "
            "are gaps for partners to fill with their own data (chapter 07 lists the data "
            "sources)."),
-    ("code", "ch.table(pf.cannot_separate_table(), None, 'What the published police categories '\n"
+    ("code", "ch.table(duty.cannot_separate_table(), None, 'What the published police categories '\n"
              "         'cannot separate, and the data that would');"),
     ("md", "## Borough profile"),
     ("md", PROFILE),
     ("md", "### Population and age"),
-    ("code", "rows_population = pf.show_population(ch)"),
+    ("code", "rows_population = profile.show_population(ch)"),
     ("md", "### Deprivation, work, qualifications and housing"),
-    ("code", "rows_census = pf.show_census(ch)"),
+    ("code", "rows_census = socioeconomic.show_census(ch)"),
     ("md", "### Neighbourhood deprivation (Index of Multiple Deprivation)"),
-    ("code", "rows_imd = pf.show_imd(ch)"),
+    ("code", "rows_imd = socioeconomic.show_imd(ch)"),
     ("md", "### Children in low-income families"),
-    ("code", "rows_clif = pf.show_clif(ch)"),
+    ("code", "rows_clif = socioeconomic.show_clif(ch)"),
     ("md", "### Profile summary"),
-    ("code", "rows = pf.publish_profile(ch, [rows_population, rows_census, rows_imd, rows_clif])\n"
-             "ch.finding(pf.headline(rows, ch.cfg.area.name), kind='headline',\n"
-             "           anchor='Borough-profile', **pf.headline_evidence(rows))"),
+    ("code", "rows = profile.publish_profile(ch, [rows_population, rows_census, rows_imd, rows_clif])\n"
+             "ch.finding(profile.headline(rows, ch.cfg.area.name), kind='headline',\n"
+             "           anchor='Borough-profile', **profile.headline_evidence(rows))"),
 ]
 
 DASHBOARD = """Each row compares the latest 12 months with the **same 12 months a year \
@@ -106,38 +110,39 @@ hubs) have high rates per resident partly because of who passes through."""
 
 NB02 = [
     ("md", "# Violence data and trends"),
-    ("code", "from sna.sections import trends as tr\n\n"
-             "td = tr.prepare(ch)\n"
-             "tr.show_intro(ch, td)"),
+    ("code", "from sna.sections import comparisons, other_sources, trend_data, trend_series, "
+             "trends\n\n"
+             "td = trend_data.prepare(ch)\n"
+             "trends.show_intro(ch, td)"),
     ("md", "## Performance dashboard"),
     ("md", DASHBOARD),
-    ("code", "dash, safe, sentences = tr.show_dashboard(ch, td)\n"
-             "tr.record_findings(ch, dash, safe, sentences)"),
+    ("code", "dash, safe, sentences = trends.show_dashboard(ch, td)\n"
+             "trends.record_findings(ch, dash, safe, sentences)"),
     ("md", "## What serious violence is made of"),
-    ("code", "breakdown = tr.show_breakdown(ch, td)"),
+    ("code", "breakdown = trend_series.show_breakdown(ch, td)"),
     ("md", "## Trends over time"),
     ("md", "The charts show the last eight years. Monthly numbers go up and down with the "
            "seasons and by chance; the 12-month lines smooth that out. Dashed vertical lines "
            "mark changes in how offences were recorded or gaps in the data: do not read a "
            "step at those lines as a real change."),
-    ("code", "series = tr.show_trends(ch, td)"),
+    ("code", "series = trend_series.show_trends(ch, td)"),
     ("md", "### Year by year, and the time of year"),
-    ("code", "tr.show_annual(ch, td)"),
+    ("code", "trend_series.show_annual(ch, td)"),
     ("md", "## Comparisons with London, the BCU and neighbours"),
-    ("code", "summary = tr.show_comparisons(ch, td)"),
+    ("code", "summary = comparisons.show_comparisons(ch, td)"),
     ("md", COMPARE),
     ("md", "## Knife crime"),
     ("md", "Knife crime comes from the MPS monthly crime dashboard, published by borough only. "
            "It overlaps the offence types above (most knife crime with injury is also violence "
            "with injury or robbery), so it is never added to the serious violence total."),
-    ("code", "knife = tr.show_knife(ch, td)"),
+    ("code", "knife = other_sources.show_knife(ch, td)"),
     ("md", "## Homicide"),
-    ("code", "homicide = tr.show_homicide(ch)"),
+    ("code", "homicide = other_sources.show_homicide(ch)"),
     ("md", "## Historical context: ambulance call-outs for assault"),
     ("md", "London Ambulance Service data by borough were published only up to July 2016. "
            "They show violence that needed medical help, whether or not it was reported to "
            "the police, but they are now historical context only."),
-    ("code", "tr.show_ambulance(ch)"),
+    ("code", "other_sources.show_ambulance(ch)"),
     ("md", "## Caveats"),
     ("md", CAVEATS),
 ]

@@ -118,21 +118,21 @@ NB05 = [
            "names the ward or says it works borough-wide.\n"
            "- Where no intervention names the ward but some do not say where they work, the "
            "answer is **cannot tell**: the register does not hold the information."),
-    ("code", "tables = P.gap_tables(ch)\n"
-             "missing = P.missing_chapter_tables(tables)\n"
+    ("code", "tables = G.gap_tables(ch)\n"
+             "missing = G.missing_chapter_tables(tables)\n"
              "if missing:\n"
              "    ch.note(missing, kind='warning')\n"
              "wards = ch.load('wards').frame\n"
-             "gap, risks = P.build_gap(wards, register, tables)\n"
+             "gap, risks = G.build_gap(wards, register, tables)\n"
              "if gap is None:\n"
              "    ch.md('Ward-level need could not be assessed in this run, so no ward gap "
              "table or map is shown.')\n"
              "else:\n"
-             "    ch.md('{s}', s=P.gap_sentence(gap, ch.cfg.area.name))\n"
+             "    ch.md('{s}', s=G.gap_sentence(gap, ch.cfg.area.name))\n"
              "    ch.publish(gap, 'gap_analysis')\n"
-             "    ch.table(P.gap_display(gap), None, 'Wards with high violence need and the "
+             "    ch.table(G.gap_display(gap), None, 'Wards with high violence need and the "
              "interventions known to reach them')"),
-    ("code", "drawn = P.gap_map(wards, gap) if gap is not None else None\n"
+    ("code", "drawn = G.gap_map(wards, gap) if gap is not None else None\n"
              "if drawn:\n"
              "    ch.figure(drawn[0], alt=drawn[1], caption='For each ward that no intervention "
              "is known to reach: the number of need flags it has (hot spot, persistent hot spot, "
@@ -159,7 +159,7 @@ NB05 = [
              " 'strand': 'Strand',\n"
              "                                        'interventions': 'Interventions', 'gap':"
              " 'Gap'}))"),
-    ("code", "P.record_findings(ch, register, gap, risks)"),
+    ("code", "G.record_findings(ch, register, gap, risks)"),
 ]
 
 NB06 = [
@@ -167,9 +167,9 @@ NB06 = [
     ("md", "This chapter turns the evidence into recommendations, sets out who will act on "
            "them and by when, and lists the measures the partnership will track to see "
            "whether things improve."),
-    ("code", "context = R.context_for(ch)\n"
-             "rules = R.load_rules(ch.cfg.recommendations)\n"
-             "recs = R.generate(rules, context)\n"
+    ("code", "context = RU.context_for(ch)\n"
+             "rules = RU.load_rules(ch.cfg.recommendations)\n"
+             "recs = RU.generate(rules, context)\n"
              "ch.publish(recs, 'recommendations')"),
     ("md", "## Recommendations\n\n"
            "Each recommendation comes from a rule applied to this run's figures (for example "
@@ -183,9 +183,9 @@ NB06 = [
              "else:\n"
              "    ch.md(R.recommendations_markdown(recs, sna.chapter.CHAPTERS))"),
     ("md", "### How the recommendations were made"),
-    ("code", "ch.table(R.rule_outcomes(rules, recs, context), None,\n"
+    ("code", "ch.table(RU.rule_outcomes(rules, recs, context), None,\n"
              "         'Rules applied to this run and the recommendations each made',\n"
-             "         show=R.rule_outcomes(rules, recs, context).rename(columns={\n"
+             "         show=RU.rule_outcomes(rules, recs, context).rename(columns={\n"
              "             'rule': 'Rule', 'test': 'Test', 'reads': 'Reads', "
              "'recommendations': 'Recommendations made',\n"
              "             'note': 'Note'}))"),
@@ -390,9 +390,11 @@ def main() -> None:
     nbs = ROOT / "notebooks"
     write_notebook(str(nbs / "05_partnership_interventions.ipynb"),
                    "05_partnership_interventions", _quiet(NB05),
-                   imports="import sna.sections.partnership as P")
+                   imports="import sna.sections.gaps as G\n"
+                           "import sna.sections.partnership as P")
     write_notebook(str(nbs / "06_recommendations.ipynb"), "06_recommendations", _quiet(NB06),
-                   imports="import sna.sections.recommendations as R")
+                   imports="import sna.sections.recommendations as R\n"
+                           "import sna.sections.rules as RU")
     write_notebook(str(nbs / "07_methodology.ipynb"), "07_methodology", _quiet(NB07),
                    imports="import sna.sections.methodology as M\n"
                            "import sna.sections.partnership as P")

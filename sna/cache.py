@@ -1,8 +1,9 @@
 """Parse each input once per content hash into Parquet under ``data/interim/``.
 
-The cache key hashes the loader name, the loader module's source code, the reading options and
-the bytes of every input file, so editing a file (or the loader) invalidates its entry. Entries
-are written atomically (temporary folder, then rename): a crash never leaves a half entry.
+The cache key hashes the loader name, the loader module's source code (and that of the
+``sna.io`` modules it takes code from), the reading options and the bytes of every input file,
+so editing a file (or the loader) invalidates its entry. Entries are written atomically
+(temporary folder, then rename): a crash never leaves a half entry.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -54,13 +56,24 @@ def file_records(sources: tuple[Source, ...]) -> list[dict]:
     return out
 
 
+def code_modules(module: ModuleType) -> list[ModuleType]:
+    """The loader's module, :mod:`sna.io.common` and any other ``sna.io`` module the loader's
+    module takes code from (e.g. :mod:`sna.io.mps` for :mod:`sna.io.mps_dashboards`)."""
+    own = (module.__name__, "sna.io.common")
+    names = {getattr(v, "__module__", None) for v in vars(module).values()}
+    extra = sorted(n for n in names if isinstance(n, str) and n.startswith("sna.io.")
+                   and n not in own)
+    return [module, importlib.import_module("sna.io.common"),
+            *(importlib.import_module(n) for n in extra)]
+
+
 def cache_key(loader: Callable, sources: tuple[Source, ...], records: list[dict],
               extra: str = "") -> str:
     """A hex key over loader identity and code, options, file contents and ``extra``."""
     h = hashlib.sha256()
     module = importlib.import_module(loader.__module__)
     h.update(f"{CACHE_VERSION}|{loader.__module__}.{loader.__qualname__}|{extra}".encode())
-    for mod in (module, importlib.import_module("sna.io.common")):
+    for mod in code_modules(module):
         h.update(hashlib.sha256(inspect.getsource(mod).encode()).digest())
     for src in sources:
         h.update(repr(src.options).encode())

@@ -1,4 +1,7 @@
-"""Rates, confidence intervals, windows, change and significance, ranks and funnel limits.
+"""Rates, confidence intervals, windows, change and significance, ranks and the dashboard.
+
+Funnel-plot limits are in :mod:`sna.funnel`; rolling totals, seasonal context and series
+breaks in :mod:`sna.series`.
 
 Conventions
 -----------
@@ -21,11 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 from statsmodels.stats.rates import test_poisson_2indep
 
 from sna import periods
-from sna.definitions import dashboard_ids, load_indicators
+from sna.definitions import dashboard_ids
 
 LONDON_BOROUGHS: tuple[str, ...] = (
     "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "City of London",
@@ -391,138 +394,3 @@ def _finish_dashboard(out: pd.DataFrame, period: str, alpha: float,
         out[col] = out.get(col, pd.Series(pd.NA, index=out.index)).astype("Float64").round()
         out[col] = out[col].astype("Int64")
     return out[list(DASHBOARD_COLUMNS)].reset_index(drop=True)
-
-
-# --- funnel plots --------------------------------------------------------------------------
-
-def _solve_shape(theta: np.ndarray, q: float, low: float) -> np.ndarray:
-    """Shape ``a`` >= ``low`` with ``P(a, theta) = q`` (regularised lower incomplete gamma,
-    decreasing in ``a``), by vectorised bisection."""
-    lo = np.full(theta.shape, low)
-    hi = theta + 12 * np.sqrt(theta) + 40
-    for _ in range(90):  # the bracket shrinks 2**90-fold: far below float precision
-        mid = (lo + hi) / 2
-        too_small = special.gammainc(mid, theta) > q
-        lo, hi = np.where(too_small, mid, lo), np.where(too_small, hi, mid)
-    return (lo + hi) / 2
-
-
-def funnel_count_limits(expected: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper control limits, as (continuous) counts, around an expected count.
-
-    The upper limit is the count ``O`` whose exact lower confidence limit equals the expected
-    count (``chi2(alpha/2, 2O) / 2 = E``); the lower limit the count whose exact upper limit
-    equals it (``chi2(1 - alpha/2, 2O + 2) / 2 = E``), 0 when even no event is within it.
-    An area is outside the funnel exactly when its exact Poisson CI excludes the target
-    rate; the limits always contain ``E``.
-    """
-    theta = np.asarray(expected, dtype=float)
-    tail = (1 - confidence) / 2
-    upper = np.where(theta > 0, _solve_shape(theta, tail, 1e-12), 0.0)
-    lower_shape = _solve_shape(theta, 1 - tail, 1.0)
-    lower = np.where(special.gammainc(1.0, theta) > 1 - tail, lower_shape - 1, 0.0)
-    nan = np.isnan(theta)
-    return np.where(nan, np.nan, lower), np.where(nan, np.nan, upper)
-
-
-def _level_tag(level: float) -> str:
-    return f"{level * 100:g}".replace(".", "_")
-
-
-def funnel_population_grid(low: float, high: float, n: int = 100) -> np.ndarray:
-    """``n`` populations spaced evenly on a log scale from ``low`` to ``high`` (for plotting)."""
-    return np.geomspace(max(low, 1), high, n)
-
-
-def funnel_limits(population_range: Any, london_rate: float, per: float = 1000,
-                  levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
-    """Exact Poisson funnel-plot control limits around a London (target) rate.
-
-    For each population ``n`` the expected count is ``E = london_rate / per * n``; the
-    limits are the counts whose exact Poisson confidence interval just reaches ``E``
-    (:func:`funnel_count_limits`), divided by ``n``. This is the PHE / Fingertips funnel
-    method for rates (PHEindicatormethods ``calculate_funnel_limits``, Poisson; Spiegelhalter
-    2005, *Stat Med* 24:1185): 95% ~ 2 SD and 99.8% ~ 3 SD limits, and an area lies outside
-    a funnel exactly when its exact CI (:func:`rate_ci` with ``method='exact'``) excludes the
-    London rate.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``population, expected, baseline`` and ``lower95, upper95, lower99_8, upper99_8``
-        (one pair per level), as rates per ``per`` residents.
-    """
-    n = np.asarray(population_range, dtype=float)
-    theta = london_rate / per * n
-    out = pd.DataFrame({"population": n, "expected": theta, "baseline": float(london_rate)})
-    for level in levels:
-        lower, upper = funnel_count_limits(theta, level)
-        tag = _level_tag(level)
-        out[f"lower{tag}"] = lower / n * per
-        out[f"upper{tag}"] = upper / n * per
-    return out
-
-
-# --- series --------------------------------------------------------------------------------
-
-def _long(wide: pd.DataFrame, value: str) -> pd.DataFrame:
-    out = wide.stack(future_stack=True).rename(value).reset_index()
-    return out.rename(columns={out.columns[-2]: "month"})
-
-
-def rolling_12m(monthly: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
-    """Add ``rolling_12m``: the total of the 12 months ending at each month, per group.
-
-    NaN for the first 11 months of the data and for any 12 months that include a month absent
-    from the data (e.g. an incomplete month the loader dropped). Returns
-    ``[*by, month, count, rolling_12m]`` for the months in the data's range.
-    """
-    wide = monthly_wide(monthly, by)
-    rolled = wide.T.rolling(12, min_periods=12).sum().T
-    out = _long(wide, "count").merge(_long(rolled, "rolling_12m"),
-                                     on=[*wide.index.names, "month"])
-    return out.dropna(subset=["count"]).reset_index(drop=True)
-
-
-def seasonal_context(monthly: pd.DataFrame, period: str,
-                     by: Sequence[str] | None = None) -> pd.DataFrame:
-    """The period's calendar month in every year of the data up to ``period``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``[*by, month, year, count, is_period, previous_mean, previous_min, previous_max]``:
-        one row per group and year (e.g. every February), with the mean / min / max of the
-        same month in earlier years, to tell a seasonal peak from a real change.
-    """
-    wide = monthly_wide(monthly, by)
-    same = [m for m in wide.columns if m[5:] == period[5:] and m <= period]
-    wide = wide[same]
-    earlier = wide[[m for m in same if m < period]]
-    out = _long(wide, "count").dropna(subset=["count"])
-    out["year"] = out["month"].str[:4].astype(int)
-    out["is_period"] = out["month"] == period
-    stats_ = pd.DataFrame({"previous_mean": earlier.mean(axis=1), "previous_min":
-                           earlier.min(axis=1), "previous_max": earlier.max(axis=1)})
-    return out.merge(stats_.reset_index(), on=list(wide.index.names)).reset_index(drop=True)
-
-
-def series_breaks(indicators: Iterable[str] | None = None, meta: Mapping[str, Any] | None = None,
-                  months: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Series breaks to footnote on a chart: the indicators' breaks from ``indicators.yaml``
-    plus the loader's ``meta['series_breaks']`` (passed through), within ``months`` if given.
-
-    Returns
-    -------
-    list of dict
-        ``{month, indicator, note}`` sorted by month; ``indicator`` is None for loader breaks.
-    """
-    specs = load_indicators()
-    wanted = list(indicators) if indicators is not None else list(specs)
-    found = [{"month": str(b["month"]), "indicator": ind, "note": " ".join(str(b["note"]).split())}
-             for ind in wanted for b in specs.get(ind, {}).get("series_breaks", [])]
-    found += [{"month": str(b["month"]), "indicator": b.get("indicator"), "note": b["note"]}
-              for b in (meta or {}).get("series_breaks", [])]
-    if months:
-        found = [b for b in found if min(months) <= b["month"] <= max(months)]
-    return sorted(found, key=lambda b: (b["month"], str(b["indicator"])))

@@ -8,9 +8,11 @@ the hidden count). Numbers use thousands separators; percentages one decimal.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from sna.periods import month_label
+from sna.safe import md_esc
 
 RANK_NOTE = "(1 = lowest rate)"
 
@@ -29,6 +31,18 @@ def ordinal(n: int) -> str:
     n = int(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def md_text(text: object) -> str:
+    """Plain text made safe and inert for Markdown (HTML-escaped without numeric entities,
+    so apostrophes survive; Markdown punctuation neutralised): :func:`sna.safe.md_esc` of
+    ``str(text)``, so ``None`` and NaN are written as text, not dropped."""
+    return md_esc(str(text))
+
+
+def md_bullets(sentences: Sequence[str]) -> str:
+    """A Markdown bullet list, one plain-text sentence (made inert by :func:`md_text`) each."""
+    return "\n".join(f"- {md_text(s)}" for s in sentences)
 
 
 def window_phrase(window: str | int, period: str) -> str:

@@ -14,13 +14,15 @@ from sna.errors import DataError, EmptyDataError, EncodingError, SchemaError
 from sna.io.common import LoadContext
 from sna.io.mps import (
     COLUMNS,
+    load_mps_borough,
+    load_mps_lsoa,
+    load_mps_ward,
+)
+from sna.io.mps_dashboards import (
     HOMICIDE_COLUMNS,
     KNIFE_COLUMNS,
     load_homicide,
     load_knife_crime,
-    load_mps_borough,
-    load_mps_lsoa,
-    load_mps_ward,
 )
 from sna.periods import month_range
 

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sna import funnel
 from sna import metrics as m
+from sna import series as ser
 from sna.definitions import borough_monthly
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -334,15 +336,15 @@ def test_funnel_limit_by_hand_from_the_garwood_table():
     # expected count of 1.6235 (London rate 0.16235 per 1,000, population 10,000) the upper
     # limit is 5 events = 0.5 per 1,000. Likewise 11.6683 is the exact upper limit of 5
     # events, so with that expected count the lower control limit is 5 events.
-    out = m.funnel_limits([10_000], london_rate=0.16235, per=1000)
+    out = funnel.funnel_limits([10_000], london_rate=0.16235, per=1000)
     assert out["upper95"].iloc[0] == pytest.approx(0.5, abs=1e-4)
-    out = m.funnel_limits([10_000], london_rate=1.16683, per=1000)
+    out = funnel.funnel_limits([10_000], london_rate=1.16683, per=1000)
     assert out["lower95"].iloc[0] == pytest.approx(0.5, abs=1e-4)
 
 
 def test_funnel_is_consistent_with_exact_rate_intervals():
     # An area exactly on the upper 99.8% limit has an exact 99.8% lower limit = London rate
-    out = m.funnel_limits([250_000], london_rate=4.0, per=1000, levels=(0.998,))
+    out = funnel.funnel_limits([250_000], london_rate=4.0, per=1000, levels=(0.998,))
     events = out["upper99_8"].iloc[0] * 250
     lo, _ = m.exact_limits(events, confidence=0.998)
     assert float(lo) == pytest.approx(1000.0, rel=1e-9)
@@ -350,13 +352,13 @@ def test_funnel_is_consistent_with_exact_rate_intervals():
 
 def test_funnel_lower_limit_is_zero_when_no_event_is_significant():
     # exact upper limit of 0 events is 3.689, so an expected count below it has lower limit 0
-    out = m.funnel_limits([1000], london_rate=3.0, per=1000)
+    out = funnel.funnel_limits([1000], london_rate=3.0, per=1000)
     assert out["lower95"].iloc[0] == 0
 
 
 def test_funnel_limits_contain_the_mean_and_narrow_with_population():
-    pops = m.funnel_population_grid(1_000, 1_000_000, 50)
-    out = m.funnel_limits(pops, london_rate=5.0, per=1000)
+    pops = funnel.funnel_population_grid(1_000, 1_000_000, 50)
+    out = funnel.funnel_limits(pops, london_rate=5.0, per=1000)
     assert list(out.columns) == ["population", "expected", "baseline", "lower95", "upper95",
                                  "lower99_8", "upper99_8"]
     assert (out["lower99_8"] <= out["lower95"]).all()
@@ -370,7 +372,7 @@ def test_funnel_limits_contain_the_mean_and_narrow_with_population():
 @settings(max_examples=60, deadline=None)
 @given(st.floats(1e-4, 50), st.integers(1, 5_000_000))
 def test_funnel_limits_always_bracket_the_rate(rate, population):
-    out = m.funnel_limits([population], london_rate=rate, per=1000)
+    out = funnel.funnel_limits([population], london_rate=rate, per=1000)
     assert out["lower99_8"].iloc[0] <= out["lower95"].iloc[0] <= rate
     assert rate <= out["upper95"].iloc[0] <= out["upper99_8"].iloc[0]
 
@@ -379,7 +381,7 @@ def test_funnel_limits_always_bracket_the_rate(rate, population):
 
 def test_rolling_12m():
     monthly = _monthly({"A": list(range(1, 25))})
-    out = m.rolling_12m(monthly).set_index("month")["rolling_12m"]
+    out = ser.rolling_12m(monthly).set_index("month")["rolling_12m"]
     assert np.isnan(out["2024-11"])
     assert out["2024-12"] == sum(range(1, 13))
     assert out["2025-12"] == sum(range(13, 25))
@@ -388,14 +390,14 @@ def test_rolling_12m():
 def test_rolling_12m_gap_month_is_not_a_zero():
     monthly = _monthly({"A": [1] * 24})
     monthly = monthly[monthly["month"] != "2025-06"]
-    out = m.rolling_12m(monthly).set_index("month")["rolling_12m"]
+    out = ser.rolling_12m(monthly).set_index("month")["rolling_12m"]
     assert np.isnan(out["2025-12"]) and "2025-06" not in out.index
     assert out["2025-05"] == 12
 
 
 def test_seasonal_context_same_month_previous_years():
     monthly = _monthly({"A": list(range(1, 37))}, start="2023-01")
-    out = m.seasonal_context(monthly, "2025-02")
+    out = ser.seasonal_context(monthly, "2025-02")
     assert out["month"].tolist() == ["2023-02", "2024-02", "2025-02"]
     assert out["count"].tolist() == [2, 14, 26]
     assert out["is_period"].tolist() == [False, False, True]
@@ -404,10 +406,10 @@ def test_seasonal_context_same_month_previous_years():
 
 def test_series_breaks_from_definitions_and_meta():
     meta = {"series_breaks": [{"month": "2015-09", "note": "LAS coding change"}]}
-    out = m.series_breaks(["residential_burglary", "homicide"], meta)
+    out = ser.series_breaks(["residential_burglary", "homicide"], meta)
     assert [b["month"] for b in out] == ["2015-09", "2023-04"]
     assert out[1]["indicator"] == "residential_burglary"
-    assert m.series_breaks(["residential_burglary"], months=["2024-01", "2025-12"]) == []
+    assert ser.series_breaks(["residential_burglary"], months=["2024-01", "2025-12"]) == []
 
 
 def test_docstring_examples():

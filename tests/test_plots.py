@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
-from sna import plots  # noqa: E402
+from sna import charts, maps, plots  # noqa: E402
 
 WARDS = (
     Path(__file__).resolve().parents[1]
@@ -85,7 +85,7 @@ def test_apply_style_sets_readable_fonts():
 
 
 def test_choropleth_real_barnet_24_labelled_polygons(barnet):
-    fig, alt = plots.choropleth(
+    fig, alt = maps.choropleth(
         barnet, "rate", "Violence with injury per 1,000 residents", legend_title="Rate per 1,000"
     )
     _check((fig, alt))
@@ -99,37 +99,37 @@ def test_choropleth_real_barnet_24_labelled_polygons(barnet):
 
 
 def test_choropleth_nan_and_no_crs(grid):
-    alt = _check(plots.choropleth(grid, "rate", "Test map", k=3, scheme="Quantiles"))
+    alt = _check(maps.choropleth(grid, "rate", "Test map", k=3, scheme="Quantiles"))
     assert "Ward 8 (9)" in alt and "1 ward with no data" in alt
-    fig, alt = plots.choropleth(grid.set_crs(None, allow_override=True), "rate", "No CRS")
+    fig, alt = maps.choropleth(grid.set_crs(None, allow_override=True), "rate", "No CRS")
     assert any("coordinate system unknown" in t for t in _texts(fig))
-    _check(plots.choropleth(grid.assign(rate=np.nan), "rate", "All missing"))
+    _check(maps.choropleth(grid.assign(rate=np.nan), "rate", "All missing"))
 
 
 def test_small_multiples(grid):
     alt = _check(
-        plots.small_multiples(
+        maps.small_multiples(
             grid, {"rate": "Rate", "change": "Change"}, suptitle="Two maps", legend_title="Value"
         )
     )
     assert "2 maps of 9 wards" in alt and "Ward 8 (9)" in alt
-    _check(plots.small_multiples(grid.assign(empty=np.nan), {"empty": "Nothing", "rate": "Rate"}))
+    _check(maps.small_multiples(grid.assign(empty=np.nan), {"empty": "Nothing", "rate": "Rate"}))
 
 
 def test_change_map(grid):
-    alt = _check(plots.change_map(grid, "change", "Change on last year", legend_title="% change"))
+    alt = _check(maps.change_map(grid, "change", "Change on last year", legend_title="% change"))
     assert "Ward 5 (+5.5)" in alt and "Ward 0 (-3.0)" in alt and "4 increased" in alt
 
 
 def test_hotspot_map_fixed_legend(grid):
     classes = ["Hot spot (99%)", "Hot spot (95%)"] + ["Not significant"] * 6 + ["Cold spot (95%)"]
-    fig, alt = plots.hotspot_map(grid.assign(hotspot_class=classes))
+    fig, alt = maps.hotspot_map(grid.assign(hotspot_class=classes))
     _check((fig, alt))
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert [lab.rsplit(" (", 1)[0] for lab in labels] == list(plots.HOTSPOT_COLOURS)
     assert "Ward 0 (99%)" in alt and "Ward 8 (95%)" in alt and "6 wards not significant" in alt
     classes[3] = None
-    _check(plots.hotspot_map(grid.assign(hotspot_class=classes), label_col=None))
+    _check(maps.hotspot_map(grid.assign(hotspot_class=classes), label_col=None))
 
 
 def _monthly(n=36, seed=0):
@@ -161,7 +161,7 @@ def test_line_trend_series_and_no_rolling():
 
 def test_bar_compare_highlight():
     frame = pd.DataFrame({"borough": ["A", "Barnet", "C", "D"], "rate": [9.0, 7.5, np.nan, 3.2]})
-    fig, alt = plots.bar_compare(frame, "borough", "rate", "Barnet", title="Rates")
+    fig, alt = charts.bar_compare(frame, "borough", "rate", "Barnet", title="Rates")
     _check((fig, alt))
     assert "Barnet (highlighted) is 2nd highest of 3 at 7.5" in alt and "1 area without" in alt
     bars = fig.axes[0].patches
@@ -190,7 +190,7 @@ def test_funnel_plot():
             "rate": [12.0, 8.1, 4.0, np.nan],
         }
     )
-    alt = _check(plots.funnel_plot(frame, _limits(), 8.0, "Barnet", title="VWI"))
+    alt = _check(charts.funnel_plot(frame, _limits(), 8.0, "Barnet", title="VWI"))
     assert "Barnet (rate 12.0, population 389,344)" in alt
     assert "above the upper 99.8% limit" in alt and "1 area above" in alt
 
@@ -204,15 +204,15 @@ def test_pyramid_butterfly_and_sex():
             "london_share": [0.2, 0.2, 0.3, 0.3],
         }
     )
-    alt = _check(plots.pyramid(shares, left_label="Barnet"))
+    alt = _check(charts.pyramid(shares, left_label="Barnet"))
     assert "0-4: Barnet 30.0% vs London 20.0%" in alt
     sexes = pd.DataFrame(
         {"age_band": bands, "male": [10, 20, np.nan, 30], "female": [10, 20, 5, 5]}
     )
-    alt = _check(plots.pyramid(sexes))
+    alt = _check(charts.pyramid(sexes))
     assert "Population pyramid" in alt and "Male" in alt
     with pytest.raises(ValueError, match="male/female"):
-        plots.pyramid(pd.DataFrame({"age_band": bands}))
+        charts.pyramid(pd.DataFrame({"age_band": bands}))
 
 
 def test_decile_bars_with_gaps():
@@ -224,13 +224,13 @@ def test_decile_bars_with_gaps():
             "upper95": [13.7, 10.0, np.nan, 3.8],
         }
     )
-    alt = _check(plots.decile_bars(frame))
+    alt = _check(charts.decile_bars(frame))
     assert "decile 1: 12.3 (95% CI 11.0 to 13.7)" in alt and "decile 10: 3.1" in alt
     assert "No data for decile(s) 3, 4, 5, 6, 7, 8, 9" in alt
 
 
 def test_figures_are_not_registered_with_pyplot(grid):
     before = plt.get_fignums()
-    plots.choropleth(grid, "rate", "x")
+    maps.choropleth(grid, "rate", "x")
     plots.line_trend(_monthly(), "x", "y")
     assert plt.get_fignums() == before

@@ -16,9 +16,11 @@ import yaml
 
 from sna.config import load_config
 from sna.errors import ConfigError
+from sna.sections import gaps as G
 from sna.sections import methodology as M
 from sna.sections import partnership as P
 from sna.sections import recommendations as R
+from sna.sections import rules as RU
 from sna.sections import summary as S
 
 WARDS = pd.DataFrame({"ward_code": ["W1", "W2", "W3", "W4"],
@@ -100,7 +102,7 @@ def test_restore_text_undoes_csv_neutralisation():
 def test_empty_register_when_not_supplied():
     reg = P.register_table(None)
     assert reg.empty and P.reported_outputs(reg).empty and P.strand_by_group(reg).empty
-    assert P.headline(reg, None, "X").startswith("No interventions register")
+    assert G.headline(reg, None, "X").startswith("No interventions register")
 
 
 def test_effectiveness_and_iom_sentence():
@@ -126,7 +128,7 @@ def test_effectiveness_and_iom_sentence():
 
 def test_gap_with_unstated_coverage_is_unknown():
     reg = P.register_table(_register())
-    gap, risks = P.build_gap(WARDS, reg, {"ward_indicators": None,
+    gap, risks = G.build_gap(WARDS, reg, {"ward_indicators": None,
                                           "ward_hotspots": _hotspots(), "risk_factors": None})
     row = gap.set_index("ward_code").loc["W1"]
     assert row["hotspot"] and row["persistent"] and row["gap"] == "unknown"
@@ -134,21 +136,21 @@ def test_gap_with_unstated_coverage_is_unknown():
     assert set(gap.set_index("ward_code").loc[["W2", "W3", "W4"], "gap"]) == {
         "no priority need"}
     assert risks.empty
-    assert "the register cannot tell" in P.gap_sentence(gap, "X")
+    assert "the register cannot tell" in G.gap_sentence(gap, "X")
 
 
 def test_gap_named_ward_reaches_and_wrong_strand_does_not():
     reg = P.register_table(_register(wards=["ash and elm", "borough-wide", "Birch"],
                                      sv_strand=["general_violence", "domestic_abuse",
                                                 "domestic_abuse"]))
-    gap, _ = P.build_gap(WARDS, reg, {"ward_indicators": None,
+    gap, _ = G.build_gap(WARDS, reg, {"ward_indicators": None,
                                       "ward_hotspots": _hotspots(("W1", "W2"), ()),
                                       "risk_factors": None})
     g = gap.set_index("ward_code")
     assert g.loc["W1", "gap"] == "no" and g.loc["W1", "reaching"] == "A"  # '&' = 'and'
     assert g.loc["W2", "gap"] == "yes"  # only domestic abuse services name Birch
-    assert P.unknown_ward_names(reg, WARDS) == []
-    assert P.unknown_ward_names(P.register_table(_register(wards=["Nowhere", None, None])),
+    assert G.unknown_ward_names(reg, WARDS) == []
+    assert G.unknown_ward_names(P.register_table(_register(wards=["Nowhere", None, None])),
                                 WARDS) == ["Nowhere"]
 
 
@@ -158,7 +160,7 @@ def test_top_decile_uses_eb_rate_and_12m_window():
                        "indicator": "violence_with_injury", "window": ["12m"] * 4 + ["3m"] * 4,
                        "rate_per_1000": [9, 1, 1, 1, 1, 1, 1, 99],
                        "eb_rate_per_1000": [1, 8, 1, 1, 1, 1, 1, 99]})
-    need = P.need_by_ward(WARDS, wi, None)
+    need = G.need_by_ward(WARDS, wi, None)
     assert list(need.loc[need["top_decile"], "ward_code"]) == ["W2"]
 
 
@@ -168,15 +170,15 @@ def test_build_gap_without_chapter_03_tables_and_risk_coverage():
                          "area_value": [3, 2, 1], "london_value": [2, 1, 2],
                          "unit": "rate", "comparison": ["worse than London",
                                                         "worse than London", "better"]})
-    gap, risks = P.build_gap(WARDS, reg, {"ward_indicators": None, "ward_hotspots": None,
+    gap, risks = G.build_gap(WARDS, reg, {"ward_indicators": None, "ward_hotspots": None,
                                           "risk_factors": risk})
     assert gap is None
     r = risks.set_index("factor")
     assert r.loc["School exclusions", "gap"] == "no"  # youth strand present
     assert r.loc["Drug treatment", "gap"] == "yes"  # no substance misuse service
-    assert "ward_indicators (chapter 03)" in P.missing_chapter_tables(
+    assert "ward_indicators (chapter 03)" in G.missing_chapter_tables(
         {"ward_indicators": None, "risk_factors": risk})
-    assert P.missing_chapter_tables({"risk_factors": risk}) == ""
+    assert G.missing_chapter_tables({"risk_factors": risk}) == ""
 
 
 def test_gap_map_only_when_uncovered_need():
@@ -186,14 +188,14 @@ def test_gap_map_only_when_uncovered_need():
     gdf = gpd.GeoDataFrame(WARDS, geometry=[box(i * 1000, 0, i * 1000 + 900, 900)
                                             for i in range(4)], crs=27700)
     reg = P.register_table(_register())
-    gap, _ = P.build_gap(WARDS, reg, {"ward_indicators": None,
+    gap, _ = G.build_gap(WARDS, reg, {"ward_indicators": None,
                                       "ward_hotspots": _hotspots(), "risk_factors": None})
-    fig, alt = P.gap_map(gdf, gap)
+    fig, alt = G.gap_map(gdf, gap)
     assert "Map of 4 wards" in alt
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[0].startswith("0 (") and "–" not in "".join(labels)
     covered = gap.assign(gap="no")
-    assert P.gap_map(gdf, covered) is None
+    assert G.gap_map(gdf, covered) is None
 
 
 # --- 06 rules -------------------------------------------------------------------------------
@@ -204,8 +206,8 @@ def _dash(rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _ctx(**tables) -> R.RuleContext:
-    return R.RuleContext(area="Barnet", period="2026-02", tables=tables)
+def _ctx(**tables) -> RU.RuleContext:
+    return RU.RuleContext(area="Barnet", period="2026-02", tables=tables)
 
 
 RISE = ["personal_robbery", "12m", 120, 100, 20.0, True, 10, 32, 1.2]
@@ -219,7 +221,7 @@ RISE_3M = ["rape", "3m", 50, 10, 400.0, True, 10, 32, 1.0]
                                             (ZERO, True), (RISE_3M, False)],
                          ids=["rise", "fall", "not-significant", "zero-baseline", "3m-only"])
 def test_significant_rise(row, fires):
-    hits = R.significant_rise(_ctx(performance_dashboard=_dash([row])), {"window": "12m"})
+    hits = RU.significant_rise(_ctx(performance_dashboard=_dash([row])), {"window": "12m"})
     assert bool(hits) is fires
     if row is ZERO:
         assert hits[0]["change"] == "up from none to 12"
@@ -230,13 +232,13 @@ def test_significant_rise(row, fires):
 
 def test_significant_rise_from_csv_strings_and_small_counts():
     frame = _dash([["personal_robbery", "12m", 3, 0, None, "True", 1, 32, 0.1]])
-    hits = R.significant_rise(_ctx(performance_dashboard=frame), {})
+    hits = RU.significant_rise(_ctx(performance_dashboard=frame), {})
     assert hits[0]["change"] == "up from none to fewer than 5"
 
 
-@pytest.mark.parametrize("when", list(R.SELECTORS), ids=list(R.SELECTORS))
+@pytest.mark.parametrize("when", list(RU.SELECTORS), ids=list(RU.SELECTORS))
 def test_every_rule_copes_with_missing_tables(when):
-    assert R.SELECTORS[when](_ctx(), {}) == []
+    assert RU.SELECTORS[when](_ctx(), {}) == []
 
 
 def test_worst_quartile_and_other_selectors():
@@ -251,12 +253,12 @@ def test_worst_quartile_and_other_selectors():
                data_sources=pd.DataFrame({"source": ["NHS", "ONS"], "data_items": ["A&E", "C"],
                                           "status": ["Not collected", "collected"]}))
     ctx.not_supplied = ("assets", "cctv")
-    assert [h["rank"] for h in R.worst_quartile(ctx, {})] == ["30th of 32"]
-    assert [h["ward"] for h in R.persistent_gap(ctx, {})] == ["A"]
-    assert R.persistent_gap(ctx, {"gap_values": ["yes"]}) == []
-    assert [h["factor"] for h in R.worse_than_london(ctx, {})] == ["NEET"]
-    assert [h["items"] for h in R.not_collected(ctx, {})] == ["A&E"]
-    assert [h["key"] for h in R.not_supplied(ctx, {"keys": ["assets"]})] == ["assets"]
+    assert [h["rank"] for h in RU.worst_quartile(ctx, {})] == ["30th of 32"]
+    assert [h["ward"] for h in RU.persistent_gap(ctx, {})] == ["A"]
+    assert RU.persistent_gap(ctx, {"gap_values": ["yes"]}) == []
+    assert [h["factor"] for h in RU.worse_than_london(ctx, {})] == ["NEET"]
+    assert [h["items"] for h in RU.not_collected(ctx, {})] == ["A&E"]
+    assert [h["key"] for h in RU.not_supplied(ctx, {"keys": ["assets"]})] == ["assets"]
 
 
 def test_generate_fills_templates_orders_and_keeps_custom(tmp_path):
@@ -268,16 +270,16 @@ def test_generate_fills_templates_orders_and_keeps_custom(tmp_path):
                    "text": "Tackle {label} in {area}", "evidence": "{Label} {change} {nope}",
                    "link": "02_violence_trends.html#Performance-dashboard"}],
         "custom": [{"text": "Our own idea for {area}"}]}))
-    rules = R.load_rules(rules_file)
+    rules = RU.load_rules(rules_file)
     ctx = _ctx(performance_dashboard=_dash([RISE]))
     ctx.not_supplied = ("cctv",)
-    recs = R.generate(rules, ctx)
+    recs = RU.generate(rules, ctx)
     assert list(recs["id"]) == ["rise:personal_robbery", "custom_1", "low:cctv"]
     assert recs.loc[0, "recommendation"] == "Tackle personal robbery in Barnet"
     assert recs.loc[0, "evidence"].startswith("Personal robbery rose 20.0%")
     assert recs.loc[2, "link"] == ""  # only relative chapter links are kept
     assert recs.loc[1, "recommendation"] == "Our own idea for Barnet"
-    outcomes = R.rule_outcomes(rules, recs, ctx).set_index("rule")
+    outcomes = RU.rule_outcomes(rules, recs, ctx).set_index("rule")
     assert outcomes.loc["rise", "recommendations"] == 1
     md = R.recommendations_markdown(recs, {"02_violence_trends": "Trends"})
     assert "(02_violence_trends.html#Performance-dashboard)" in md and "evil" not in md
@@ -293,12 +295,12 @@ def test_bad_rules_file(tmp_path, doc, msg):
     path = tmp_path / "r.yaml"
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(ConfigError, match=msg):
-        R.load_rules(path)
+        RU.load_rules(path)
 
 
 def test_shipped_rules_and_plan_load(root):
-    rules = R.load_rules(root / "config" / "recommendation_rules.yaml")
-    assert {r["when"] for r in rules["rules"]} == set(R.SELECTORS)
+    rules = RU.load_rules(root / "config" / "recommendation_rules.yaml")
+    assert {r["when"] for r in rules["rules"]} == set(RU.SELECTORS)
     plan = R.load_plan(root / "config" / "implementation_plan.yaml")
     ids = {r["id"] for r in rules["rules"]} | {c["id"] for c in rules["custom"]}
     assert {p["id"] for p in plan} <= ids
@@ -486,12 +488,12 @@ def test_sections_without_optional_inputs(root, tmp_path):
     reg = P.register_table(P.frame_or_none(cfg, "interventions"))
     assert reg.empty and P.frame_or_none(cfg, "partner_indicators") is None
     assert P.partnership_table(cfg.partnership).empty
-    gap, risks = P.build_gap(WARDS, reg, {"ward_indicators": None, "ward_hotspots": None,
+    gap, risks = G.build_gap(WARDS, reg, {"ward_indicators": None, "ward_hotspots": None,
                                           "risk_factors": None})
     assert gap is None and risks.empty
-    ctx = R.context_for(_FakeChapter(cfg, tmp_path))
+    ctx = RU.context_for(_FakeChapter(cfg, tmp_path))
     assert ctx.tables["data_sources"] is None and "interventions" in ctx.not_supplied
-    recs = R.generate(R.load_rules(cfg.recommendations), ctx)
+    recs = RU.generate(RU.load_rules(cfg.recommendations), ctx)
     assert set(recs["rule"]) <= {"input_not_supplied", "custom"}
     assert "input_not_supplied:interventions" in set(recs["id"])
     inv = M.data_inventory(None, cfg, None)
@@ -532,7 +534,7 @@ def test_summary_headline():
 def test_rule_links_point_at_real_headings(root):
     """Every link in the shipped rules names a Markdown heading of the target notebook
     (nbconvert ids: spaces -> '-'), so a renamed section fails here, not silently."""
-    rules = R.load_rules(root / "config" / "recommendation_rules.yaml")
+    rules = RU.load_rules(root / "config" / "recommendation_rules.yaml")
     for entry in rules["rules"] + rules["custom"]:
         page, _, anchor = entry["link"].partition(".html#")
         nb = nbformat.read(root / "notebooks" / f"{page}.ipynb", as_version=4)

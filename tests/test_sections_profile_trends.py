@@ -24,7 +24,15 @@ from sna import data as sna_data
 from sna import metrics
 from sna.chapter import open_chapter
 from sna.config import load_config
-from sna.sections import profile, trends
+from sna.sections import (
+    comparisons,
+    other_sources,
+    profile,
+    socioeconomic,
+    trend_data,
+    trend_series,
+    trends,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "barnet.yaml"
@@ -86,10 +94,10 @@ def cfg():
 @pytest.fixture(scope="module")
 def dashboards(cfg):
     """Unsuppressed dashboards and sources for the periods tested."""
-    pops = trends.populations(sna_data.load(cfg, "population").frame)
+    pops = trend_data.populations(sna_data.load(cfg, "population").frame)
     out = {}
     for period in ("2026-03", "2026-02", "2025-06", "2024-12"):
-        monthly, source = trends.london_monthly(cfg, period)
+        monthly, source = trend_data.london_monthly(cfg, period)
         out[period] = (trends.build_dashboard(monthly, pops, cfg.area, period), source, monthly)
     return out
 
@@ -112,19 +120,21 @@ def default_run(tmp_path_factory, cfg):
     mp = pytest.MonkeyPatch()
     mp.setattr(chapter_mod, "_display", shown.html.append)
     ch1 = open_chapter(str(CONFIG), "latest", str(out), "01_context_profile")
-    rows = profile.publish_profile(ch1, [profile.show_population(ch1), profile.show_census(ch1),
-                                         profile.show_imd(ch1), profile.show_clif(ch1)])
+    rows = profile.publish_profile(ch1, [profile.show_population(ch1),
+                                         socioeconomic.show_census(ch1),
+                                         socioeconomic.show_imd(ch1),
+                                         socioeconomic.show_clif(ch1)])
     ch1.finding(profile.headline(rows, "Barnet"), kind="headline", anchor="Borough-profile")
     ch2 = open_chapter(str(CONFIG), "latest", str(out), "02_violence_trends")
-    td = trends.prepare(ch2)
+    td = trend_data.prepare(ch2)
     trends.show_intro(ch2, td)
     dash, safe, sentences = trends.show_dashboard(ch2, td)
     trends.record_findings(ch2, dash, safe, sentences)
-    for show in (trends.show_breakdown, trends.show_trends, trends.show_annual,
-                 trends.show_comparisons, trends.show_knife):
+    for show in (trend_series.show_breakdown, trend_series.show_trends, trend_series.show_annual,
+                 comparisons.show_comparisons, other_sources.show_knife):
         show(ch2, td)
-    trends.show_homicide(ch2)
-    trends.show_ambulance(ch2)
+    other_sources.show_homicide(ch2)
+    other_sources.show_ambulance(ch2)
     mp.undo()
     return {"out": out, "shown": shown, "dash": dash, "safe": safe, "sentences": sentences,
             "ch2": ch2, "td": td}
@@ -179,7 +189,7 @@ def test_small_counts_hidden_with_dependents(default_run):
     assert safe.loc[small, ["count", "rate_per_1000", "rate_lower95", "change_pct",
                             "london_rank", "bcu_rank"]].isna().all().all()
     for _, part in safe.join(dash[["count"]], rsuffix="_raw").groupby("window"):
-        comps = part[part["indicator"].isin(trends.sv_components())]
+        comps = part[part["indicator"].isin(trend_data.sv_components())]
         hidden = comps[comps["count"].isna() & comps["count_raw"].notna()]
         if len(hidden):  # a subtraction from the serious violence total reveals nothing
             assert len(hidden) >= 2 and hidden["count_raw"].sum() >= m
@@ -190,7 +200,7 @@ def test_small_counts_hidden_with_dependents(default_run):
 
 def test_london_ranks_consistent_with_rates(default_run):
     ch, td = default_run["ch2"], default_run["td"]
-    table = trends.london_table(td.monthly, td.pops, td.members, ch.cfg.area, ch.period)
+    table = comparisons.london_table(td.monthly, td.pops, td.members, ch.cfg.area, ch.period)
     dash = default_run["dash"]
     for ind, part in table.dropna(subset=["rate_per_1000"]).groupby("indicator"):
         ordered = part.sort_values("rate_per_1000")
@@ -286,17 +296,17 @@ def test_sections_work_without_optional_sources(tmp_path, monkeypatch):
     shown: list[str] = []
     monkeypatch.setattr(chapter_mod, "_display", shown.append)
     ch1 = open_chapter(str(path), "latest", str(tmp_path / "out"), "01_context_profile")
-    parts = [profile.show_population(ch1), profile.show_census(ch1), profile.show_imd(ch1),
-             profile.show_clif(ch1)]
+    parts = [profile.show_population(ch1), socioeconomic.show_census(ch1),
+             socioeconomic.show_imd(ch1), socioeconomic.show_clif(ch1)]
     rows = profile.publish_profile(ch1, parts)
     assert list(rows["indicator"]) == ["Residents (all ages)", "Residents aged 10-24"]
     ch2 = open_chapter(str(path), "latest", str(tmp_path / "out"), "02_violence_trends")
-    td = trends.prepare(ch2)
+    td = trend_data.prepare(ch2)
     assert td.source == "mps_ward"
     dash, safe, _ = trends.show_dashboard(ch2, td)
     assert len(safe) == 18 and "knife_crime_with_injury" not in set(safe["indicator"])
-    assert trends.show_knife(ch2, td) is None and trends.show_homicide(ch2) is None
-    trends.show_ambulance(ch2)
+    assert other_sources.show_knife(ch2, td) is None and other_sources.show_homicide(ch2) is None
+    other_sources.show_ambulance(ch2)
     text = "\n".join(shown)
     for key in ("census", "imd", "clif", "knife_crime", "homicide", "ambulance"):
         assert f"data.{key}" in text, key

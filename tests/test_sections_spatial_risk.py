@@ -15,8 +15,7 @@ import yaml
 
 from sna.chapter import open_chapter
 from sna.disclosure import audit_table
-from sna.sections import hotspots as hs
-from sna.sections import risk as rk
+from sna.sections import deprivation, hotspots, lsoa_maps, victims, wards, young_people
 from sna.synthetic import write_borough
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,22 +44,22 @@ def ch(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def wd(ch):
-    return hs.load_ward_data(ch)
+    return wards.load_ward_data(ch)
 
 
 @pytest.fixture(scope="module")
 def table(wd, ch):
-    return hs.ward_table(wd, ch.period)
+    return wards.ward_table(wd, ch.period)
 
 
 @pytest.fixture(scope="module")
 def ld(ch, wd):
-    return hs.load_lsoa_data(ch, wd, ch.period)
+    return lsoa_maps.load_lsoa_data(ch, wd, ch.period)
 
 
 @pytest.fixture(scope="module")
 def profiles(ch, wd, table, ld):
-    return rk.load_profiles(ch, wd, table, ld)
+    return deprivation.load_profiles(ch, wd, table, ld)
 
 
 def hand_ward_count(code: str, minors: set[str], months: list[str]) -> int:
@@ -98,7 +97,7 @@ def test_ward_populations_sum_to_census(wd, ch):
 
 
 def test_ward_counts_reconcile_and_match_the_raw_file(wd, table, ch):
-    recon = hs.reconciliation(wd, table, ch.period)
+    recon = wards.reconciliation(wd, table, ch.period)
     assert (recon["difference"] == 0).all()
     sv = table[table["indicator"] == "serious_violence"]
     boro = recon.set_index("indicator").loc["serious_violence", "borough_count"]
@@ -109,7 +108,7 @@ def test_ward_counts_reconcile_and_match_the_raw_file(wd, table, ch):
 
 
 def test_published_ward_table_is_disclosure_safe(table, ch):
-    safe = ch.publish(table, "ward_indicators", **hs.SUPPRESS)
+    safe = ch.publish(table, "ward_indicators", **wards.SUPPRESS)
     assert audit_table(safe, ch.cfg.min_count, ["count", "previous_count"]) == []
     hidden = safe["count"].isna()
     assert hidden.any()  # homicide / rape counts by ward are small
@@ -120,10 +119,10 @@ def test_published_ward_table_is_disclosure_safe(table, ch):
 
 
 def test_hotspots_are_deterministic_and_fdr_consistent(wd, ch):
-    windows = hs.hotspot_windows(wd, ch.period)
+    windows = hotspots.hotspot_windows(wd, ch.period)
     assert len(windows) == 3
-    a = hs.ward_hotspots(wd, windows, ("serious_violence",), permutations=999)
-    b = hs.ward_hotspots(wd, windows, ("serious_violence",), permutations=999)
+    a = hotspots.ward_hotspots(wd, windows, ("serious_violence",), permutations=999)
+    b = hotspots.ward_hotspots(wd, windows, ("serious_violence",), permutations=999)
     pd.testing.assert_frame_equal(a, b)
     assert list(a.columns[:8]) == HOT_CONTRACT
     hot = a["hotspot_class"].str.startswith("Hot")
@@ -132,9 +131,9 @@ def test_hotspots_are_deterministic_and_fdr_consistent(wd, ch):
 
 
 def test_hotspot_text_is_honest_when_nothing_is_significant(wd, table, ch):
-    hot = hs.ward_hotspots(wd, hs.hotspot_windows(wd, ch.period), ("serious_violence",),
+    hot = hotspots.ward_hotspots(wd, hotspots.hotspot_windows(wd, ch.period), ("serious_violence",),
                            permutations=999)
-    md, finding, evidence = hs.hotspot_text(hot, table)
+    md, finding, evidence = hotspots.hotspot_text(hot, table)
     if not hot["hotspot_class"].str.startswith("Hot").any():
         assert finding.startswith("No ward is a statistically significant hot spot")
     top = table[table["indicator"] == "serious_violence"].nlargest(1, "eb_rate_per_1000")
@@ -143,7 +142,7 @@ def test_hotspot_text_is_honest_when_nothing_is_significant(wd, table, ch):
 
 
 def test_concentration_top_decile(table, ld):
-    conc = hs.concentration_table(table, ld.table)
+    conc = hotspots.concentration_table(table, ld.table)
     sv = conc[(conc["level"] == "ward") & (conc["indicator"] == "serious_violence")].iloc[0]
     assert sv["top_n_areas"] == 3 and sv["areas"] == 24
     d = table[table["indicator"] == "serious_violence"].nlargest(3, "count")
@@ -155,9 +154,9 @@ def test_concentration_top_decile(table, ld):
 
 def test_lsoa_level(ld, ch):
     assert ld is not None and ld.end <= ch.period
-    d = ld.table[ld.table["indicator"] == hs.LSOA_SV]
+    d = ld.table[ld.table["indicator"] == wards.LSOA_SV]
     assert d["lsoa_code"].nunique() == 220
-    parts = ld.table[ld.table["indicator"].isin(hs.LSOA_SV_PARTS)]
+    parts = ld.table[ld.table["indicator"].isin(lsoa_maps.LSOA_SV_PARTS)]
     assert d["count"].sum() == parts["count"].sum()
     assert "rape" not in set(ld.table["indicator"])  # not published by LSOA
     assert d["hotspot_class"].notna().all()
@@ -165,30 +164,30 @@ def test_lsoa_level(ld, ch):
 
 def test_cctv_names_are_matched_and_mismatches_reported(ch, wd):
     cctv = ch.load("cctv").frame
-    m = hs.match_wards(cctv["ward"], wd.wards).set_index("name_in_source")
+    m = lsoa_maps.match_wards(cctv["ward"], wd.wards).set_index("name_in_source")
     assert m.loc["Totteridge & Whetstone", "ward_code"] == "E05013646"
     assert m.loc["Totteridge & Whetstone", "match"] == "approximate"
     assert m.loc["No ward/Left Blank", "match"] == "not matched"
     assert (m.loc[m.index != "Totteridge & Whetstone", "match"] != "approximate").all()
-    long, by_ward = hs.cctv_tables(cctv, wd.wards)
+    long, by_ward = lsoa_maps.cctv_tables(cctv, wd.wards)
     assert long["count"].sum() == cctv["count"].sum() == by_ward["incidents"].sum()
-    text = hs.cctv_sentence(long, ch.cfg.min_count)
+    text = lsoa_maps.cctv_sentence(long, ch.cfg.min_count)
     assert "Totteridge &amp; Whetstone" in text and "No ward/Left Blank" in text
 
 
 def test_police_uk_files_are_burglary_only(ch):
-    types = hs.police_uk_types(ch.load("police_uk").frame)
+    types = lsoa_maps.police_uk_types(ch.load("police_uk").frame)
     assert list(types["crime_type"]) == ["Burglary"]
-    assert "None of them is a violent crime type" in hs.police_uk_sentence(types)
+    assert "None of them is a violent crime type" in lsoa_maps.police_uk_sentence(types)
 
 
 def test_maps_have_alt_text_and_no_small_counts(wd, table, ch):
-    fig, alt = hs.rate_map(wd, table, "rape", ch.period, ch.cfg.min_count)
+    fig, alt = wards.rate_map(wd, table, "rape", ch.period, ch.cfg.min_count)
     assert alt.startswith("Map of 24 wards") and "suppressed" in alt
-    fig2, alt2 = hs.relative_maps(wd, table, hs.MAP_INDICATORS, ch.period, ch.cfg.min_count)
+    fig2, alt2 = wards.relative_maps(wd, table, wards.MAP_INDICATORS, ch.period, ch.cfg.min_count)
     assert "4 maps of 24 wards" in alt2
-    hot = hs.ward_hotspots(wd, {ch.period: table}, ("serious_violence",), permutations=99)
-    _, alt3 = hs.hotspot_map(wd, hot)
+    hot = hotspots.ward_hotspots(wd, {ch.period: table}, ("serious_violence",), permutations=99)
+    _, alt3 = hotspots.hotspot_map(wd, hot)
     assert "Gi*" in alt3
 
 
@@ -198,23 +197,23 @@ def test_maps_have_alt_text_and_no_small_counts(wd, table, ch):
 def test_decile_rates_and_gradient(profiles, ld, ch):
     profile, _ = profiles
     assert profile["edition"].iloc[0] == "IoD2025" and profile["imd_decile"].notna().all()
-    rates = rk.decile_rates(profile)
+    rates = deprivation.decile_rates(profile)
     assert set(rates["decile"]) == set(range(1, 11))
     assert rates["count"].sum() == profile["count"].sum()
     assert rates["lsoas"].sum() == 220
-    text, ev = rk.decile_gradient(rates, ch.cfg.min_count)
+    text, ev = deprivation.decile_gradient(rates, ch.cfg.min_count)
     assert ev["ratio"] > 1 and "times" in text
 
 
 def test_correlations_and_model(profiles):
     profile, ward = profiles
-    corr = rk.correlations(ward, profile)
+    corr = deprivation.correlations(ward, profile)
     dep = corr[(corr["level"] == "ward") & (corr["factor"] == "deprivation_pct")].iloc[0]
     assert dep["areas"] == 24 and dep["lower"] <= dep["rho"] <= dep["upper"]
     assert set(corr["level"]) == {"ward", "lsoa"}
-    model = rk.model_table(profile, ward)
+    model = deprivation.model_table(profile, ward)
     assert model["level"].iloc[0] == "lsoa" and model["areas"].iloc[0] == 220
-    assert "ecological" in rk.model_sentence(model)
+    assert "ecological" in deprivation.model_sentence(model)
 
 
 def test_ward_profile_child_poverty(profiles):
@@ -225,10 +224,10 @@ def test_ward_profile_child_poverty(profiles):
 
 
 def test_risk_factors_contract(ch):
-    young = rk.young_people_all(ch)
+    young = young_people.young_people_all(ch)
     assert {"FirstYJS", "ReoffYO", "TotPermEx", "TotFixedEx", "16-17 NEET", "CIN"} <= set(
         young["indicator"])
-    factors = rk.risk_factors(ch, young)
+    factors = young_people.risk_factors(ch, young)
     assert list(factors.columns[:5]) == ["factor", "area_value", "london_value", "unit",
                                          "comparison"]
     assert set(factors["comparison"]) <= {"worse than London", "better than London",
@@ -242,25 +241,25 @@ def test_risk_factors_contract(ch):
 
 
 def test_victims_and_offenders(ch, wd):
-    stops, facts = rk.stop_search_table(ch.load("stop_search").frame, wd.wards)
+    stops, facts = victims.stop_search_table(ch.load("stop_search").frame, wd.wards)
     obj = stops[stops["dimension"] == "Object of search"]
     assert obj["count"].sum() == facts["stops"] > 0
     assert obj["mps_count"].sum() == facts["mps_stops"]
-    assert "Disproportionality is not assessed" in rk.stop_search_sentence(
+    assert "Disproportionality is not assessed" in victims.stop_search_sentence(
         facts, stops, ch.load("census").frame, ch.cfg.min_count)
-    hom, hf = rk.homicide_table(ch.load("homicide").frame, ch.cfg.area.name)
+    hom, hf = victims.homicide_table(ch.load("homicide").frame, ch.cfg.area.name)
     assert hom.loc[hom["dimension"] == "Age", "count"].sum() == hf["persons"]
-    assert "proceeded against" in rk.homicide_sentence(hf, ch.cfg.area.name)
+    assert "proceeded against" in victims.homicide_sentence(hf, ch.cfg.area.name)
 
 
 def test_vulnerable_populations(ch):
-    vuln = rk.vulnerable_table(ch.load("partner_indicators").frame, None)
+    vuln = victims.vulnerable_table(ch.load("partner_indicators").frame, None)
     assert {"MARAC (high-risk domestic abuse)", "Integrated Offender Management"} <= set(
         vuln["group"])
-    shown = rk.vulnerable_display(vuln, ch.cfg.min_count)
+    shown = victims.vulnerable_display(vuln, ch.cfg.min_count)
     small = (shown["Unit"] == "count") & shown["Value"].between(1, 4)
     assert not small.any()
-    assert rk.marac_trend(vuln, ch.cfg.area.name) is not None
+    assert victims.marac_trend(vuln, ch.cfg.area.name) is not None
 
 
 def test_assets_when_supplied(wd, table):
@@ -271,11 +270,11 @@ def test_assets_when_supplied(wd, table):
                            "ward": [None, "Burnt Oak", "Atlantis"],
                            "latitude": [point.y, np.nan, np.nan],
                            "longitude": [point.x, np.nan, np.nan]})
-    placed, by_ward = rk.assets_tables(assets, wd, None, table)
+    placed, by_ward = victims.assets_tables(assets, wd, None, table)
     assert list(placed["located_by"]) == ["coordinates", "ward name", "not placed"]
     assert list(placed["ward_name"].iloc[:2]) == ["West Hendon", "Burnt Oak"]
     assert by_ward["assets"].sum() == 2
-    fig, alt = rk.assets_map(wd, by_ward, placed)
+    fig, alt = victims.assets_map(wd, by_ward, placed)
     assert "orange dots" in alt
 
 
@@ -290,27 +289,27 @@ def synth(tmp_path_factory):
 
 
 def test_synthetic_borough_end_to_end(synth):
-    wd = hs.load_ward_data(synth)
-    table = hs.ward_table(wd, synth.period)
+    wd = wards.load_ward_data(synth)
+    table = wards.ward_table(wd, synth.period)
     assert table["ward_code"].nunique() == 15
-    recon = hs.reconciliation(wd, table, synth.period)
+    recon = wards.reconciliation(wd, table, synth.period)
     assert (recon["difference"] == 0).all()
-    windows = hs.hotspot_windows(wd, synth.period)
-    hot = hs.ward_hotspots(wd, windows, ("serious_violence",), permutations=999)
+    windows = hotspots.hotspot_windows(wd, synth.period)
+    hot = hotspots.ward_hotspots(wd, windows, ("serious_violence",), permutations=999)
     assert len(hot) == 15 and hot["windows_compared"].iloc[0] == len(windows)
-    assert hs.load_lsoa_data(synth, wd, synth.period) is None
-    conc = hs.concentration_table(table, None)
+    assert lsoa_maps.load_lsoa_data(synth, wd, synth.period) is None
+    conc = hotspots.concentration_table(table, None)
     assert (conc["top_n_areas"] == 2).all()  # ceil(10% of 15)
-    assert hs.headline(table, hot, conc)
-    profile, ward = rk.load_profiles(synth, wd, table, None)
+    assert hotspots.headline(table, hot, conc)
+    profile, ward = deprivation.load_profiles(synth, wd, table, None)
     assert profile is None and "young_share_pct" in ward
-    assert not rk.correlations(ward, None).empty
-    assert rk.model_table(None, ward)["level"].iloc[0] == "ward"
-    young = rk.young_people_all(synth)
+    assert not deprivation.correlations(ward, None).empty
+    assert deprivation.model_table(None, ward)["level"].iloc[0] == "ward"
+    young = young_people.young_people_all(synth)
     assert young.empty
-    factors = rk.risk_factors(synth, young)
+    factors = young_people.risk_factors(synth, young)
     assert len(factors) == 1 and factors["factor"].iloc[0].startswith("Young people")
-    assert rk.vulnerable_table(None, None).empty
+    assert victims.vulnerable_table(None, None).empty
 
 
 # --- the Barnet config without its optional sources ----------------------------------------
@@ -332,15 +331,15 @@ def test_optional_sources_removed(tmp_path, monkeypatch):
     path = tmp_path / "minimal.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     c = open_chapter(str(path), "latest", str(tmp_path / "out"), "04_risk_protective")
-    wd = hs.load_ward_data(c)
-    table = hs.ward_table(wd, c.period)
+    wd = wards.load_ward_data(c)
+    table = wards.ward_table(wd, c.period)
     assert table["ward_code"].nunique() == 24
-    assert hs.load_lsoa_data(c, wd, c.period) is None
-    profile, ward = rk.load_profiles(c, wd, table, None)
+    assert lsoa_maps.load_lsoa_data(c, wd, c.period) is None
+    profile, ward = deprivation.load_profiles(c, wd, table, None)
     assert profile is None and "child_poverty_pct" not in ward
-    young = rk.young_people_all(c)
+    young = young_people.young_people_all(c)
     assert young.empty
-    factors = rk.risk_factors(c, young)
+    factors = young_people.risk_factors(c, young)
     assert list(factors["factor"]) == ["Young people aged 10-24 (share of residents)"]
 
 

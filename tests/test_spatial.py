@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.stats import chi2
 from shapely.geometry import box
 
-from sna import spatial
+from sna import gi_star, models, spatial
 from sna.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,38 +197,38 @@ def _field(seed: int, planted: bool) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize("seed", [0, 1, 2], ids=lambda s: f"seed{s}")
 def test_planted_cluster_is_hot(seed):
     # 999 permutations: with 100 areas, 99 cannot reach FDR significance (see the warning test)
-    g = spatial.gi_star_hotspots(_field(seed, True), "v", permutations=999, seed=7)
+    g = gi_star.gi_star_hotspots(_field(seed, True), "v", permutations=999, seed=7)
     hot = g.hotspot_class.str.startswith("Hot")
     inner = g.r.between(3, 5) & g.c.between(3, 5)
     assert hot[inner].all()
     assert not hot[~(g.r.between(1, 7) & g.c.between(1, 7))].any()
-    assert set(g.hotspot_class) <= set(spatial.HOTSPOT_CLASSES)
+    assert set(g.hotspot_class) <= set(gi_star.HOTSPOT_CLASSES)
     assert (g.gi_q >= g.gi_p).all() and g.crs == "EPSG:27700"
 
 
 @pytest.mark.parametrize("seed", [10, 11, 12, 13, 14], ids=lambda s: f"seed{s}")
 def test_random_poisson_field_has_no_hotspots_after_fdr(seed):
-    g = spatial.gi_star_hotspots(_field(seed, False), "v", permutations=999, seed=seed)
+    g = gi_star.gi_star_hotspots(_field(seed, False), "v", permutations=999, seed=seed)
     assert (g.hotspot_class == "Not significant").all()
 
 
 @pytest.mark.filterwarnings("default")
 def test_few_permutations_warn():
     with pytest.warns(UserWarning, match="permutations"):
-        spatial.gi_star_hotspots(_field(0, True), "v", permutations=99)
+        gi_star.gi_star_hotspots(_field(0, True), "v", permutations=99)
 
 
 def test_gi_star_deterministic_with_seed():
     f = _field(4, True)
-    a = spatial.gi_star_hotspots(f, "v", permutations=999, seed=12345)
-    b = spatial.gi_star_hotspots(f, "v", permutations=999, seed=12345)
+    a = gi_star.gi_star_hotspots(f, "v", permutations=999, seed=12345)
+    b = gi_star.gi_star_hotspots(f, "v", permutations=999, seed=12345)
     pd.testing.assert_frame_equal(
         pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
     )
 
 
 def test_no_fdr_uses_raw_p():
-    g = spatial.gi_star_hotspots(_field(0, True), "v", permutations=99, seed=1, fdr=False)
+    g = gi_star.gi_star_hotspots(_field(0, True), "v", permutations=99, seed=1, fdr=False)
     assert (g.gi_q == g.gi_p).all()
     assert g.hotspot_class.str.startswith("Hot").sum() > 0
 
@@ -242,25 +242,25 @@ def test_island_is_warned_and_not_significant():
     )
     g = pd.concat([g, island], ignore_index=True)
     with pytest.warns(UserWarning, match="no neighbour"):
-        out = spatial.gi_star_hotspots(g, "v", permutations=99)
+        out = gi_star.gi_star_hotspots(g, "v", permutations=99)
     assert out.loc[16, "hotspot_class"] == "Not significant" and np.isnan(out.loc[16, "gi_z"])
 
 
 def test_nan_value_raises_and_constant_is_not_significant():
     g = lattice(4).assign(v=1.0)
     with pytest.warns(UserWarning, match="no variation"):
-        out = spatial.gi_star_hotspots(g, "v", permutations=99)
+        out = gi_star.gi_star_hotspots(g, "v", permutations=99)
     assert (out.hotspot_class == "Not significant").all()
     with pytest.raises(ValueError, match="missing values"):
-        spatial.gi_star_hotspots(g.assign(v=[np.nan] + [1.0] * 15), "v", permutations=99)
+        gi_star.gi_star_hotspots(g.assign(v=[np.nan] + [1.0] * 15), "v", permutations=99)
     with pytest.raises(ValueError, match="negative"):
-        spatial.gi_star_hotspots(g.assign(v=[-1.0] + [1.0] * 15), "v", permutations=99)
+        gi_star.gi_star_hotspots(g.assign(v=[-1.0] + [1.0] * 15), "v", permutations=99)
 
 
 def test_gi_star_on_real_barnet_wards():
     wards = gpd.read_file(RAW / "boundaries" / "barnet_wards_2022.geojson")
     value = np.random.default_rng(0).gamma(5, 2, len(wards))
-    out = spatial.gi_star_hotspots(wards.assign(v=value), "v", permutations=99)
+    out = gi_star.gi_star_hotspots(wards.assign(v=value), "v", permutations=99)
     assert len(out) == 24 and out.gi_z.notna().all() and out.crs == wards.crs
 
 
@@ -277,7 +277,7 @@ def test_hotspot_persistence():
             }
         )
 
-    out = spatial.hotspot_persistence(
+    out = gi_star.hotspot_persistence(
         {
             "2024": frame(["Hot spot (99%)", "Hot spot (95%)", "Not significant"]),
             "2025": frame(["Hot spot (95%)", "Cold spot (95%)"]),
@@ -329,7 +329,7 @@ def test_lsoa_imd_rates():
     pop = pd.DataFrame({"lsoa_code": ["A", "B", "C", "D"], "population": [1000, 1500, 2000, 500]})
     imd = pd.DataFrame({"lsoa_code": ["A", "B", "C", "D"], "decile": [1, 1, 10, 10]})
     with pytest.warns(UserWarning, match="3 event"):
-        out = spatial.lsoa_imd_rates(counts, pop, imd, ci_func=exact_ci)
+        out = models.lsoa_imd_rates(counts, pop, imd, ci_func=exact_ci)
     assert out["decile"].tolist() == [1, 10] and out["lsoas"].tolist() == [2, 2]
     assert out["count"].tolist() == [15, 1]
     assert out["rate_per_1000"].tolist() == pytest.approx([6.0, 0.4])
@@ -339,9 +339,9 @@ def test_lsoa_imd_rates():
 def test_spearman_ci():
     rng = np.random.default_rng(1)
     x = rng.normal(size=200)
-    out = spatial.spearman_ci(x, x + rng.normal(size=200))
+    out = models.spearman_ci(x, x + rng.normal(size=200))
     assert out["lower"] < out["rho"] < out["upper"] and out["n"] == 200 and out["rho"] > 0.5
-    assert np.isnan(spatial.spearman_ci([1, 2, 3], [1, 2, 3])["lower"])
+    assert np.isnan(models.spearman_ci([1, 2, 3], [1, 2, 3])["lower"])
 
 
 def _sim(overdispersed: bool, seed: int = 5) -> pd.DataFrame:
@@ -360,7 +360,7 @@ def _sim(overdispersed: bool, seed: int = 5) -> pd.DataFrame:
     "overdispersed,model", [(False, "poisson"), (True, "negative_binomial")], ids=["poisson", "nb"]
 )
 def test_count_model_recovers_rate_ratio(overdispersed, model):
-    out = spatial.count_model(_sim(overdispersed), "y", "pop", ["group", "x"]).set_index("term")
+    out = models.count_model(_sim(overdispersed), "y", "pop", ["group", "x"]).set_index("term")
     assert (out["model"] == model).all()
     assert out.loc["group_low", "lower95"] < 1 / 1.5 < out.loc["group_low", "upper95"]
     assert out.loc["x", "lower95"] < np.exp(0.2) < out.loc["x", "upper95"]
@@ -419,8 +419,8 @@ def test_real_barnet_chain():
     gdf = wards.rename(columns={"WD22CD": "ward_code"}).merge(
         table.drop(columns="ward_name"), on="ward_code"
     )
-    out = spatial.gi_star_hotspots(gdf, "eb_rate_per_1000", permutations=999)
-    assert len(out) == 24 and set(out.hotspot_class) <= set(spatial.HOTSPOT_CLASSES)
+    out = gi_star.gi_star_hotspots(gdf, "eb_rate_per_1000", permutations=999)
+    assert len(out) == 24 and set(out.hotspot_class) <= set(gi_star.HOTSPOT_CLASSES)
     top = spatial.concentration(table.set_index("ward_name")["count"])
     assert top["top_n"] == 3 and 0.1 < top["top_share_of_total"] < 0.5
 
@@ -431,7 +431,7 @@ def test_gi_star_area_neighbouring_everything_is_not_significant():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from sna.spatial import gi_star_hotspots
+    from sna.gi_star import gi_star_hotspots
 
     cells = [box(x, y, x + 1, y + 1) for y in range(3) for x in range(3)]
     values = [1, 2, 3, 2, 9, 4, 1, 5, 2]

@@ -1,0 +1,168 @@
+"""Chapter 02: the area against London, its police Basic Command Unit (BCU) and its
+neighbours: rates per 1,000 residents, London ranks, bars and the funnel plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sna import charts, funnel, metrics, periods
+from sna.definitions import dashboard_ids
+from sna.narrative import format_rate, md_bullets
+from sna.sections.trend_data import (
+    SV,
+    TrendData,
+    _rate_text,
+    labels,
+    suppress_sv,
+)
+
+
+def london_table(monthly: pd.DataFrame, pops: dict[str, float], members: Sequence[str],
+                 area: Any, period: str) -> pd.DataFrame:
+    """Every borough x dashboard indicator, 12 months to ``period``, with rates and ranks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``borough, indicator, period_start, period_end, population, count, previous_count,
+        change_pct, rate_per_1000, rate_lower95, rate_upper95, london_rank, london_areas,
+        is_area, in_bcu, is_neighbour`` (unsuppressed; ``london_rank`` 1 = lowest rate).
+    """
+    data = monthly[monthly["indicator"].isin(dashboard_ids())]
+    keys = ["borough", "indicator"]
+    cur = metrics.window_total(data[[*keys, "month", "count"]], period, "12m", by=keys)
+    prev = metrics.window_total(data[[*keys, "month", "count"]], period, "12m", previous=True,
+                                by=keys)
+    df = cur.merge(prev[[*keys, "count"]].rename(columns={"count": "previous_count"}), on=keys)
+    df = df[df["borough"].isin(pops)]
+    df.insert(4, "population", df["borough"].map(pops))
+    df["change_pct"] = metrics.change_pct(df["count"], df["previous_count"])
+    df["rate_per_1000"], df["rate_lower95"], df["rate_upper95"] = (
+        np.round(v, 4) for v in metrics.rate_ci(df["count"], df["population"]))
+    df["london_rank"], df["london_areas"] = metrics.rank_within(df, members,
+                                                                rate_col="rate_per_1000")
+    df["is_area"] = df["borough"] == area.name
+    df["in_bcu"] = df["borough"].isin(area.bcu)
+    df["is_neighbour"] = df["borough"].isin(area.neighbours)
+    order = {i: n for n, i in enumerate(dashboard_ids())}
+    return df.sort_values(keys, key=lambda s: s.map(order) if s.name == "indicator" else s
+                          ).reset_index(drop=True)
+
+
+def group_rate(table: pd.DataFrame, boroughs: Sequence[str], min_count: int) -> pd.DataFrame:
+    """Pooled rate per 1,000 of a group of boroughs per indicator (hidden when the pooled
+    count is below ``min_count``): ``indicator, count, population, rate``."""
+    part = table[table["borough"].isin(boroughs) & table["count"].notna()]
+    agg = part.groupby("indicator", sort=False)[["count", "population"]].sum()
+    agg["rate"] = agg["count"] / agg["population"] * 1000
+    agg.loc[(agg["count"] > 0) & (agg["count"] < min_count), "rate"] = np.nan
+    return agg.reset_index()
+
+
+def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
+                       members: Sequence[str], min_count: int) -> pd.DataFrame:
+    """Area vs London, BCU and neighbours (rates per 1,000, 12 months) per indicator.
+
+    ``verdict`` compares the area's 95% CI with the London rate: 'higher than London',
+    'lower than London' or 'similar to London'. The area's rate comes from ``safe`` (the
+    disclosure-controlled ``table``), so it is blank where its count is hidden.
+    """
+    here = safe[safe["is_area"]].set_index("indicator")
+    out = pd.DataFrame({"indicator": here.index,
+                        "area_rate": here["rate_per_1000"].astype(float).to_numpy(),
+                        "area_lower": here["rate_lower95"].astype(float).to_numpy(),
+                        "area_upper": here["rate_upper95"].astype(float).to_numpy()})
+    for name, group in (("london", members), ("bcu", area.bcu), ("neighbours", area.neighbours)):
+        rates = group_rate(table, group, min_count).set_index("indicator")["rate"]
+        out[f"{name}_rate"] = out["indicator"].map(rates)
+    out["verdict"] = np.select(
+        [out["area_lower"] > out["london_rate"], out["area_upper"] < out["london_rate"],
+         out["area_rate"].notna() & out["london_rate"].notna()],
+        ["higher than London", "lower than London", "similar to London"], "-")
+    return out
+
+
+def funnel_figure(table: pd.DataFrame, members: Sequence[str], area: str,
+                  indicator: str = SV) -> tuple[Any, str]:
+    """Funnel plot: the indicator's 12-month rate for every London borough vs population,
+    with 95% and 99.8% limits around the London rate."""
+    d = table[(table["indicator"] == indicator) & table["borough"].isin(members)
+              & table["count"].notna()]
+    london = d["count"].sum() / d["population"].sum() * 1000
+    grid = funnel.funnel_population_grid(d["population"].min() * 0.8, d["population"].max()
+                                          * 1.2)
+    lim = funnel.funnel_limits(grid, london).rename(columns={"lower99_8": "lower998",
+                                                              "upper99_8": "upper998"})
+    frame = d.rename(columns={"borough": "area", "rate_per_1000": "rate"})
+    return charts.funnel_plot(frame, lim, london, area,
+                             title=f"{labels()[indicator]}: rate per 1,000 residents against "
+                                   "population, London boroughs")
+
+
+def rate_bars(table: pd.DataFrame, members: Sequence[str], area: str,
+              indicator: str = SV) -> tuple[Any, str]:
+    """Bars of the indicator's 12-month rate in every London borough, the area highlighted."""
+    d = table[(table["indicator"] == indicator) & table["borough"].isin(members)]
+    return charts.bar_compare(d, "borough", "rate_per_1000", area,
+                             title=f"{labels()[indicator]}: offences per 1,000 residents, "
+                                   "last 12 months", xlabel="Offences per 1,000 residents")
+
+
+def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
+    """Publish ``london_comparison``; area vs London, BCU and neighbours; bars and funnel."""
+    area, m = ch.cfg.area, ch.cfg.min_count
+    table = london_table(td.monthly, td.pops, td.members, area, ch.period)
+    safe = suppress_sv(table, ["count", "previous_count"], m, ["borough"], dependent={
+        "count": ["change_pct", "rate_per_1000", "rate_lower95", "rate_upper95", "london_rank"],
+        "previous_count": ["change_pct"]})
+    summary = comparison_summary(table, safe, area, td.members, m)
+    summary = summary[summary[["area_rate", "london_rate"]].notna().any(axis=1)]
+    ch.md(md_bullets(comparison_sentences(summary, area.name)))
+    show = pd.DataFrame({
+        "Indicator": summary["indicator"].map(labels()),
+        area.name: summary["area_rate"].map(_rate_text),
+        "London": summary["london_rate"].map(_rate_text),
+        f"BCU ({', '.join(area.bcu)})": summary["bcu_rate"].map(_rate_text),
+        f"Neighbours ({', '.join(area.neighbours)})": summary["neighbours_rate"].map(_rate_text),
+        f"{area.name} vs London (95% CI)": summary["verdict"]})
+    ch.table(show, None, "Offences per 1,000 residents in the 12 months to "
+             f"{periods.month_label(ch.period)} (BCU and neighbours: pooled rate; '-': not "
+             "available or hidden to protect small numbers)")
+    if td.members and (table["borough"] == area.name).any():
+        ch.figure(*rate_bars(table, td.members, area.name),
+                  caption="Serious violence offences per 1,000 residents (Census 2021), 12 "
+                          f"months to {periods.month_label(ch.period)}, London boroughs.")
+        ch.figure(*funnel_figure(table, td.members, area.name),
+                  caption="Boroughs between the dashed lines (95% limits) differ from the "
+                          "London rate no more than chance would explain; outside the solid "
+                          "lines (99.8%) the difference is very unlikely to be chance. "
+                          "Larger boroughs have narrower limits.")
+    ch.publish(safe, "london_comparison")
+    return summary
+
+
+def comparison_sentences(summary: pd.DataFrame, area: str) -> list[str]:
+    """The serious violence sentence (CI vs London), then one line per other indicator."""
+    lines = []
+    for _, r in summary.iterrows():
+        if r["indicator"] == SV:
+            lines.insert(0, rate_comparison_sentence_sv(r, area))
+        elif r["verdict"] != "-":
+            lines.append(f"{labels()[r['indicator']]}: {format_rate(r['area_rate'])} per 1,000 "
+                         f"residents in {area}, {r['verdict']} ({format_rate(r['london_rate'])})"
+                         f"; BCU {_rate_text(r['bcu_rate'])}, neighbours "
+                         f"{_rate_text(r['neighbours_rate'])}.")
+    return lines
+
+
+def rate_comparison_sentence_sv(row: pd.Series, area: str) -> str:
+    """The serious violence rate sentence (area CI vs London rate)."""
+    from sna.narrative import rate_comparison_sentence
+
+    return rate_comparison_sentence(row["area_rate"], row["london_rate"], row["area_lower"],
+                                    row["area_upper"], area=area, label=labels()[SV])
