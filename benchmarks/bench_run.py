@@ -1,9 +1,16 @@
 """Time the naive loop (papermill CLI + nbconvert CLI per chapter) against `sna run`.
 
-Usage: .venv/bin/python benchmarks/bench_run.py [--config config/barnet.yaml] [--jobs 2]
+Usage::
 
-Both are run on the same config and period with a warm parsed-data cache (one untimed warm-up
-run first). Prints a markdown table with seconds, the ratio and peak RSS of each process tree.
+    .venv/bin/python benchmarks/bench_run.py [--config config/barnet.yaml] [--jobs 2]
+        [--repeat 3] [--skip-naive] [--env SNA_CACHE_DIR=/tmp/x]
+
+(a) the naive loop: for each chapter in order, ``papermill`` CLI (default ``python3`` kernel),
+then ``jupyter nbconvert --to html --no-input``; (b) ``sna run`` on the same config and period.
+Both run with a warm parsed-data cache (one untimed ``sna run`` first). With ``--repeat N`` the
+two alternate N times and the median is reported. Peak memory is sampled every 0.1 s over the
+whole process tree (kernels and the kernel zygote included): summed RSS, and summed PSS, which
+counts pages shared by forked kernels once (the honest figure for `sna run`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,46 +34,54 @@ ORDER = ["01_context_profile", "02_violence_trends", "03_spatial", "04_risk_prot
          "05_partnership_interventions", "06_recommendations", "07_methodology", "00_summary"]
 
 
-class PeakRss:
-    """Sample the summed RSS of a process tree every 50 ms."""
+class PeakMemory:
+    """Sample the summed RSS and PSS of a process tree every ``every`` seconds."""
 
-    def __init__(self):
-        self.peak = 0
+    def __init__(self, every: float = 0.1):
+        self.rss = self.pss = 0
+        self.every = every
         self._stop = threading.Event()
 
-    def watch(self, pid: int) -> None:
+    def watch(self, pid: int) -> PeakMemory:
         def loop():
             while not self._stop.is_set():
                 try:
                     p = psutil.Process(pid)
                     procs = [p, *p.children(recursive=True)]
-                    total = sum(q.memory_info().rss for q in procs if q.is_running())
-                    self.peak = max(self.peak, total)
                 except psutil.Error:
-                    pass
-                time.sleep(0.05)
+                    procs = []
+                rss = pss = 0
+                for q in procs:
+                    try:
+                        info = q.memory_full_info()
+                        rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
+                    except psutil.Error:
+                        pass
+                self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+                time.sleep(self.every)
 
         self._thread = threading.Thread(target=loop, daemon=True)
         self._thread.start()
+        return self
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
 
-def timed(cmds: list[list[str]], cwd: Path) -> tuple[float, int]:
-    """Run commands in sequence; return (seconds, peak RSS of the largest)."""
-    t0, peak = time.perf_counter(), 0
+def timed(cmds: list[list[str]], cwd: Path, env: dict | None = None) -> tuple[float, int, int]:
+    """Run commands in sequence; return (seconds, peak summed RSS, peak summed PSS)."""
+    t0, rss, pss = time.perf_counter(), 0, 0
     for cmd in cmds:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        mon = PeakRss()
-        mon.watch(proc.pid)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env)
+        mon = PeakMemory().watch(proc.pid)
         code = proc.wait()
         mon.stop()
-        peak = max(peak, mon.peak)
+        rss, pss = max(rss, mon.rss), max(pss, mon.pss)
         if code not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} exited {code}")
-    return time.perf_counter() - t0, peak
+    return time.perf_counter() - t0, rss, pss
 
 
 def naive_commands(config: Path, period: str, out: Path) -> list[list[str]]:
@@ -80,29 +96,57 @@ def naive_commands(config: Path, period: str, out: Path) -> list[list[str]]:
     return cmds
 
 
+def _env(pairs: list[str]) -> dict:
+    env = dict(os.environ)
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        env[key] = value
+    return env
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", default=str(ROOT / "config" / "barnet.yaml"))
     ap.add_argument("--period", default="latest")
     ap.add_argument("--jobs", default="2")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for every command")
     args = ap.parse_args()
+    env = _env(args.env)
     config = Path(args.config).resolve()
     tmp = Path(tempfile.mkdtemp(prefix="sna-bench-"))
     sna = [str(BIN / "sna"), "run", "--config", str(config), "--period", args.period,
            "--out", str(tmp / "sna"), "--jobs", args.jobs]
-    cold_s, _ = timed([sna], ROOT)  # warm-up (fills the parsed-data cache when cold)
+    cold_s, _, _ = timed([sna], ROOT, env)  # warm-up (fills the parsed-data cache when cold)
     period = sorted(p.name for p in (tmp / "sna").glob("*/*") if p.is_dir())[-1]
-    (tmp / "naive").mkdir()
-    naive_s, naive_rss = timed(naive_commands(config, period, tmp / "naive"), ROOT)
-    sna_s, sna_rss = timed([sna], ROOT)
-    print(f"| measure | naive papermill+nbconvert loop | sna run --jobs {args.jobs} |")
-    print("|---|---|---|")
-    print(f"| seconds (warm cache) | {naive_s:.1f} | {sna_s:.1f} |")
-    print(f"| peak RSS (MB) | {naive_rss / 1e6:.0f} | {sna_rss / 1e6:.0f} |")
-    print(f"| ratio naive / sna | {naive_s / sna_s:.2f}x | |")
-    print(f"\nfirst sna run (cache as found): {cold_s:.1f}s; period {period}; cores {os.cpu_count()}")
+    naive, fast = [], []
+    for i in range(args.repeat):
+        if not args.skip_naive:
+            (tmp / f"naive{i}").mkdir()
+            naive.append(timed(naive_commands(config, period, tmp / f"naive{i}"), ROOT, env))
+        fast.append(timed([sna], ROOT, env))
+    _print(naive, fast, args, period, cold_s)
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _print(naive: list, fast: list, args, period: str, cold_s: float) -> None:
+    def med(rows, i):
+        return statistics.median(r[i] for r in rows) if rows else float("nan")
+
+    print(f"| measure | naive papermill+nbconvert loop | sna run --jobs {args.jobs} |")
+    print("|---|---|---|")
+    print(f"| seconds, median of {len(fast)} (warm cache) | {med(naive, 0):.1f} | "
+          f"{med(fast, 0):.1f} |")
+    print(f"| all runs (s) | {', '.join(f'{r[0]:.1f}' for r in naive)} | "
+          f"{', '.join(f'{r[0]:.1f}' for r in fast)} |")
+    print(f"| peak summed RSS (MB) | {med(naive, 1) / 1e6:.0f} | {med(fast, 1) / 1e6:.0f} |")
+    print(f"| peak summed PSS (MB) | {med(naive, 2) / 1e6:.0f} | {med(fast, 2) / 1e6:.0f} |")
+    if naive:
+        print(f"| ratio naive / sna | {med(naive, 0) / med(fast, 0):.2f}x | |")
+    print(f"\nfirst sna run (cache as found): {cold_s:.1f}s; period {period}; "
+          f"cores {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -35,14 +35,26 @@ class ProgressPrinter:
                     f"{info['chapter']} ({info['seconds']:.1f}s)")
         elif event == "export":
             text = "exporting HTML, index and manifest"
+        elif event == "batch_start":
+            text = (f"batch of {info['total']} run(s), {info['jobs']} at a time "
+                    f"({info['executor']} executor)")
+        elif event == "batch_item":
+            eta = "" if info["eta_s"] is None else f"; about {_duration(info['eta_s'])} left"
+            text = (f"{info['done']}/{info['total']} {info['area']} {info['period']}: "
+                    f"{info['status']} ({info['seconds']:.1f}s){eta}")
         else:
             text = f"{event} {info}"
         if self.tty:
-            end = "\n" if event == "chapter_end" else ""
+            end = "\n" if event in ("chapter_end", "batch_item", "batch_start") else ""
             self.stream.write(f"\r\x1b[2K[{elapsed:6.1f}s] {text}{end}")
         else:
             self.stream.write(f"sna: [{elapsed:.1f}s] {text}\n")
         self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def _sigterm(signum, frame):  # make SIGTERM behave like Ctrl-C: clean up, keep last good output
@@ -109,9 +121,14 @@ def cmd_chapters(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from sna.report.batch import run_batch
+    from sna.report.batch import run_batch, summary_table
 
-    return run_batch(args, progress=ProgressPrinter())
+    if args.executor != "dask" and args.scheduler:
+        print("sna: error: --scheduler needs --executor dask", file=sys.stderr)
+        return 2
+    res = run_batch(args, progress=ProgressPrinter())
+    print(summary_table(res))
+    return res.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,16 +146,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="chapters run at once (default %(default)s)")
     r.set_defaults(func=cmd_run)
-    b = sub.add_parser("batch", parents=[common], help="produce the SNA for many periods")
+    b = sub.add_parser("batch", parents=[common], help="produce the SNA for many periods "
+                       "(and areas); summary in <out>/<area>/batch.json")
     b.add_argument("--from", dest="start", required=True, help="first period YYYY-MM")
     b.add_argument("--to", dest="end", required=True, help="last period YYYY-MM")
-    b.add_argument("--every", type=int, default=1, help="step in months (default 1)")
-    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel work")
-    b.add_argument("--resume", action="store_true", help="skip periods already up to date")
-    b.add_argument("--out", default="outputs")
-    b.add_argument("--areas", nargs="*", default=None, help="more area configs to include")
-    b.add_argument("--executor", choices=["local", "dask"], default="local")
-    b.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    b.add_argument("--every", type=int, default=1,
+                   help="step in months, counted back from --to (default 1)")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="kernels computing at once, and periods in flight (default: cores, "
+                   "%(default)s)")
+    b.add_argument("--resume", action="store_true",
+                   help="skip periods whose manifest shows the same inputs, config, code and "
+                   "chapters, all successful")
+    b.add_argument("--out", default="outputs", help="outputs root (default %(default)s)")
+    b.add_argument("--chapters", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
+                   default=None, help="comma-separated chapter ids or numbers (default: all)")
+    b.add_argument("--areas", nargs="+", default=None, metavar="CONFIG",
+                   help="more area configs to run in the same batch (after --config)")
+    b.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local threads and kernels (default) or a Dask cluster")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
     b.set_defaults(func=cmd_batch)
     v = sub.add_parser("validate", parents=[common], help="check every input; writes nothing")
     v.add_argument("--period", default=None)

@@ -1,14 +1,36 @@
-"""``sna batch``: one SNA per period (and per area), with resume and a summary."""
+"""``sna batch``: one SNA per period and per area, concurrently, with resume and a summary.
+
+How the work is shared out (local executor):
+
+* each area's inputs are checked once (:func:`sna.report.runner.preflight`), not once per
+  period; the parsed-data cache makes that a metadata read when nothing changed;
+* up to ``--jobs`` periods are in flight; their chapters share one pool of warm kernels and at
+  most ``--jobs`` kernels compute at once, earlier periods (then longer chapter chains) first,
+  so a period blocked on its summary lets the next period's chapters use the cores;
+* ``--resume`` skips a period whose manifest shows the same inputs (sha256), config, code
+  fingerprint and chapters, all successful; one failing period never stops the others.
+
+``--executor dask`` sends the same per-period jobs to a Dask cluster (:mod:`.dask_exec`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sna.config import load_config
+from sna.config import load_config, slugify
 from sna.errors import SnaError
 from sna.periods import add_months, month_range
+
+STATUS = {0: "ok", 1: "chapter failed", 2: "error"}
+SKIPPED = "skipped (up to date)"
 
 
 def periods_between(start: str, end: str, every: int = 1) -> list[str]:
@@ -17,76 +39,232 @@ def periods_between(start: str, end: str, every: int = 1) -> list[str]:
     return months[::-1][:: max(1, every)][::-1]
 
 
-def up_to_date(out_dir: Path, cfg) -> bool:
-    """True if ``out_dir`` holds a successful run on the same inputs, config and code."""
+@dataclass(frozen=True)
+class Job:
+    """One SNA to produce: an area config and a period."""
+
+    index: int
+    config: str
+    period: str
+
+
+@dataclass
+class BatchOptions:
+    """What every job of a batch shares."""
+
+    out: str = "outputs"
+    chapters: list[str] | None = None
+    jobs: int = 1
+    resume: bool = False
+    executor: str = "local"
+    scheduler: str | None = None
+
+
+@dataclass
+class BatchResult:
+    """Rows (one per job, in job order), the exit code and the wall time."""
+
+    rows: list[dict] = field(default_factory=list)
+    exit_code: int = 0
+    seconds: float = 0.0
+
+
+def plan(configs: list[str], start: str, end: str, every: int = 1) -> list[Job]:
+    """Every (area, period) in run order: area by area, periods oldest first."""
+    seen, unique = set(), []
+    for c in configs:
+        key = str(Path(c).resolve())
+        if key not in seen:
+            seen.add(key)
+            unique.append(c)
+    periods = periods_between(start, end, every)
+    return [Job(i, c, p) for i, (c, p) in enumerate((c, p) for c in unique for p in periods)]
+
+
+def up_to_date(out_dir: Path, pre, ids: list[str], fingerprint: str) -> bool:
+    """True if ``out_dir`` holds a successful run of chapters ``ids`` on the same inputs
+    (``pre``, this area's pre-flight), config and code (``fingerprint``)."""
     from sna.io.common import sha256
-    from sna.report.publish import versions
 
     path = out_dir / "manifest.json"
-    if not path.is_file():
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+        ok = {c["id"] for c in m.get("chapters", []) if c.get("status") == "ok"}
+        if (not set(ids) <= ok or m.get("disclosure_audit") or not m.get("finished")
+                or any(c.get("status") != "ok" for c in m.get("chapters", []))):
+            return False
+        if m.get("code_fingerprint") != fingerprint:
+            return False
+        if m["parameters"].get("config_sha256") != sha256(Path(pre.config_path).resolve()):
+            return False
+        before = {(i["key"], f["path"], f["sha256"]) for i in m["inputs"] for f in i["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
         return False
-    m = json.loads(path.read_text(encoding="utf-8"))
-    if any(c["status"] != "ok" for c in m.get("chapters", [])) or m.get("disclosure_audit"):
-        return False
-    if m["parameters"].get("config_sha256") != sha256(cfg.path):
-        return False
-    if m.get("versions", {}).get("sna") != versions().get("sna"):
-        return False
-    from sna.report.inputs import check_sources
-
-    now = {(r.key, f["path"], f["sha256"]) for r in check_sources(cfg) for f in r.inputs}
-    before = {(i["key"], f["path"], f["sha256"]) for i in m["inputs"] for f in i["files"]}
+    now = {(r.key, f["path"], f["sha256"]) for r in pre.reports for f in r.inputs}
     return now == before
 
 
-def run_batch(args, progress) -> int:
-    """Run every (area, period); one failure does not stop the others. Returns 0/1/2."""
-    from sna.report.runner import run
+def _row(job: Job, area: str, status: str, code: int, **extra) -> dict:
+    return {"config": job.config, "area": area, "period": job.period, "status": status,
+            "exit": code, **extra}
 
-    configs = [args.config] + list(args.areas or [])
-    rows, worst = [], 0
+
+def run_job(job: Job, pre, opts: BatchOptions, kernels=None) -> dict:
+    """Produce one period (or skip it when up to date); never raises. Returns its row."""
+    from sna.report.runner import code_fingerprint, run, select_chapters
+
     t0 = time.perf_counter()
-    jobs = [(c, p) for c in configs for p in periods_between(args.start, args.end, args.every)]
-    for i, (config, period) in enumerate(jobs):
+    area = slugify(Path(job.config).stem)
+    try:
+        cfg = load_config(job.config, period=job.period)
+        area = cfg.area.slug
+        if pre.error:
+            return _row(job, area, STATUS[2], 2, seconds=0.0, message=pre.error)
+        ids = select_chapters(opts.chapters)
+        out = Path(opts.out).resolve() / area / job.period
+        if opts.resume and up_to_date(out, pre, ids, code_fingerprint()):
+            return _row(job, area, SKIPPED, 0, seconds=0.0, message="")
+        res = run(job.config, period=job.period, out_root=opts.out, chapters=opts.chapters,
+                  jobs=opts.jobs, pre=pre, kernels=kernels, priority=(job.index,))
+    except SnaError as exc:
+        return _row(job, area, STATUS[2], 2, seconds=round(time.perf_counter() - t0, 1),
+                    message=str(exc))
+    except Exception as exc:  # one broken period must not stop the batch
+        return _row(job, area, STATUS[2], 2, seconds=round(time.perf_counter() - t0, 1),
+                    message=f"{type(exc).__name__}: {exc}")
+    failed = [f"{c.chapter_id}: {c.error.splitlines()[0][:200] if c.error else c.status}"
+              for c in res.chapters if c.status != "ok"]
+    return _row(job, area, STATUS[res.exit_code], res.exit_code, seconds=res.seconds,
+                message=res.message, failed_chapters=failed,
+                output=str(res.out_dir) if res.out_dir else "")
+
+
+class Tracker:
+    """Counts finished jobs and estimates the time left from the throughput so far."""
+
+    def __init__(self, total: int, progress: Callable[[str, dict], None]):
+        self.total, self.progress = total, progress
+        self.rows: dict[int, dict] = {}
+        self.t0 = time.perf_counter()
+        self.ran = 0
+        self._lock = threading.Lock()
+
+    def done(self, job: Job, row: dict) -> None:
+        with self._lock:
+            self.rows[job.index] = row
+            if row["status"] != SKIPPED:
+                self.ran += 1
+            elapsed = time.perf_counter() - self.t0
+            left = self.total - len(self.rows)
+            eta = elapsed / self.ran * left if self.ran else None
+            self.progress("batch_item", {"done": len(self.rows), "total": self.total,
+                                         "area": row["area"], "period": row["period"],
+                                         "status": row["status"],
+                                         "seconds": row.get("seconds", 0.0),
+                                         "eta_s": None if eta is None else round(eta)})
+
+
+def run_local(jobs: list[Job], opts: BatchOptions, tracker: Tracker) -> None:
+    """Run the jobs in this process: threads for periods, one shared pool of warm kernels."""
+    from sna.report.engine import Kernels, LazyPool, Slots, shared_pool
+    from sna.report.runner import preflight
+
+    ready = max(2, opts.jobs)  # with --resume, maybe nothing needs a kernel: start on demand
+    kernels = Kernels(LazyPool(ready) if opts.resume else shared_pool(ready), Slots(opts.jobs))
+    configs = list(dict.fromkeys(j.config for j in jobs))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-pre") as pre_pool, \
+            ThreadPoolExecutor(max_workers=max(1, opts.jobs), thread_name_prefix="sna-job") as ex:
+        pres: dict[str, Future] = {c: pre_pool.submit(preflight, c) for c in configs}
+
+        def one(job: Job) -> None:
+            tracker.done(job, run_job(job, pres[job.config].result(), opts, kernels))
+
+        futures = [ex.submit(one, j) for j in jobs]
         try:
-            cfg = load_config(config, period=period)
-        except SnaError as exc:
-            rows.append({"config": config, "period": period, "status": "error", "exit": 2,
-                         "message": str(exc)})
-            worst = max(worst, 2)
-            continue
-        out = Path(args.out).resolve() / cfg.area.slug / period
-        if args.resume and up_to_date(out, cfg):
-            rows.append({"config": config, "area": cfg.area.slug, "period": period,
-                         "status": "skipped (up to date)", "exit": 0, "seconds": 0})
-            continue
-        res = run(config, period=period, out_root=args.out, jobs=min(args.jobs, 2),
-                  progress=lambda *a: None)
-        elapsed = time.perf_counter() - t0
-        eta = elapsed / (i + 1) * (len(jobs) - i - 1)
-        progress("batch", {"done": i + 1, "total": len(jobs), "period": period,
-                           "exit": res.exit_code, "eta_s": round(eta)})
-        rows.append({"config": config, "area": cfg.area.slug, "period": period,
-                     "status": {0: "ok", 1: "chapter failed", 2: "error"}[res.exit_code],
-                     "exit": res.exit_code, "seconds": res.seconds, "message": res.message})
-        worst = max(worst, res.exit_code)
-    _write_summary(rows, Path(args.out), time.perf_counter() - t0)
-    return worst
+            for f in futures:
+                f.result()
+        except (KeyboardInterrupt, SystemExit):  # runs in flight discard their temp folders
+            for f in [*futures, *pres.values()]:
+                f.cancel()
+            kernels.cancel()
+            raise
 
 
-def _write_summary(rows: list[dict], out_root: Path, seconds: float) -> None:
-    by_area: dict[str, list[dict]] = {}
+def run_batch(args, progress: Callable[[str, dict], None]) -> BatchResult:
+    """Run every (area, period) of ``args`` (the parsed ``sna batch`` options)."""
+    t0 = time.perf_counter()
+    started = datetime.now(UTC)
+    opts = BatchOptions(out=args.out, chapters=getattr(args, "chapters", None),
+                        jobs=max(1, args.jobs or os.cpu_count() or 1), resume=args.resume,
+                        executor=getattr(args, "executor", "local"),
+                        scheduler=getattr(args, "scheduler", None))
+    configs = [args.config, *(args.areas or [])]
+    if opts.executor == "dask":  # workers resolve paths themselves: make them absolute
+        configs = [str(Path(c).resolve()) for c in configs]
+        opts.out = str(Path(opts.out).resolve())
+    jobs = plan(configs, args.start, args.end, args.every)
+    progress("batch_start", {"total": len(jobs), "jobs": opts.jobs, "executor": opts.executor})
+    tracker = Tracker(len(jobs), progress)
+    if opts.executor == "dask":
+        from sna.report.dask_exec import run_dask
+
+        run_dask(jobs, opts, tracker)
+    else:
+        run_local(jobs, opts, tracker)
+    rows = [tracker.rows[j.index] for j in jobs]
+    result = BatchResult(rows, max((r["exit"] for r in rows), default=0),
+                         round(time.perf_counter() - t0, 1))
+    write_summaries(result, opts, args, started)
+    return result
+
+
+def write_summaries(result: BatchResult, opts: BatchOptions, args, started: datetime) -> None:
+    """``<out>/<area>/batch.json`` for every area (and ``<out>/batch.json`` for several)."""
+    root = Path(opts.out)
+    head = {"from": args.start, "to": args.end, "every": args.every, "jobs": opts.jobs,
+            "executor": opts.executor, "resume": opts.resume, "chapters": opts.chapters,
+            "started": started.isoformat(timespec="seconds"), "seconds": result.seconds}
+    areas: dict[str, list[dict]] = {}
+    for r in result.rows:
+        areas.setdefault(r["area"], []).append(r)
+    for area, rows in areas.items():
+        _write_json(root / area / "batch.json", dict(head, area=area, counts=_counts(rows),
+                                                      exit_code=max(r["exit"] for r in rows),
+                                                      runs=rows))
+    if len(areas) > 1:
+        _write_json(root / "batch.json", dict(head, counts=_counts(result.rows),
+                                              exit_code=result.exit_code, runs=result.rows))
+
+
+def _counts(rows: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
     for r in rows:
-        by_area.setdefault(r.get("area", "unknown"), []).append(r)
-    for area, items in by_area.items():
-        folder = out_root / area
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "batch.json").write_text(json.dumps({"seconds": round(seconds, 1),
-                                                       "runs": items}, indent=1))
-    print(f"{'area':16} {'period':8} {'status':22} seconds")
-    for r in rows:
-        print(f"{r.get('area', '?'):16} {r['period']:8} {r['status']:22} {r.get('seconds', '')}")
-    print(f"batch finished in {seconds:.1f}s")
+        out[r["status"]] = out.get(r["status"], 0) + 1
+    return out
 
 
-__all__ = ["periods_between", "run_batch", "add_months"]
+def _write_json(path: Path, obj: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def summary_table(result: BatchResult) -> str:
+    """The plain-text table printed at the end of ``sna batch``."""
+    rows = [("area", "period", "status", "seconds", "note")]
+    for r in result.rows:
+        note = "; ".join(r.get("failed_chapters") or []) or r.get("message", "")
+        rows.append((r["area"], r["period"], r["status"], f"{r.get('seconds', 0):.1f}",
+                     note.splitlines()[0][:70] if note else ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts = ", ".join(f"{n} {s}" for s, n in _counts(result.rows).items())
+    lines.append(f"\n{len(result.rows)} run(s) in {result.seconds:.1f}s: {counts}")
+    return "\n".join(lines)
+
+
+__all__ = ["periods_between", "plan", "run_batch", "run_job", "up_to_date", "summary_table",
+           "add_months", "Job", "BatchOptions", "BatchResult"]

@@ -1,11 +1,20 @@
 """Run the SNA for one area and period: pre-flight, chapters through papermill's Python API,
-nbconvert export, index, manifest, disclosure audit, then one atomic move into place."""
+nbconvert export, index, manifest, disclosure audit, then one atomic move into place.
+
+Speed: the pre-flight reads only cached metadata (each input is parsed once per content hash,
+see :mod:`sna.cache`); chapters without dependencies run concurrently in warm kernels
+(:mod:`sna.report.engine`), critical-path chapters first; a batch shares one pre-flight per area
+and one kernel pool (:mod:`sna.report.batch`).
+"""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import logging
 import shutil
+import threading
 import time
 import traceback
 import uuid
@@ -15,12 +24,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sna.chapter import CHAPTERS
 from sna.config import SnaConfig, load_config
 from sna.errors import LockError, SnaError
 from sna.periods import resolve_period
 from sna.report import inputs as inp
+
+if TYPE_CHECKING:
+    from sna.report.engine import Kernels
 
 log = logging.getLogger("sna")
 ORDER = list(CHAPTERS)  # 01..07 then 00 (runs last, shown first)
@@ -53,6 +66,17 @@ class RunResult:
     seconds: float = 0.0
 
 
+@dataclass
+class Preflight:
+    """Every configured source checked once (picklable: a batch computes it once per area)."""
+
+    config_path: str
+    reports: list[inp.SourceReport] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+
+
 Progress = Callable[[str, dict], None]
 
 
@@ -73,6 +97,98 @@ def select_chapters(requested: list[str] | None) -> list[str]:
         chosen += match
     return [c for c in ORDER if c in chosen]
 
+
+def critical_rank(chapter_id: str) -> int:
+    """Length of the longest chain of chapters waiting on this one (run high ranks first)."""
+    after = [c for c, deps in DEPENDS.items() if chapter_id in deps]
+    return 1 + max((critical_rank(c) for c in after), default=-1)
+
+
+# --- pre-flight ----------------------------------------------------------------------------
+
+def _report(cfg: SnaConfig, key: str) -> tuple[inp.SourceReport, bool]:
+    """The validation report of one source from its cache entry (metadata and the Parquet
+    footer only: no frame is read); parses the source into the cache when not there yet.
+    Returns ``(report, cache_hit)``. The entry is the one :func:`sna.data.load` uses."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    from sna import data as sna_data
+    from sna.cache import cache_key, cached_load, default_cache_dir, file_records
+    from sna.errors import DataError
+    from sna.io import get_loader
+
+    sources, loader = cfg.files(key), get_loader(key)
+    rep = inp.SourceReport(key=key, files=[os.path.relpath(s.path, cfg.folder) for s in sources])
+    records = file_records(sources)
+    cache_dir, extra = default_cache_dir(cfg.folder), f"{cfg.area.name}|{cfg.area.code}"
+    folder = cache_dir / cache_key(loader, sources, records, extra)
+    hit = True
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        meta.pop("_geo", None)
+        rows = pq.read_metadata(folder / "frame.parquet").num_rows
+    except (OSError, ValueError):
+        hit = False
+        try:
+            loaded, _ = cached_load(loader, sources, sna_data.context(cfg), cache_dir=cache_dir,
+                                    extra=extra)
+        except DataError as exc:
+            rep.error = str(exc)
+            return rep, hit
+        meta, rows = dict(loaded.meta), len(loaded.frame)
+    rep.rows = rows
+    rep.months = f"{meta['months'][0]} to {meta['months'][-1]}" if meta.get("months") else ""
+    rep.incomplete = [f"{m['month']} ({m.get('reason', '')})" if isinstance(m, dict) else str(m)
+                      for m in meta.get("incomplete_months", [])]
+    rep.warnings = [str(w) for w in meta.get("warnings", [])]
+    rep.inputs = [dict(r, path=os.path.relpath(r["path"], cfg.folder)) for r in records]
+    rep.meta = {k: v for k, v in meta.items() if k != "inputs"}
+    return rep, hit
+
+
+def preflight(config_path: str | Path, *, cfg: SnaConfig | None = None) -> Preflight:
+    """Check every configured source once: exit-2 problems land in ``error``."""
+    from sna.config import SOURCE_KEYS
+    from sna.io import LOADERS
+
+    t0 = time.perf_counter()
+    pre = Preflight(str(config_path))
+    try:
+        cfg = cfg or load_config(config_path)
+        for key in SOURCE_KEYS:
+            if cfg.has(key) and key in LOADERS:
+                pre.reports.append(_report(cfg, key)[0])
+    except SnaError as exc:
+        pre.error = str(exc)
+        return pre
+    bad = inp.first_error(pre.reports)
+    if bad:
+        pre.error = f"data.{bad.key}: {bad.error}"
+    ward = next((r for r in pre.reports if r.key == "mps_ward"), None)
+    pre.months = list(ward.meta.get("months", [])) if ward else []
+    pre.seconds = round(time.perf_counter() - t0, 2)
+    return pre
+
+
+def code_fingerprint() -> str:
+    """sha256 over the package source, definitions, templates and chapter notebooks: a run is
+    up to date only if none of them changed (``sna batch --resume``)."""
+    import sna
+
+    h = hashlib.sha256()
+    pkg = Path(sna.__file__).resolve().parent
+    files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (
+        ".py", ".yaml", ".yml", ".html", ".css", ".j2", ".json", ".tpl"))
+    files += sorted((inp.project_root() / "notebooks").glob("*.ipynb"))
+    for p in files:
+        h.update(p.name.encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+# --- output folders ------------------------------------------------------------------------
 
 @contextmanager
 def period_lock(area_dir: Path, period: str):
@@ -107,9 +223,24 @@ def swap_into_place(tmp: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _attach_log(path: Path) -> logging.Handler:
+# --- logging: one run.log per run, even with several runs in one process ---------------------
+
+_TAG = threading.local()
+
+
+class _RunFilter(logging.Filter):
+    def __init__(self, tag: str):
+        super().__init__()
+        self.tag = tag
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(_TAG, "tag", None) == self.tag
+
+
+def _attach_log(path: Path, tag: str) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_RunFilter(tag))
     for name in ("sna", "papermill"):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(logging.INFO)
@@ -122,20 +253,36 @@ def _detach_log(handler: logging.Handler) -> None:
     handler.close()
 
 
+# --- chapters ------------------------------------------------------------------------------
+
 def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
-                    kernel: str) -> ChapterResult:
-    """Execute one chapter notebook with papermill's Python API into ``work/notebooks``."""
+                    kernels: Kernels, ticket: tuple | None = None, tag: str = "",
+                    on_start: Callable[[], None] = lambda: None) -> ChapterResult:
+    """Execute one chapter notebook in a fresh pooled kernel into ``work/notebooks``, once
+    ``ticket`` (from ``kernels.slots.enqueue``) is served."""
     import papermill as pm
 
+    from sna.report.engine import ENGINE_NAME
+    from sna.report.kernel import KERNEL_NAME
+
+    _TAG.tag = tag
     res = ChapterResult(chapter_id, CHAPTERS[chapter_id])
     src = inp.project_root() / "notebooks" / f"{chapter_id}.ipynb"
     dst = work / "notebooks" / f"{chapter_id}.ipynb"
+    kernels.slots.wait(ticket if ticket is not None else kernels.slots.enqueue())
     start = time.perf_counter()
     try:
-        pm.execute_notebook(str(src), str(dst), kernel_name=kernel, cwd=str(work),
-                            parameters={"config_path": str(cfg.path), "period": period,
-                                        "output_dir": str(work)},
-                            progress_bar=False, log_output=False, execution_timeout=900)
+        km = kernels.take()
+        on_start()
+        try:
+            pm.execute_notebook(str(src), str(dst), kernel_name=KERNEL_NAME,
+                                engine_name=ENGINE_NAME, km=km, kernel_cwd=str(work),
+                                parameters={"config_path": str(cfg.path), "period": period,
+                                            "output_dir": str(work)},
+                                progress_bar=False, log_output=False, execution_timeout=900,
+                                request_save_on_cell_execute=False)
+        finally:
+            kernels.give_back(km)
         res.status = "ok"
     except Exception as exc:  # a failing chapter never blocks the others
         if hasattr(exc, "ename"):  # papermill's execution error: keep the cell's own error
@@ -144,72 +291,120 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
             res.error = f"{type(exc).__name__}: {exc}"[:2000]
         res.status = "failed"
         log.error("chapter %s failed:\n%s", chapter_id, traceback.format_exc())
+    finally:
+        kernels.slots.release()
     res.seconds = round(time.perf_counter() - start, 2)
     log.info("chapter %s %s in %.1fs", chapter_id, res.status, res.seconds)
     return res
 
 
 def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, jobs: int,
-                 progress: Progress) -> list[ChapterResult]:
-    """Run chapters respecting :data:`DEPENDS`, up to ``jobs`` at a time."""
+                 progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
+                 tag: str = "") -> list[ChapterResult]:
+    """Run chapters respecting :data:`DEPENDS`: every chapter whose dependencies are done is
+    queued at once; ``kernels.slots`` lets the longest chains (then run order) go first.
+    Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
+    ``KeyboardInterrupt`` is raised, so no partial output is published."""
+    from sna.report.engine import Kernels, Slots, shared_pool
     from sna.report.kernel import ensure_kernel
 
-    kernel = ensure_kernel()
+    ensure_kernel()
+    kernels = kernels or Kernels(shared_pool(max(2, jobs)), Slots(jobs))
+    kernels.pool.expect(len(ids))
     (work / "notebooks").mkdir(parents=True, exist_ok=True)
-    pending, results, running = list(ids), {}, {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        while pending or running:
-            for cid in list(pending):
-                deps = [d for d in DEPENDS.get(cid, []) if d in ids]
-                if len(running) < max(1, jobs) and all(d in results for d in deps):
+    results: dict[str, ChapterResult] = {}
+    lock = threading.Lock()
+
+    def submit(pool: ThreadPoolExecutor, cid: str) -> Future:
+        ticket = kernels.slots.enqueue((*priority, -critical_rank(cid), ORDER.index(cid)))
+
+        def started() -> None:
+            with lock:
+                progress("chapter_start", {"chapter": cid, "done": len(results),
+                                           "total": len(ids)})
+        return pool.submit(execute_chapter, cid, cfg, period, work, kernels, ticket, tag,
+                           started)
+
+    with ThreadPoolExecutor(max_workers=len(ids), thread_name_prefix="sna-ch") as pool:
+        pending, running = list(ids), {}
+        try:
+            while pending or running:
+                ready = [c for c in pending
+                         if all(d in results for d in DEPENDS.get(c, []) if d in ids)]
+                for cid in sorted(ready, key=lambda c: (-critical_rank(c), ORDER.index(c))):
                     pending.remove(cid)
-                    progress("chapter_start", {"chapter": cid, "done": len(results),
-                                               "total": len(ids)})
-                    fut: Future = pool.submit(execute_chapter, cid, cfg, period, work, kernel)
-                    running[fut] = cid
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                cid = running.pop(fut)
-                results[cid] = fut.result()
-                progress("chapter_end", {"chapter": cid, "done": len(results),
-                                         "total": len(ids), "status": results[cid].status,
-                                         "seconds": results[cid].seconds})
+                    running[submit(pool, cid)] = cid
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    cid = running.pop(fut)
+                    with lock:
+                        results[cid] = fut.result()
+                        progress("chapter_end", {"chapter": cid, "done": len(results),
+                                                 "total": len(ids),
+                                                 "status": results[cid].status,
+                                                 "seconds": results[cid].seconds})
+        except (KeyboardInterrupt, SystemExit):  # stop the kernels so threads end now
+            kernels.cancel()
+            raise
+    if kernels.cancelled.is_set():
+        raise KeyboardInterrupt("run cancelled")
     return [results[c] for c in ids]
 
 
+def _stamp_manifest(work: Path, ids: list[str]) -> None:
+    """Add what ``--resume`` compares to the manifest: code fingerprint, chapters asked for."""
+    path = work / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["code_fingerprint"] = code_fingerprint()
+    manifest["chapters_requested"] = ids
+    path.write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
+
+
 def run(config_path: str | Path, *, period: str | None = None, out_root: str | Path = "outputs",
-        chapters: list[str] | None = None, jobs: int = 1,
-        progress: Progress = _noop) -> RunResult:
-    """Produce ``<out_root>/<area>/<period>/`` and return the exit code (0, 1 or 2)."""
+        chapters: list[str] | None = None, jobs: int = 1, progress: Progress = _noop,
+        pre: Preflight | None = None, kernels: Kernels | None = None,
+        priority: tuple = ()) -> RunResult:
+    """Produce ``<out_root>/<area>/<period>/`` and return the exit code (0, 1 or 2).
+
+    ``pre`` (a batch's pre-flight of this area), ``kernels`` (a batch's shared pool and slots)
+    and ``priority`` (a batch's order) are optional: a single run makes its own.
+    """
     from sna.report import publish
 
     t0 = time.perf_counter()
     started = datetime.now(UTC)
+    if kernels is None:  # start the zygote now: its imports overlap the pre-flight
+        from sna.report.engine import shared_pool
+
+        shared_pool(max(2, jobs))
     try:
         cfg = load_config(config_path, period=period)
         ids = select_chapters(chapters)
-        progress("validate", {})
-        reports = inp.check_sources(cfg)
-        bad = inp.first_error(reports)
-        if bad:
-            return RunResult(2, None, message=f"data.{bad.key}: {bad.error}")
-        months = next(r for r in reports if r.key == "mps_ward").meta.get("months", [])
-        resolved = resolve_period(cfg.period, months)
+        if pre is None:
+            progress("validate", {})
+            pre = preflight(config_path, cfg=cfg)
+        if pre.error:
+            return RunResult(2, None, message=pre.error)
+        resolved = resolve_period(cfg.period, pre.months)
     except SnaError as exc:
         return RunResult(2, None, message=str(exc))
     area_dir = Path(out_root).resolve() / cfg.area.slug
+    tag = uuid.uuid4().hex
+    _TAG.tag = tag
     try:
         with period_lock(area_dir, resolved):
             recover(area_dir, resolved)
             work = area_dir / f".{resolved}.tmp-{uuid.uuid4().hex[:8]}"
             work.mkdir(parents=True)
-            handler = _attach_log(work / "run.log")
+            handler = _attach_log(work / "run.log", tag)
             try:
-                ctx = publish.RunContext(cfg, resolved, work, reports, started, months)
+                ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months)
                 publish.write_manifest(ctx, [], final=False)
-                results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress)
+                results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
+                                       kernels=kernels, priority=priority, tag=tag)
                 progress("export", {})
                 code = publish.finish(ctx, results)
+                _stamp_manifest(work, ids)
             except BaseException:
                 _detach_log(handler)
                 shutil.rmtree(work, ignore_errors=True)
