@@ -89,7 +89,7 @@ def _write_entry(folder: Path, loaded: Loaded) -> None:
         frame = loaded.frame
         geo = hasattr(frame, "geometry") and type(frame).__name__ == "GeoDataFrame"
         frame.to_parquet(tmp / "frame.parquet", index=False)
-        meta = dict(loaded.meta, _geo=geo)
+        meta = dict(loaded.meta, _geo=geo, _rows=len(frame))
         (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
         try:
             tmp.rename(folder)
@@ -126,12 +126,14 @@ def _read_entry(folder: Path) -> Loaded | None:
 def cached_meta(loader: Callable, sources: tuple[Source, ...], *, cache_dir: Path,
                 extra: str = "") -> dict | None:
     """The cached metadata of a source, or ``None`` when not cached yet."""
-    key = cache_key(loader, sources, file_records(sources), extra)
+    records = file_records(sources)
+    key = cache_key(loader, sources, records, extra)
     try:
         meta = json.loads((cache_dir / key / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     meta.pop("_geo", None)
+    meta["inputs"] = records
     return meta
 
 

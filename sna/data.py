@@ -47,6 +47,16 @@ def load_meta(cfg: SnaConfig, key: str) -> dict:
     return meta if meta is not None else load(cfg, key).meta
 
 
+def cached_meta_or_none(cfg: SnaConfig, key: str) -> dict | None:
+    """Metadata (with ``_rows``) of a source already parsed into the cache, else ``None``:
+    lets a pre-flight check skip reading frames it has validated before."""
+    from sna.cache import cached_meta
+
+    meta = cached_meta(get_loader(key), cfg.files(key), cache_dir=default_cache_dir(cfg.folder),
+                       extra=f"{cfg.area.name}|{cfg.area.code}")
+    return meta if meta is not None and "_rows" in meta else None
+
+
 def loaded_or_none(cfg: SnaConfig, key: str) -> Loaded | None:
     """Like :func:`load` but ``None`` when the optional source is not supplied."""
     return load(cfg, key) if cfg.has(key) else None

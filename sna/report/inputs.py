@@ -42,12 +42,14 @@ def check_sources(cfg: SnaConfig) -> list[SourceReport]:
         files = [os.path.relpath(s.path, cfg.folder) for s in cfg.files(key)]
         rep = SourceReport(key=key, files=files)
         try:
-            loaded = sna_data.load(cfg, key)
+            meta = sna_data.cached_meta_or_none(cfg, key)
+            if meta is None:  # not parsed yet: parse (and validate) it now
+                loaded = sna_data.load(cfg, key)
+                meta = dict(loaded.meta, _rows=len(loaded.frame))
         except DataError as exc:
             rep.error = str(exc)
         else:
-            meta = loaded.meta
-            rep.rows = len(loaded.frame)
+            rep.rows = meta.pop("_rows")
             rep.months = _months_text(meta)
             rep.incomplete = [f"{m['month']} ({m.get('reason', '')})" if isinstance(m, dict)
                               else str(m) for m in meta.get("incomplete_months", [])]

@@ -395,9 +395,10 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
         with period_lock(area_dir, resolved):
             recover(area_dir, resolved)
             work = area_dir / f".{resolved}.tmp-{uuid.uuid4().hex[:8]}"
-            work.mkdir(parents=True)
-            handler = _attach_log(work / "run.log", tag)
+            handler = None
             try:
+                work.mkdir(parents=True)
+                handler = _attach_log(work / "run.log", tag)
                 ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months)
                 publish.write_manifest(ctx, [], final=False)
                 results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
@@ -405,8 +406,13 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
                 progress("export", {})
                 code = publish.finish(ctx, results)
                 _stamp_manifest(work, ids)
-            except BaseException:
-                _detach_log(handler)
+            except BaseException as exc:
+                if handler is not None:
+                    _detach_log(handler)
+                if not isinstance(exc, Exception):  # interrupted: stop kernels writing here
+                    from sna.report.engine import close_shared_pool
+
+                    close_shared_pool()
                 shutil.rmtree(work, ignore_errors=True)
                 raise
             _detach_log(handler)
