@@ -31,26 +31,26 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_run import PeakMemory  # noqa: E402
+from bench_run import PeakMemory, children_cpu  # noqa: E402
 
 
-def batch(args: list[str], env: dict | None = None) -> tuple[float, int, int, dict]:
-    """Run ``sna batch ARGS``; return (seconds, peak RSS, peak PSS, status counts)."""
+def batch(args: list[str], env: dict | None = None) -> tuple[float, int, int, dict, float]:
+    """Run ``sna batch ARGS``; return (seconds, peak RSS, peak PSS, status counts, CPU s)."""
     out = Path(args[args.index("--out") + 1])
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), children_cpu()
     proc = subprocess.Popen([str(BIN / "sna"), "batch", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     mon = PeakMemory(0.2).watch(proc.pid)
     code = proc.wait()
     mon.stop()
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, children_cpu() - cpu0
     counts: dict[str, int] = {}
     for doc in out.glob("*/batch.json"):
         for status, n in json.loads(doc.read_text())["counts"].items():
             counts[status] = counts.get(status, 0) + n
     if code not in (0, 1):
         counts["exit"] = code
-    return seconds, mon.rss, mon.pss, counts
+    return seconds, mon.rss, mon.pss, counts, cpu
 
 
 def latest_period(config: str) -> str:
@@ -73,16 +73,19 @@ def bench_default(args, tmp: Path) -> None:
     batch([*common, "--from", last, "--to", last, "--out", str(tmp / "warmup")])
     print(f"\n### Default config, periods ending {last} (--jobs {args.jobs}, "
           f"chapters: {args.chapters or 'all'})\n")
-    print("| periods | seconds | s / period | marginal s / extra period | peak RSS MB | "
-          "peak PSS MB | statuses |\n|---|---|---|---|---|---|---|")
+    print("| periods | seconds | s / period | marginal s / extra period | CPU s | CPU s / period "
+          "| marginal CPU s | peak RSS MB | peak PSS MB | load | statuses |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")
     prev = None
     for n in args.counts:
-        s, rss, pss, counts = batch([*common, "--from", periods_back(last, n), "--to", last,
-                                     "--out", str(tmp / f"default-{n}")])
+        s, rss, pss, counts, cpu = batch([*common, "--from", periods_back(last, n), "--to",
+                                          last, "--out", str(tmp / f"default-{n}")])
         marginal = "" if prev is None else f"{(s - prev[1]) / (n - prev[0]):.1f}"
-        print(f"| {n} | {s:.1f} | {s / n:.1f} | {marginal} | {rss / 1e6:.0f} | {pss / 1e6:.0f} "
-              f"| {counts} |", flush=True)
-        prev = (n, s)
+        mcpu = "" if prev is None else f"{(cpu - prev[2]) / (n - prev[0]):.1f}"
+        print(f"| {n} | {s:.1f} | {s / n:.1f} | {marginal} | {cpu:.0f} | {cpu / n:.1f} | {mcpu} "
+              f"| {rss / 1e6:.0f} | {pss / 1e6:.0f} | {os.getloadavg()[0]:.1f} | {counts} |",
+              flush=True)
+        prev = (n, s, cpu)
 
 
 def bench_synthetic(args, tmp: Path) -> None:
@@ -95,12 +98,12 @@ def bench_synthetic(args, tmp: Path) -> None:
     env = dict(os.environ, SNA_CACHE_DIR=str(tmp / "synth-cache"))
     print(f"\n### {args.boroughs} synthetic boroughs x 1 period ({last}), --jobs {args.jobs}, "
           f"chapters: {args.chapters or 'all'}\n")
-    print("| cache | seconds | s / borough | peak RSS MB | peak PSS MB | statuses |\n"
-          "|---|---|---|---|---|---|")
+    print("| cache | seconds | s / borough | CPU s | peak RSS MB | peak PSS MB | load | "
+          "statuses |\n|---|---|---|---|---|---|---|---|")
     for label in ("cold", "warm"):
-        s, rss, pss, counts = batch([*common, "--out", str(tmp / f"synth-{label}")], env)
-        print(f"| {label} | {s:.1f} | {s / args.boroughs:.1f} | {rss / 1e6:.0f} | "
-              f"{pss / 1e6:.0f} | {counts} |", flush=True)
+        s, rss, pss, counts, cpu = batch([*common, "--out", str(tmp / f"synth-{label}")], env)
+        print(f"| {label} | {s:.1f} | {s / args.boroughs:.1f} | {cpu:.0f} | {rss / 1e6:.0f} | "
+              f"{pss / 1e6:.0f} | {os.getloadavg()[0]:.1f} | {counts} |", flush=True)
 
 
 def main() -> int:

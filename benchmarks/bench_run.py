@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,29 +36,38 @@ ORDER = ["01_context_profile", "02_violence_trends", "03_spatial", "04_risk_prot
 
 
 class PeakMemory:
-    """Sample the summed RSS and PSS of a process tree every ``every`` seconds."""
+    """Sample the summed RSS (every ``every`` s) and PSS (every 5th sample: reading
+    ``smaps_rollup`` of every process costs CPU) of a process tree."""
 
     def __init__(self, every: float = 0.1):
         self.rss = self.pss = 0
         self.every = every
         self._stop = threading.Event()
 
+    def _sample(self, pid: int, full: bool) -> None:
+        try:
+            p = psutil.Process(pid)
+            procs = [p, *p.children(recursive=True)]
+        except psutil.Error:
+            return
+        rss = pss = 0
+        for q in procs:
+            try:
+                info = q.memory_full_info() if full else q.memory_info()
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+            except psutil.Error:
+                pass
+        self.rss = max(self.rss, rss)
+        if full:
+            self.pss = max(self.pss, pss)
+
     def watch(self, pid: int) -> PeakMemory:
         def loop():
+            n = 0
             while not self._stop.is_set():
-                try:
-                    p = psutil.Process(pid)
-                    procs = [p, *p.children(recursive=True)]
-                except psutil.Error:
-                    procs = []
-                rss = pss = 0
-                for q in procs:
-                    try:
-                        info = q.memory_full_info()
-                        rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
-                    except psutil.Error:
-                        pass
-                self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+                self._sample(pid, full=n % 5 == 0)
+                n += 1
                 time.sleep(self.every)
 
         self._thread = threading.Thread(target=loop, daemon=True)
@@ -69,9 +79,17 @@ class PeakMemory:
         self._thread.join()
 
 
-def timed(cmds: list[list[str]], cwd: Path, env: dict | None = None) -> tuple[float, int, int]:
-    """Run commands in sequence; return (seconds, peak summed RSS, peak summed PSS)."""
-    t0, rss, pss = time.perf_counter(), 0, 0
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process and their descendants."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(cmds: list[list[str]], cwd: Path,
+          env: dict | None = None) -> tuple[float, int, int, float]:
+    """Run commands in sequence; return (seconds, peak summed RSS, peak summed PSS, CPU
+    seconds of the whole process tree: less sensitive than wall time to other load)."""
+    t0, rss, pss, cpu0 = time.perf_counter(), 0, 0, children_cpu()
     for cmd in cmds:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env)
@@ -81,7 +99,7 @@ def timed(cmds: list[list[str]], cwd: Path, env: dict | None = None) -> tuple[fl
         rss, pss = max(rss, mon.rss), max(pss, mon.pss)
         if code not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} exited {code}")
-    return time.perf_counter() - t0, rss, pss
+    return time.perf_counter() - t0, rss, pss, children_cpu() - cpu0
 
 
 def naive_commands(config: Path, period: str, out: Path) -> list[list[str]]:
@@ -118,7 +136,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="sna-bench-"))
     sna = [str(BIN / "sna"), "run", "--config", str(config), "--period", args.period,
            "--out", str(tmp / "sna"), "--jobs", args.jobs]
-    cold_s, _, _ = timed([sna], ROOT, env)  # warm-up (fills the parsed-data cache when cold)
+    cold_s = timed([sna], ROOT, env)[0]  # warm-up (fills the parsed-data cache when cold)
     period = sorted(p.name for p in (tmp / "sna").glob("*/*") if p.is_dir())[-1]
     naive, fast = [], []
     for i in range(args.repeat):
@@ -141,6 +159,7 @@ def _print(naive: list, fast: list, args, period: str, cold_s: float) -> None:
           f"{med(fast, 0):.1f} |")
     print(f"| all runs (s) | {', '.join(f'{r[0]:.1f}' for r in naive)} | "
           f"{', '.join(f'{r[0]:.1f}' for r in fast)} |")
+    print(f"| CPU seconds, all processes | {med(naive, 3):.1f} | {med(fast, 3):.1f} |")
     print(f"| peak summed RSS (MB) | {med(naive, 1) / 1e6:.0f} | {med(fast, 1) / 1e6:.0f} |")
     print(f"| peak summed PSS (MB) | {med(naive, 2) / 1e6:.0f} | {med(fast, 2) / 1e6:.0f} |")
     if naive:
