@@ -36,9 +36,8 @@ def one_round(config: str, cache: Path) -> dict[str, tuple]:
     os.environ["SNA_CACHE_DIR"] = str(cache)
     from sna.cache import cached_load
     from sna.config import SOURCE_KEYS, load_config
-    from sna.data import context
+    from sna.data import cached_meta_or_none, context
     from sna.io import LOADERS, get_loader
-    from sna.report.runner import _report
 
     cfg = load_config(config)
     extra = f"{cfg.area.name}|{cfg.area.code}"
@@ -53,7 +52,7 @@ def one_round(config: str, cache: Path) -> dict[str, tuple]:
         warm, (again, hit) = _clock(cached_load, loader, src, context(cfg), cache_dir=cache,
                                     extra=extra)
         assert hit, f"{key}: second read missed the cache"
-        meta_s, (rep, hit) = _clock(_report, cfg, key)
+        meta_s, meta = _clock(cached_meta_or_none, cfg, key)
         mb = again.frame.memory_usage(deep=True).sum() / 1e6
         out[key] = (cold, warm, meta_s, len(again.frame), mb)
     return out

@@ -47,9 +47,15 @@ class PeakMemory:
     def _sample(self, pid: int, full: bool) -> None:
         try:
             p = psutil.Process(pid)
-            procs = [p, *p.children(recursive=True)]
+            procs = {q.pid: q for q in [p, *p.children(recursive=True)]}
         except psutil.Error:
             return
+        for server in kernel_servers():  # SNA_KERNEL_MODE=server: kernels live under it
+            try:
+                procs.update({q.pid: q for q in [server, *server.children(recursive=True)]})
+            except psutil.Error:
+                pass
+        procs = list(procs.values())
         rss = pss = 0
         for q in procs:
             try:
@@ -79,10 +85,28 @@ class PeakMemory:
         self._thread.join()
 
 
+def kernel_servers() -> list[psutil.Process]:
+    """Persistent kernel zygotes (``SNA_KERNEL_MODE=server``) of this user."""
+    out = []
+    for p in psutil.process_iter(["cmdline", "uids"]):
+        cmd = " ".join(p.info["cmdline"] or [])
+        if "zygote_main" in cmd and len(p.info["cmdline"] or []) >= 5:
+            out.append(p)
+    return out
+
+
 def children_cpu() -> float:
-    """User + system CPU seconds of every finished child process and their descendants."""
+    """User + system CPU seconds of every finished child process and their descendants, plus
+    all CPU so far of persistent kernel zygotes and the kernels they reaped."""
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
+    total = ru.ru_utime + ru.ru_stime
+    for p in kernel_servers():
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
 
 
 def timed(cmds: list[list[str]], cwd: Path,

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,10 +149,10 @@ class Chapter:
 
     def figure(self, fig: Any, alt: str, caption: str = "") -> None:
         """Show a matplotlib figure embedded with alt text, then close it."""
-        import matplotlib.pyplot as plt
-
         _display(figure_html(fig, alt, caption))
-        plt.close(fig)
+        pyplot = sys.modules.get("matplotlib.pyplot")  # sna's figures do not use pyplot; an
+        if pyplot is not None:                        # analyst's own would show twice if open
+            pyplot.close(fig)
 
     def md(self, template: str, **values: Any) -> None:
         """Show Markdown prose; ``{name}`` placeholders are filled with escaped values."""

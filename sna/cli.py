@@ -62,6 +62,9 @@ def _sigterm(signum, frame):  # make SIGTERM behave like Ctrl-C: clean up, keep 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sna.report.kernel import prestart
+
+    prestart()  # the kernel zygote imports while this process imports and checks inputs
     from sna.report.runner import run
 
     res = run(args.config, period=args.period, out_root=args.out, chapters=args.chapters,
@@ -126,6 +129,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.executor != "dask" and args.scheduler:
         print("sna: error: --scheduler needs --executor dask", file=sys.stderr)
         return 2
+    if args.executor == "local" and not args.resume:
+        from sna.report.kernel import prestart
+
+        prestart()
     res = run_batch(args, progress=ProgressPrinter())
     print(summary_table(res))
     return res.exit_code

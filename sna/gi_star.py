@@ -37,6 +37,37 @@ def _queen(gdf):
         return Queen.from_dataframe(gdf, use_index=False)
 
 
+def _memoise_permutations() -> None:
+    """Make esda's conditional-randomisation draws reusable between calls.
+
+    ``esda.crand.vec_permutations(max_card, n, permutations, seed)`` draws the same id table
+    for the same arguments (it seeds NumPy first). Without numba it is a Python loop costing
+    ~0.2 s per call, and a chapter calls Gi* for every indicator and window on one neighbour
+    graph, so the table is drawn once per graph and reused; results are unchanged (the global
+    seed is set as the original does).
+    """
+    from esda import crand
+
+    original = crand.vec_permutations
+    if getattr(original, "_sna_memo", False):
+        return
+    memo: dict[tuple, np.ndarray] = {}
+
+    def vec_permutations(max_card, n, k_replications, seed):
+        key = (int(max_card), int(n), int(k_replications), int(seed))
+        if key not in memo:
+            if len(memo) > 16:
+                memo.clear()
+            memo[key] = original(max_card, n, k_replications, seed)
+            memo[key].setflags(write=False)
+        else:
+            np.random.seed(seed)
+        return memo[key]
+
+    vec_permutations._sna_memo = True
+    crand.vec_permutations = vec_permutations
+
+
 def _classify(z: np.ndarray, q: np.ndarray, alpha: float) -> np.ndarray:
     tier2 = f"{100 * (1 - alpha):g}%"
     cls = np.full(len(z), NOT_SIGNIFICANT, dtype=object)
@@ -89,6 +120,8 @@ def gi_star_hotspots(
     """
     import esda
     from statsmodels.stats.multitest import multipletests
+
+    _memoise_permutations()
 
     _require(gdf, [value_col], "gdf")
     if not 0.01 < alpha <= 0.10 or permutations < 19:

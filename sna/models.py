@@ -116,21 +116,24 @@ def count_model(
         ``nb_alpha`` (NaN for Poisson), ``n``. The ``const`` row is the baseline rate per unit
         of exposure.
     """
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
 
     _require(frame, [outcome, exposure, *covariates], "frame")
     d = frame[[outcome, exposure, *covariates]].dropna()
     d = d[d[exposure] > 0]
-    x = sm.add_constant(
+    x = add_constant(
         pd.get_dummies(d[list(covariates)], drop_first=True, dtype=float), has_constant="add"
     )
     offset = np.log(d[exposure].to_numpy(float))
     y = d[outcome].to_numpy(float)
-    pois = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit()
+    pois = GLM(y, x, family=Poisson(), offset=offset).fit()
     dispersion = float(pois.pearson_chi2 / pois.df_resid) if pois.df_resid > 0 else np.nan
     fit, model, nb_alpha = pois, "poisson", np.nan
     if np.isfinite(dispersion) and dispersion > overdispersion:
-        fit = sm.NegativeBinomial(y, x, offset=offset).fit(disp=0, maxiter=500)
+        fit = NegativeBinomial(y, x, offset=offset).fit(disp=0, maxiter=500)
         model, nb_alpha = "negative_binomial", float(fit.params["alpha"])
     terms = list(x.columns)
     ci = np.asarray(fit.conf_int(alpha=alpha))[: len(terms)]

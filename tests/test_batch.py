@@ -199,21 +199,17 @@ def test_resume_reruns_when_more_chapters_are_asked_for(cache, tmp_path):
 
 
 @pytest.mark.slow
-def test_preflight_reads_the_entries_chapters_use(cache):
+def test_preflight_checks_every_source_and_keeps_no_frames(cache):
     from sna import data as sna_data
-    from sna.config import load_config
-    from sna.report.runner import _report
 
-    cfg = load_config(cache)
-    for key in ("mps_ward", "wards", "population"):
-        sna_data.load(cfg, key)
-        rep, hit = _report(cfg, key)
-        assert hit, f"pre-flight and sna.data.load disagree on the cache key of {key}"
-        assert rep.rows == len(sna_data.load(cfg, key).frame)
-    sna_data.clear_memo()
     pre = preflight(cache)
     assert not pre.error and pre.months[-1] == "2026-03"
     assert {r.key for r in pre.reports} >= {"mps_ward", "wards", "population"}
+    assert all(r.rows and r.inputs for r in pre.reports)
+    assert not sna_data._MEMO  # the parent process holds no parsed frame
+    again = preflight(cache)  # warm: same answer from cached metadata
+    assert [(r.key, r.rows, r.months) for r in again.reports] == [
+        (r.key, r.rows, r.months) for r in pre.reports]
 
 
 @pytest.mark.slow
@@ -284,3 +280,37 @@ def test_cancelled_run_stops_its_kernels_and_publishes_nothing(cache, tmp_path, 
     assert time.perf_counter() - t0 < 60
     area = tmp_path / "out" / "synthboro"
     assert not [p for p in area.iterdir() if not p.name.endswith(".lock")]
+
+
+@pytest.mark.slow
+def test_persistent_kernel_server_is_shared_then_exits_when_idle(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("SNA_KERNEL_MODE", "server")
+    monkeypatch.setenv("SNA_KERNEL_IDLE", "3")
+    parents = []
+    for _ in range(2):  # two "runs": the second finds the first one's zygote
+        pool = KernelPool(ready=1)
+        try:
+            pool.expect(1)
+            km = pool.take()
+            parents.append(_run(km, "import os\nprint(os.getppid())"))
+            shutdown(km)
+        finally:
+            pool.close()
+    assert parents[0] == parents[1]
+    import psutil
+
+    server = int(parents[0])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(server).status() == psutil.STATUS_ZOMBIE:
+                break  # exited; we started it, so it waits for us to reap it
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the idle kernel server did not exit")
+    assert not list((tmp_path / f"sna-{os.getuid()}").glob("*.sock"))

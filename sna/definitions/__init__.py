@@ -36,7 +36,7 @@ POLARITIES = {"lower_is_better", "higher_is_better", "no_judgement"}
 
 __all__ = [
     "borough_monthly", "cannot_separate", "classify", "dashboard_ids", "indicator_ids",
-    "indicator_monthly", "load_definitions", "load_indicators", "unmapped_categories",
+    "indicator_label", "indicator_monthly", "load_definitions", "load_indicators", "unmapped_categories",
 ]
 
 
@@ -119,9 +119,25 @@ def load_indicators(path: str | Path | None = None) -> dict[str, dict[str, Any]]
     return load_definitions(path)["indicators"]
 
 
+def _shared() -> dict[str, Any]:
+    """The cached crosswalk itself, for read-only use inside this module (no copy)."""
+    return _read(str(YAML_PATH))
+
+
+@lru_cache(maxsize=4)
+def _labels(path: str) -> dict[str, str]:
+    return {i: spec.get("label", i) for i, spec in _read(path)["indicators"].items()}
+
+
+def indicator_label(indicator: str, path: str | Path | None = None) -> str:
+    """The plain-English label of an indicator id (the id itself when unknown). Cheap: called
+    once per table cell, so it does not copy the crosswalk as :func:`load_indicators` does."""
+    return _labels(str(path or YAML_PATH)).get(indicator, indicator)
+
+
 def indicator_ids(include_knife: bool = True, *, source: str | None = None) -> list[str]:
     """All indicator ids in YAML order; knife-dashboard ones only if ``include_knife``."""
-    specs = load_indicators()
+    specs = _shared()["indicators"]
     return [i for i, s in specs.items()
             if (include_knife or s["source"] != "knife_crime")
             and (source is None or s["source"] == source)]
@@ -129,7 +145,7 @@ def indicator_ids(include_knife: bool = True, *, source: str | None = None) -> l
 
 def dashboard_ids(include_knife: bool = True) -> list[str]:
     """Ids of the rows of ``tables/performance_dashboard.csv`` (ARCHITECTURE.md section 4)."""
-    specs = load_indicators()
+    specs = _shared()["indicators"]
     return [i for i in indicator_ids(include_knife) if specs[i]["dashboard"]]
 
 
@@ -160,7 +176,7 @@ def _crosswalk(source: str) -> pd.DataFrame:
     """Normalised keys -> indicator for one source (one row per category x indicator)."""
     cols = KEYS[source]
     rows = [dict(zip(cols, _key(c, source)[1:], strict=True), indicator=ind)
-            for ind, spec in load_indicators().items() if spec["source"] == source
+            for ind, spec in _shared()["indicators"].items() if spec["source"] == source
             for c in spec["categories"]]
     return pd.DataFrame(rows, columns=[*cols, "indicator"]).drop_duplicates()
 
@@ -169,9 +185,9 @@ def _not_published(frame: pd.DataFrame) -> set[str]:
     """Indicators not published at the frame's level (and composites that need them)."""
     if "level" not in frame.columns or frame.empty:
         return set()
-    rules = load_definitions().get("not_published") or {}
+    rules = _shared().get("not_published") or {}
     out = {i for lvl in frame["level"].dropna().unique() for i in rules.get(str(lvl), [])}
-    for ind, spec in load_indicators().items():
+    for ind, spec in _shared()["indicators"].items():
         if out & set(spec.get("components", [])):
             out.add(ind)
     return out

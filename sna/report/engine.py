@@ -4,8 +4,9 @@ priority limit on kernels running at once, and a papermill engine that uses a po
 Each chapter gets a kernel of its own, used once and then shut down, so no chapter ever sees
 another's globals. What is reused is the cost of getting there: on Linux the kernels are forked
 from a zygote that has already imported the scientific stack and ``sna`` (see
-:mod:`sna.report.kernel`); elsewhere (or with ``SNA_KERNEL_MODE=spawn``) kernels are spawned
-ahead of need and the same modules are imported in them before they are handed out.
+:mod:`sna.report.kernel`; ``SNA_KERNEL_MODE=server`` keeps that zygote between commands);
+elsewhere (or with ``SNA_KERNEL_MODE=spawn``) kernels are spawned ahead of need and the same
+modules are imported in them before they are handed out.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import atexit
 import heapq
 import itertools
 import logging
-import os
 import queue
 import sys
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
@@ -80,14 +80,6 @@ class Slots:
             self._cond.notify_all()
 
 
-def default_mode() -> str:
-    """``fork`` on Linux, ``spawn`` elsewhere; ``SNA_KERNEL_MODE`` overrides."""
-    mode = os.environ.get("SNA_KERNEL_MODE", "").strip().lower()
-    if mode in ("fork", "spawn"):
-        return mode
-    return "fork" if sys.platform.startswith("linux") else "spawn"
-
-
 class KernelPool:
     """Kernels started ahead of need (at most ``ready`` waiting), each handed out once.
 
@@ -95,20 +87,24 @@ class KernelPool:
     that), :meth:`take` to get a started kernel manager, :meth:`discard` when done with it.
     """
 
-    def __init__(self, ready: int = 2, mode: str | None = None):
-        self.mode = mode or default_mode()
-        self.ready = max(1, ready)
+    def __init__(self, ready: int = 2, mode: str | None = None,
+                 server: kernels.ForkServer | None = None):
+        self.mode = mode or kernels.default_mode()
+        # a forked kernel is ready in ~0.3 s, so one waiting is enough (each idle kernel holds
+        # ~100 MB); a spawned one takes seconds to import, so keep ``ready`` of them
+        self.ready = max(1, ready) if self.mode == "spawn" else 1
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._budget = 0
         self._starting = 0
         self._queued = 0
+        self._waiting = 0
         self._closed = False
         self._server: kernels.ForkServer | None = None
         self._starter = ThreadPoolExecutor(max_workers=self.ready, thread_name_prefix="sna-kstart")
-        if self.mode == "fork":
+        if self.mode in ("fork", "server"):
             try:
-                self._server = kernels.ForkServer()
+                self._server = server or kernels.new_server()
             except OSError as exc:  # no AF_UNIX / fork: fall back
                 log.warning("kernel fork server unavailable (%s); spawning kernels", exc)
                 self.mode = "spawn"
@@ -145,13 +141,14 @@ class KernelPool:
             self._starting -= 1
             self._queued += 1
         self._queue.put(km)
+        self._fill()
 
     def _start(self) -> KernelManager:
         if self._server is not None:
             self._server.wait_ready()
         km = KernelManager(kernel_name="sna-pooled", kernel_spec_manager=_OneSpec(self._spec),
                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
-        km.start_kernel(extra_arguments=[HIST], cwd=str(Path.home()))
+        km.start_kernel(extra_arguments=[HIST], cwd=tempfile.gettempdir())
         try:
             kc = km.blocking_client()
             kc.start_channels()
@@ -172,12 +169,14 @@ class KernelPool:
     def take(self) -> KernelManager:
         """A started, ready kernel manager (waits for one if none is ready yet)."""
         with self._lock:
-            if self._starting + self._queued == 0:
-                self._budget += 1  # not announced with expect(): start one now
+            self._waiting += 1
+            if self._budget + self._starting + self._queued < self._waiting:
+                self._budget += 1  # more takers than announced with expect(): one more
         self._fill()
         km = self._queue.get()
         with self._lock:
             self._queued -= 1
+            self._waiting -= 1
         self._fill()
         if isinstance(km, Exception):
             raise km
@@ -257,7 +256,7 @@ def shared_pool(ready: int = 2) -> KernelPool:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = KernelPool(ready=ready)
+            _POOL = KernelPool(ready=ready, server=kernels.adopt_prestarted())
             atexit.register(close_shared_pool)
         return _POOL
 
@@ -269,6 +268,7 @@ def close_shared_pool() -> None:
         pool, _POOL = _POOL, None
     if pool is not None:
         pool.close()
+        kernels.pool_closed()
 
 
 class LazyPool:

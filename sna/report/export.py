@@ -7,6 +7,7 @@ box (chapter, cell, message) instead of a traceback wall; the traceback goes to 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,15 +76,34 @@ def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_EXPORTERS = threading.local()
+
+
+def _exporter():
+    """One configured nbconvert exporter per thread (building one loads its templates:
+    ~0.25 s, more than converting a chapter)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(template_name="basic")
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        _EXPORTERS.html = exporter
+    return exporter
+
+
+def warm_up() -> None:
+    """Build this thread's exporter and convert a tiny notebook (loads nbconvert's templates
+    and filters ahead of the first real page)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# warm-up")])
+    _exporter().from_notebook_node(nb)
+
+
 def notebook_body(nb: nbformat.NotebookNode) -> str:
     """Body HTML of a notebook: outputs and Markdown only (nbconvert ``basic`` template)."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="basic")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(_clean(nb))
+    body, _ = _exporter().from_notebook_node(_clean(nb))
     return body
 
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import selectors
@@ -29,8 +30,11 @@ KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS"
               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # What chapters import, directly or inside sna functions (sna's own modules are added too).
 PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "geopandas", "pyogrio",
-           "matplotlib", "matplotlib.pyplot", "scipy.stats", "statsmodels.api", "libpysal",
-           "esda", "mapclassify", "mistune", "yaml", "openpyxl", "IPython",
+           "matplotlib", "matplotlib.pyplot", "scipy.stats",
+           "statsmodels.genmod.generalized_linear_model", "statsmodels.genmod.families",
+           "statsmodels.discrete.discrete_model", "statsmodels.stats.rates",
+           "statsmodels.stats.multitest", "libpysal",
+           "esda", "mapclassify", "mistune", "yaml", "xlsxwriter", "IPython",
            "ipykernel.kernelapp", "ipykernel.ipkernel", "nbformat")
 # The launcher: stdlib only, started with ``python -I -S`` (~20 ms). Argument 1 is the zygote
 # socket, the rest are the kernel's own arguments (``-f <connection file>`` ...).
@@ -105,41 +109,125 @@ def preload_modules() -> list[str]:
     return failed
 
 
-class ForkServer:
-    """Start, use and stop a zygote process (POSIX only)."""
+def runtime_dir() -> Path:
+    """A private folder (mode 0700) for long-lived zygote sockets of this user."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = Path(base) / f"sna-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise OSError(f"{folder} belongs to another user")
+    os.chmod(folder, 0o700)
+    return folder
 
-    def __init__(self) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="sna-zygote-"))
-        self.folder = folder
-        self.socket_path = str(folder / "zygote.sock")
-        self.launcher = folder / "launch.py"
+
+def server_key() -> str:
+    """What a long-lived zygote's imports depend on: Python, the ``sna`` source, the versions
+    of what it preloads and the environment read at import time. A change means a new zygote."""
+    import hashlib
+    from importlib import metadata
+
+    import sna
+
+    h = hashlib.sha256(f"{sys.executable}|{sys.version}|{sorted(KERNEL_ENV.items())}".encode())
+    for p in sorted(Path(sna.__file__).resolve().parent.rglob("*")):
+        if p.suffix in (".py", ".yaml", ".yml") and p.is_file():
+            h.update(p.name.encode() + hashlib.sha256(p.read_bytes()).digest())
+    for dist in ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "matplotlib",
+                 "scipy", "statsmodels", "esda", "libpysal", "ipykernel", "IPython"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    for var in ("PYTHONPATH", "PROJ_DATA", "PROJ_LIB", "GDAL_DATA", "LANG", "LC_ALL", "TZ"):
+        h.update(f"{var}={os.environ.get(var, '')}".encode())
+    return h.hexdigest()[:16]
+
+
+def _ask(socket_path: str, message: bytes, timeout: float = 5.0) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(socket_path)
+        s.sendall(message + b"\n")
+        return s.makefile("rb").readline().strip()
+
+
+class ForkServer:
+    """Start (or, ``persistent``, find) a zygote and hand out its kernelspec (POSIX only).
+
+    A per-run zygote is a child of this process and stops with it. A persistent one
+    (``SNA_KERNEL_MODE=server``) lives in :func:`runtime_dir`, is shared by every ``sna``
+    process of this user with the same :func:`server_key`, and exits after ``idle`` seconds
+    without work, so runs after the first skip the imports.
+    """
+
+    def __init__(self, persistent: bool = False, idle: float = 600.0) -> None:
+        self.persistent, self.ready, self.proc = persistent, False, None
+        if persistent:
+            self.folder = runtime_dir()
+            key = server_key()
+            self.socket_path = str(self.folder / f"zygote-{key}.sock")
+            self.log_path = self.folder / f"zygote-{key}.log"
+            self.launcher = self.folder / "launch.py"
+            _write_if_changed(self.launcher, LAUNCHER)
+            self._idle = idle
+            self.ensure()
+            return
+        self.folder = Path(tempfile.mkdtemp(prefix="sna-zygote-"))
+        self.socket_path = str(self.folder / "zygote.sock")
+        self.launcher = self.folder / "launch.py"
         self.launcher.write_text(LAUNCHER)
-        self.log_path = folder / "zygote.log"
-        self.ready = False
+        self.log_path = self.folder / "zygote.log"
+        self.proc = self._spawn([], subprocess.PIPE)
+
+    def _spawn(self, extra: list[str], stdin) -> subprocess.Popen:
         env = dict(os.environ, **KERNEL_ENV)
-        code = "import sys; from sna.report.kernel import zygote_main; zygote_main(sys.argv[1])"
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-c", code, self.socket_path],
-                                         stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
-                                         start_new_session=True, cwd=folder)
+        code = ("import sys; from sna.report.kernel import zygote_main; "
+                "zygote_main(sys.argv[1], *map(float, sys.argv[2:]))")
+        with open(self.log_path, "wb" if self.persistent else "ab") as log:
+            return subprocess.Popen([sys.executable, "-c", code, self.socket_path, *extra],
+                                    stdin=stdin, stdout=log, stderr=log, env=env,
+                                    start_new_session=True, cwd=self.folder)
+
+    def ensure(self) -> None:
+        """Persistent mode: start the shared zygote unless one answers or is starting (one
+        starter at a time, under a lock file; ``<socket>.starting`` names the starting pid)."""
+        import fcntl
+
+        starting = Path(f"{self.socket_path}.starting")
+        with open(f"{self.socket_path}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if _ask(self.socket_path, b"ping") == b"pong":
+                    self.ready = True
+                    return
+            except OSError:
+                pass
+            try:
+                os.kill(int(starting.read_text()), 0)
+                return  # being started by someone else: wait_ready() waits for it
+            except (OSError, ValueError):
+                pass
+            Path(self.socket_path).unlink(missing_ok=True)
+            proc = self._spawn([str(self._idle)], subprocess.DEVNULL)  # a daemon
+            starting.write_text(str(proc.pid))
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Block until the zygote listens (it has finished importing)."""
-        deadline = time.monotonic() + timeout
+        deadline, tries = time.monotonic() + timeout, 0
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"kernel fork server exited; see {self.log_path}")
             try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                    s.connect(self.socket_path)
-                    s.sendall(b"ping\n")
-                    if s.makefile("rb").readline().strip() == b"pong":
-                        self.ready = True
-                        return
+                if _ask(self.socket_path, b"ping") == b"pong":
+                    self.ready = True
+                    return
             except OSError:
-                pass
+                tries += 1
+                if self.persistent and tries % 20 == 0:  # gone idle, or its starter died
+                    self.ensure()
             time.sleep(0.05)
-        raise RuntimeError(f"kernel fork server not ready after {timeout:.0f}s")
+        raise RuntimeError(f"kernel fork server not ready after {timeout:.0f}s; "
+                           f"see {self.log_path}")
 
     def kernel_spec(self) -> dict:
         """A kernelspec whose kernels are forked by this zygote."""
@@ -149,9 +237,11 @@ class ForkServer:
                 "env": dict(KERNEL_ENV)}
 
     def close(self) -> None:
-        """Stop the zygote: it kills any kernel still running, then exits."""
+        """Stop a per-run zygote (it kills any kernel still running); a persistent one stays."""
         import shutil
 
+        if self.persistent or self.proc is None:
+            return
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.close()
@@ -164,16 +254,79 @@ class ForkServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_PRESTARTED: ForkServer | None = None
+_ADOPTED = False  # the shared pool exists: a new zygote would never be used
+
+
+def default_mode() -> str:
+    """``fork`` on Linux, ``spawn`` elsewhere; ``SNA_KERNEL_MODE`` (``fork``, ``server``,
+    ``spawn``) overrides."""
+    mode = os.environ.get("SNA_KERNEL_MODE", "").strip().lower()
+    if mode in ("fork", "server", "spawn"):
+        return mode
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def new_server() -> ForkServer:
+    """A zygote for the current mode (``fork`` or ``server``)."""
+    if default_mode() == "server":
+        return ForkServer(persistent=True,
+                          idle=float(os.environ.get("SNA_KERNEL_IDLE", "") or 600))
+    return ForkServer()
+
+
+def prestart() -> None:
+    """Start the zygote now (the CLI calls this before its own imports, so the zygote's
+    imports overlap everything else); the kernel pool adopts it later."""
+    global _PRESTARTED
+    if _PRESTARTED is None and not _ADOPTED and default_mode() in ("fork", "server"):
+        try:
+            _PRESTARTED = new_server()
+        except OSError:
+            return
+        atexit.register(_close_prestarted)
+
+
+def adopt_prestarted() -> ForkServer | None:
+    """The zygote :func:`prestart` started, now owned by the shared pool (or ``None``)."""
+    global _PRESTARTED, _ADOPTED
+    server, _PRESTARTED, _ADOPTED = _PRESTARTED, None, True
+    if server is not None and server.persistent != (default_mode() == "server"):
+        server.close()
+        return None
+    return server
+
+
+def pool_closed() -> None:
+    """The shared pool was closed: the next run may prestart a zygote again."""
+    global _ADOPTED
+    _ADOPTED = False
+
+
+def _close_prestarted() -> None:
+    global _PRESTARTED
+    server, _PRESTARTED = _PRESTARTED, None
+    if server is not None:
+        server.close()
+
+
 # --- inside the zygote process -----------------------------------------------------------------
 
-def zygote_main(socket_path: str) -> None:
-    """Entry point of the zygote: preload, then fork one kernel per request until stdin closes."""
+def zygote_main(socket_path: str, idle: float | None = None) -> None:
+    """Entry point of the zygote: preload, then fork one kernel per request; until stdin
+    closes (per-run), or after ``idle`` seconds without work (persistent)."""
     failed = preload_modules()
     if failed:
         sys.stderr.write(f"zygote: could not preload {', '.join(failed)}\n")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(socket_path)
+    try:
+        srv.bind(socket_path)
+    except OSError:  # another zygote won the race for this socket
+        os._exit(0)
     srv.listen(64)
+    inode = os.stat(socket_path).st_ino
+    if idle is not None:
+        Path(f"{socket_path}.starting").unlink(missing_ok=True)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     os.set_blocking(wake_r, False)
@@ -181,44 +334,64 @@ def zygote_main(socket_path: str) -> None:
     signal.signal(signal.SIGCHLD, lambda *a: None)
     sel = selectors.DefaultSelector()
     sel.register(srv, selectors.EVENT_READ, "accept")
-    sel.register(sys.stdin, selectors.EVENT_READ, "parent")
+    if idle is None:
+        sel.register(sys.stdin, selectors.EVENT_READ, "parent")
+    else:  # older persistent zygotes (other code) of this user: stop them if idle
+        for other in Path(socket_path).parent.glob("zygote-*.sock"):
+            if str(other) != socket_path:
+                try:
+                    _ask(str(other), b"quit-if-idle", timeout=1)
+                except OSError:
+                    pass
     sel.register(wake_r, selectors.EVENT_READ, "child")
-    state = _Zygote(srv, sel, wake_r, wake_w)
-    state.loop()
+    _Zygote(srv, sel, wake_r, wake_w, socket_path, idle, inode).loop()
 
 
 class _Zygote:
-    def __init__(self, srv, sel, wake_r, wake_w):
+    def __init__(self, srv, sel, wake_r, wake_w, socket_path, idle, inode):
         self.srv, self.sel, self.wake_r, self.wake_w = srv, sel, wake_r, wake_w
-        self.kids: dict[int, socket.socket] = {}
+        self.socket_path, self.idle, self.inode = socket_path, idle, inode
+        self.kids: dict[int, socket.socket | None] = {}
+        self.last = time.monotonic()
+
+    def idle_for(self) -> float:
+        return 0.0 if self.kids else time.monotonic() - self.last
 
     def loop(self) -> None:
         while True:
-            for key, _ in self.sel.select():
-                if key.data == "accept":
-                    self.accept()
-                elif key.data == "parent":
-                    if not os.read(sys.stdin.fileno(), 4096):
-                        self.shutdown()
-                elif key.data == "child":
-                    while True:
-                        try:
-                            if not os.read(self.wake_r, 512):
-                                break
-                        except BlockingIOError:
-                            break
-                    self.reap()
-                else:  # a launcher's connection: EOF means it died, so its kernel must too
-                    pid = key.data
-                    try:
-                        data = key.fileobj.recv(64)
-                    except OSError:
-                        data = b""
-                    if not data:
-                        self.sel.unregister(key.fileobj)
-                        key.fileobj.close()
-                        self.kids[pid] = None
-                        _kill(pid)
+            timeout = None if self.idle is None else max(1.0, min(30.0, self.idle / 4))
+            for key, _ in self.sel.select(timeout):
+                self.handle(key)
+            if self.idle is not None and self.idle_for() > self.idle:
+                self.shutdown()
+
+    def handle(self, key) -> None:
+        if key.data == "accept":
+            self.accept()
+            self.last = time.monotonic()
+        elif key.data == "parent":
+            if not os.read(sys.stdin.fileno(), 4096):
+                self.shutdown()
+        elif key.data == "child":
+            while True:
+                try:
+                    if not os.read(self.wake_r, 512):
+                        break
+                except BlockingIOError:
+                    break
+            self.reap()
+            self.last = time.monotonic()
+        else:  # a launcher's connection: EOF means it died, so its kernel must too
+            pid = key.data
+            try:
+                data = key.fileobj.recv(64)
+            except OSError:
+                data = b""
+            if not data:
+                self.sel.unregister(key.fileobj)
+                key.fileobj.close()
+                self.kids[pid] = None
+                _kill(pid)
 
     def accept(self) -> None:
         conn, _ = self.srv.accept()
@@ -227,6 +400,11 @@ class _Zygote:
         if line.strip() == b"ping":
             conn.sendall(b"pong\n")
             conn.close()
+            return
+        if line.strip() == b"quit-if-idle":
+            conn.close()
+            if self.idle is not None and self.idle_for() > 5:
+                self.shutdown()
             return
         try:
             req = json.loads(line)
@@ -259,6 +437,13 @@ class _Zygote:
                 conn.close()
 
     def shutdown(self) -> None:
+        if self.idle is not None:  # no new client may reach a zygote that is leaving
+            try:
+                if os.stat(self.socket_path).st_ino == self.inode:  # ours, not a successor's
+                    os.unlink(self.socket_path)
+                    os.unlink(self.socket_path[:-5] + ".log")
+            except OSError:
+                pass
         for pid in list(self.kids):
             _kill(pid)
         deadline = time.monotonic() + 5

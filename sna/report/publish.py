@@ -87,21 +87,60 @@ def _sha(path: Path) -> str:
     return sha256(path)
 
 
-def export_chapters(ctx: RunContext, results: list) -> None:
-    """Write ``chapters/<id>.html`` for every chapter run (error box when failed)."""
+def export_chapter(ctx: RunContext, r) -> None:
+    """Write ``chapters/<id>.html`` for one chapter run (an error box when it failed)."""
     out = ctx.work / "chapters"
     out.mkdir(exist_ok=True)
+    nb = ctx.work / "notebooks" / f"{r.chapter_id}.ipynb"
+    try:
+        body = chapter_body(nb if nb.is_file() else None, r.title,
+                            failed=r.status != "ok", reason=r.error)
+    except Exception as exc:  # export failure: still publish a page saying so
+        log.exception("export of %s failed", r.chapter_id)
+        r.status, r.error = "failed", f"export failed: {exc}"
+        body = chapter_body(None, r.title, failed=True, reason="the page could not be built")
+    page = render_page(ctx.page, r.title, body, current=r.chapter_id, prefix="")
+    (out / f"{r.chapter_id}.html").write_text(page, encoding="utf-8")
+
+
+def export_chapters(ctx: RunContext, results: list) -> None:
+    """Write ``chapters/<id>.html`` for every chapter run."""
     for r in results:
-        nb = ctx.work / "notebooks" / f"{r.chapter_id}.ipynb"
-        try:
-            body = chapter_body(nb if nb.is_file() else None, r.title,
-                                failed=r.status != "ok", reason=r.error)
-        except Exception as exc:  # export failure: still publish a page saying so
-            log.exception("export of %s failed", r.chapter_id)
-            r.status, r.error = "failed", f"export failed: {exc}"
-            body = chapter_body(None, r.title, failed=True, reason="the page could not be built")
-        page = render_page(ctx.page, r.title, body, current=r.chapter_id, prefix="")
-        (out / f"{r.chapter_id}.html").write_text(page, encoding="utf-8")
+        export_chapter(ctx, r)
+
+
+class PageExporter:
+    """Exports each chapter's page as soon as the chapter ends, on one background thread, so
+    the export overlaps the chapters still running (it needs only that chapter's notebook).
+    The thread also loads nbconvert's templates while the first chapters run."""
+
+    def __init__(self, ctx: RunContext, initializer=None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from sna.report.export import warm_up
+
+        self.ctx = ctx
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-export",
+                                        initializer=initializer)
+        self._futures: dict[str, object] = {}
+        self._pool.submit(warm_up)
+
+    def submit(self, result) -> None:
+        """Export ``result``'s page in the background."""
+        self._futures[result.chapter_id] = self._pool.submit(export_chapter, self.ctx, result)
+
+    def finish(self, results: list) -> None:
+        """Wait for the pages submitted; export any chapter not submitted."""
+        for r in results:
+            fut = self._futures.get(r.chapter_id)
+            if fut is None:
+                export_chapter(self.ctx, r)
+            else:
+                fut.result()
+
+    def close(self) -> None:
+        """Stop (an interrupted run: pending pages are dropped, the one in progress ends)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def audit(ctx: RunContext) -> list[str]:
@@ -123,9 +162,13 @@ def audit(ctx: RunContext) -> list[str]:
     return problems
 
 
-def finish(ctx: RunContext, results: list) -> int:
-    """Export, index, audit, manifest; returns the exit code (0 all ok, 1 otherwise)."""
-    export_chapters(ctx, results)
+def finish(ctx: RunContext, results: list, pages: PageExporter | None = None) -> int:
+    """Export (or wait for ``pages`` exported while the run went on), index, audit, manifest;
+    returns the exit code (0 all ok, 1 otherwise)."""
+    if pages is None:
+        export_chapters(ctx, results)
+    else:
+        pages.finish(results)
     problems = audit(ctx)
     for p in problems:
         log.error("disclosure audit: %s", p)

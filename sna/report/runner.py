@@ -106,63 +106,22 @@ def critical_rank(chapter_id: str) -> int:
 
 # --- pre-flight ----------------------------------------------------------------------------
 
-def _report(cfg: SnaConfig, key: str) -> tuple[inp.SourceReport, bool]:
-    """The validation report of one source from its cache entry (metadata and the Parquet
-    footer only: no frame is read); parses the source into the cache when not there yet.
-    Returns ``(report, cache_hit)``. The entry is the one :func:`sna.data.load` uses."""
-    import os
-
-    import pyarrow.parquet as pq
-
-    from sna import data as sna_data
-    from sna.cache import cache_key, cached_load, default_cache_dir, file_records
-    from sna.errors import DataError
-    from sna.io import get_loader
-
-    sources, loader = cfg.files(key), get_loader(key)
-    rep = inp.SourceReport(key=key, files=[os.path.relpath(s.path, cfg.folder) for s in sources])
-    records = file_records(sources)
-    cache_dir, extra = default_cache_dir(cfg.folder), f"{cfg.area.name}|{cfg.area.code}"
-    folder = cache_dir / cache_key(loader, sources, records, extra)
-    hit = True
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        meta.pop("_geo", None)
-        rows = pq.read_metadata(folder / "frame.parquet").num_rows
-    except (OSError, ValueError):
-        hit = False
-        try:
-            loaded, _ = cached_load(loader, sources, sna_data.context(cfg), cache_dir=cache_dir,
-                                    extra=extra)
-        except DataError as exc:
-            rep.error = str(exc)
-            return rep, hit
-        meta, rows = dict(loaded.meta), len(loaded.frame)
-    rep.rows = rows
-    rep.months = f"{meta['months'][0]} to {meta['months'][-1]}" if meta.get("months") else ""
-    rep.incomplete = [f"{m['month']} ({m.get('reason', '')})" if isinstance(m, dict) else str(m)
-                      for m in meta.get("incomplete_months", [])]
-    rep.warnings = [str(w) for w in meta.get("warnings", [])]
-    rep.inputs = [dict(r, path=os.path.relpath(r["path"], cfg.folder)) for r in records]
-    rep.meta = {k: v for k, v in meta.items() if k != "inputs"}
-    return rep, hit
-
-
 def preflight(config_path: str | Path, *, cfg: SnaConfig | None = None) -> Preflight:
-    """Check every configured source once: exit-2 problems land in ``error``."""
-    from sna.config import SOURCE_KEYS
-    from sna.io import LOADERS
+    """Check every configured source once (:func:`sna.report.inputs.check_sources`: cached
+    metadata when parsed before, a parse into the cache otherwise); exit-2 problems land in
+    ``error``. No parsed frame is kept in this process: the chapters load their own."""
+    from sna import data as sna_data
 
     t0 = time.perf_counter()
     pre = Preflight(str(config_path))
     try:
         cfg = cfg or load_config(config_path)
-        for key in SOURCE_KEYS:
-            if cfg.has(key) and key in LOADERS:
-                pre.reports.append(_report(cfg, key)[0])
+        pre.reports = inp.check_sources(cfg)
     except SnaError as exc:
         pre.error = str(exc)
         return pre
+    finally:
+        sna_data.clear_memo()
     bad = inp.first_error(pre.reports)
     if bad:
         pre.error = f"data.{bad.key}: {bad.error}"
@@ -300,11 +259,13 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
 
 def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, jobs: int,
                  progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
-                 tag: str = "") -> list[ChapterResult]:
+                 tag: str = "", on_result: Callable[[ChapterResult], None] | None = None,
+                 ) -> list[ChapterResult]:
     """Run chapters respecting :data:`DEPENDS`: every chapter whose dependencies are done is
     queued at once; ``kernels.slots`` lets the longest chains (then run order) go first.
     Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
-    ``KeyboardInterrupt`` is raised, so no partial output is published."""
+    ``KeyboardInterrupt`` is raised, so no partial output is published. ``on_result`` is
+    called with each chapter's result as it ends (e.g. to export its page at once)."""
     from sna.report.engine import Kernels, Slots, shared_pool
     from sna.report.kernel import ensure_kernel
 
@@ -339,6 +300,9 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
                     cid = running.pop(fut)
                     with lock:
                         results[cid] = fut.result()
+                    if on_result is not None and not kernels.cancelled.is_set():
+                        on_result(results[cid])
+                    with lock:
                         progress("chapter_end", {"chapter": cid, "done": len(results),
                                                  "total": len(ids),
                                                  "status": results[cid].status,
@@ -395,18 +359,22 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
         with period_lock(area_dir, resolved):
             recover(area_dir, resolved)
             work = area_dir / f".{resolved}.tmp-{uuid.uuid4().hex[:8]}"
-            handler = None
+            handler = pages = None
             try:
                 work.mkdir(parents=True)
                 handler = _attach_log(work / "run.log", tag)
                 ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months)
                 publish.write_manifest(ctx, [], final=False)
+                pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag))
                 results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
-                                       kernels=kernels, priority=priority, tag=tag)
+                                       kernels=kernels, priority=priority, tag=tag,
+                                       on_result=pages.submit)
                 progress("export", {})
-                code = publish.finish(ctx, results)
+                code = publish.finish(ctx, results, pages)
                 _stamp_manifest(work, ids)
             except BaseException as exc:
+                if pages is not None:
+                    pages.close()  # no page is written into the folder being removed
                 if handler is not None:
                     _detach_log(handler)
                 if not isinstance(exc, Exception):  # interrupted: stop kernels writing here
@@ -415,6 +383,7 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
                     close_shared_pool()
                 shutil.rmtree(work, ignore_errors=True)
                 raise
+            pages.close()
             _detach_log(handler)
             final = area_dir / resolved
             swap_into_place(work, final)

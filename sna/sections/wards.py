@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sna import maps, periods, spatial
-from sna.definitions import classify, indicator_monthly, load_indicators
+from sna.definitions import classify, indicator_ids, indicator_label, indicator_monthly
 from sna.metrics import change_pct, change_significant
 from sna.safe import md_esc
 
@@ -49,11 +49,11 @@ def label(indicator: str) -> str:
     """Plain-English label of an indicator id (LSOA composite included)."""
     if indicator == LSOA_SV:
         return "Serious violence excluding sexual offences"
-    return load_indicators().get(indicator, {}).get("label", indicator)
+    return indicator_label(indicator)
 
 
 def _order(indicators) -> list[str]:
-    ids = list(load_indicators()) + [LSOA_SV]
+    ids = [*indicator_ids(), LSOA_SV]
     return sorted(set(indicators), key=lambda i: ids.index(i) if i in ids else len(ids))
 
 
