@@ -79,13 +79,52 @@ def html_table(frame: pd.DataFrame, caption: str, *, formats: dict[str, str] | N
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
 
 
+def figure_png(fig: Any, dpi: int = 110) -> bytes:
+    """``fig`` as PNG bytes, cropped to its content plus ``savefig.pad_inches``: the image
+    ``savefig(bbox_inches="tight")`` gives, drawn once instead of twice (tight saving draws
+    the whole figure to measure it, then again to save). When something sticks out of the
+    canvas (a legend or label placed outside), that tight saving is used as it is."""
+    import matplotlib as mpl
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    old_dpi = fig.dpi
+    fig.dpi = dpi
+    try:
+        fig.canvas.draw()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        width, height = fig.get_size_inches()
+        if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+            return buf.getvalue()
+        pad = mpl.rcParams["savefig.pad_inches"]
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+        rows, cols = rgba.shape[:2]
+        # content box in pixels, from the top left as the buffer is laid out
+        left, right = int(np.floor((box.x0 - pad) * dpi)), int(np.ceil((box.x1 + pad) * dpi))
+        top = int(np.floor((height - box.y1 - pad) * dpi))
+        bottom = int(np.ceil((height - box.y0 + pad) * dpi))
+        face = (np.array(mpl.colors.to_rgba(fig.get_facecolor())) * 255).round().astype(np.uint8)
+        out = np.empty((bottom - top, right - left, 4), dtype=np.uint8)
+        out[:] = face  # the padding beyond the canvas, as savefig pads it
+        src_t, src_b, src_l, src_r = max(top, 0), min(bottom, rows), max(left, 0), min(right, cols)
+        out[src_t - top:src_b - top, src_l - left:src_r - left] = rgba[src_t:src_b, src_l:src_r]
+        buf = io.BytesIO()
+        Image.fromarray(out, "RGBA").save(buf, format="png")
+        return buf.getvalue()
+    finally:
+        fig.dpi = old_dpi
+
+
 def figure_html(fig: Any, alt: str, caption: str = "") -> str:
     """A ``<figure>`` with the image embedded as PNG (offline) and real alt text."""
     if not alt or not alt.strip():
         raise ValueError("every figure needs alt text describing what it shows")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = base64.b64encode(figure_png(fig)).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
             f'style="max-width:100%;height:auto">{cap}</figure>')

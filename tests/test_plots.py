@@ -234,3 +234,31 @@ def test_figures_are_not_registered_with_pyplot(grid):
     maps.choropleth(grid, "rate", "x")
     plots.line_trend(_monthly(), "x", "y")
     assert plt.get_fignums() == before
+
+
+def test_figure_png_matches_tight_saving_and_keeps_what_sticks_out():
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from sna.chapter import figure_png
+
+    fig = Figure(figsize=(4, 3), dpi=72)
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], [3, 1, 2])
+    ax.set_title("inside")
+    tight = io.BytesIO()
+    fig.savefig(tight, format="png", dpi=110, bbox_inches="tight")
+    once = Image.open(io.BytesIO(figure_png(fig)))
+    ref = Image.open(tight)
+    # the same crop (content plus the 0.1 in pad) to within rounding of a pixel or two
+    assert abs(once.size[0] - ref.size[0]) <= 3 and abs(once.size[1] - ref.size[1]) <= 3
+    assert fig.dpi == 72  # the figure is left as it was
+
+    fig2 = Figure(figsize=(4, 3))
+    ax2 = fig2.add_subplot()
+    ax2.plot([0, 1], [0, 1], label="a long legend entry placed outside the axes")
+    ax2.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    wide = Image.open(io.BytesIO(figure_png(fig2)))
+    assert wide.size[0] > 4 * 110  # wider than the canvas: the legend is not cut off

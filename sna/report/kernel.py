@@ -34,7 +34,7 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "geopandas
            "statsmodels.genmod.generalized_linear_model", "statsmodels.genmod.families",
            "statsmodels.discrete.discrete_model", "statsmodels.stats.rates",
            "statsmodels.stats.multitest", "libpysal",
-           "esda", "mapclassify", "mistune", "yaml", "xlsxwriter", "IPython",
+           "esda", "mapclassify", "mistune", "yaml", "openpyxl", "xlsxwriter", "IPython",
            "ipykernel.kernelapp", "ipykernel.ipkernel", "nbformat")
 # The launcher: stdlib only, started with ``python -I -S`` (~20 ms). Argument 1 is the zygote
 # socket, the rest are the kernel's own arguments (``-f <connection file>`` ...).
@@ -84,6 +84,25 @@ def ensure_kernel() -> str:
     if str(root) not in paths.split(os.pathsep):
         os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(root), paths) if p)
     return KERNEL_NAME
+
+
+def warm_caches() -> None:
+    """Fill, once in the zygote, the caches every chapter would fill again: the parsed
+    indicator definitions and matplotlib's fonts and text layout (a small figure drawn and
+    encoded as PNG). Forked kernels inherit them. Failures only cost the time saved."""
+    try:
+        from sna.chapter import figure_png
+        from sna.definitions import load_definitions
+        from sna.plots import _figure
+
+        load_definitions()
+        fig, ax = _figure()
+        ax.plot([0, 1], [0, 1], label="warm-up")
+        ax.set_title("Warm-up 0123456789", loc="left")
+        ax.legend()
+        figure_png(fig)
+    except Exception as exc:  # noqa: BLE001 - a warm-up must never stop the zygote
+        sys.stderr.write(f"zygote: warm-up skipped ({exc})\n")
 
 
 def preload_modules() -> list[str]:
@@ -318,6 +337,7 @@ def zygote_main(socket_path: str, idle: float | None = None) -> None:
     failed = preload_modules()
     if failed:
         sys.stderr.write(f"zygote: could not preload {', '.join(failed)}\n")
+    warm_caches()
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         srv.bind(socket_path)
