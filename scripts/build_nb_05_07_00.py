@@ -364,10 +364,10 @@ NB00 = [
              "'status': 'Status'}))"),
     ("md", "## Data pack"),
     ("code", "ch.finding(S.headline(ch.cfg.area.name, heads, missing), kind='headline')\n"
-             "pack = sna.datapack.write_data_pack(ch.output_dir)\n"
              "ch.md('Every published table is in one Excel workbook, one sheet per table, with a "
-             "Notes sheet describing each: [{name}](../{name}). The same tables are in the '\n"
-             "      '`tables/` folder as CSV files.', name=pack.name)"),
+             "Notes sheet describing each: [{name}](../{name}) (written by `sna run` with the '\n"
+             "      'pages). The same tables are in the `tables/` folder as CSV files.',\n"
+             "      name='data_pack.xlsx')"),
 ]
 
 
@@ -399,8 +399,7 @@ def main() -> None:
                    imports="import sna.sections.methodology as M\n"
                            "import sna.sections.partnership as P")
     write_notebook(str(nbs / "00_summary.ipynb"), "00_summary", _quiet(NB00),
-                   imports="import sna.datapack\n"
-                           "import sna.sections.summary as S")
+                   imports="import sna.sections.summary as S")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -109,12 +110,25 @@ def export_chapters(ctx: RunContext, results: list) -> None:
         export_chapter(ctx, r)
 
 
+def write_pack(ctx: RunContext) -> None:
+    """``data_pack.xlsx`` from the published tables; a failure is logged and leaves no pack
+    (the index then does not link one), it never stops the run."""
+    from sna.datapack import write_data_pack
+
+    try:
+        write_data_pack(ctx.work, generated=ctx.started.strftime("%d %B %Y"))
+    except Exception:
+        log.exception("the data pack (data_pack.xlsx) could not be written")
+
+
 class PageExporter:
     """Exports each chapter's page as soon as the chapter ends, on one background thread, so
     the export overlaps the chapters still running (it needs only that chapter's notebook).
-    The thread also loads nbconvert's templates while the first chapters run."""
+    The thread also loads nbconvert's templates while the first chapters run, and writes the
+    data pack as soon as every chapter that publishes tables (``pack_after``) has ended, while
+    the summary chapter is still running."""
 
-    def __init__(self, ctx: RunContext, initializer=None):
+    def __init__(self, ctx: RunContext, initializer=None, pack_after: Iterable[str] = ()):
         from concurrent.futures import ThreadPoolExecutor
 
         from sna.report.export import warm_up
@@ -123,20 +137,29 @@ class PageExporter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-export",
                                         initializer=initializer)
         self._futures: dict[str, object] = {}
+        self._pack_waits = set(pack_after)
+        self._pack = None
         self._pool.submit(warm_up)
 
     def submit(self, result) -> None:
-        """Export ``result``'s page in the background."""
+        """Export ``result``'s page in the background (and the pack when its tables are in)."""
         self._futures[result.chapter_id] = self._pool.submit(export_chapter, self.ctx, result)
+        self._pack_waits.discard(result.chapter_id)
+        if not self._pack_waits and self._pack is None:
+            self._pack = self._pool.submit(write_pack, self.ctx)
 
     def finish(self, results: list) -> None:
-        """Wait for the pages submitted; export any chapter not submitted."""
+        """Wait for the pages and the pack submitted; do what was not submitted."""
         for r in results:
             fut = self._futures.get(r.chapter_id)
             if fut is None:
                 export_chapter(self.ctx, r)
             else:
                 fut.result()
+        if self._pack is None:
+            write_pack(self.ctx)
+        else:
+            self._pack.result()
 
     def close(self) -> None:
         """Stop (an interrupted run: pending pages are dropped, the one in progress ends)."""
@@ -167,6 +190,7 @@ def finish(ctx: RunContext, results: list, pages: PageExporter | None = None) ->
     returns the exit code (0 all ok, 1 otherwise)."""
     if pages is None:
         export_chapters(ctx, results)
+        write_pack(ctx)
     else:
         pages.finish(results)
     problems = audit(ctx)

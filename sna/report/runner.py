@@ -365,7 +365,8 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
                 handler = _attach_log(work / "run.log", tag)
                 ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months)
                 publish.write_manifest(ctx, [], final=False)
-                pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag))
+                pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag),
+                                             pack_after=[c for c in ids if c != "00_summary"])
                 results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
                                        kernels=kernels, priority=priority, tag=tag,
                                        on_result=pages.submit)
