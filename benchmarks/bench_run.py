@@ -39,9 +39,11 @@ class PeakMemory:
     """Sample the summed RSS (every ``every`` s) and PSS (every 5th sample: reading
     ``smaps_rollup`` of every process costs CPU) of a process tree."""
 
-    def __init__(self, every: float = 0.1):
+    def __init__(self, every: float = 0.1, servers: bool = False):
         self.rss = self.pss = 0
         self.every = every
+        self.servers = servers  # also count a persistent zygote (SNA_KERNEL_MODE=server)
+        self._server_list: list[psutil.Process] = []
         self._stop = threading.Event()
 
     def _sample(self, pid: int, full: bool) -> None:
@@ -50,7 +52,9 @@ class PeakMemory:
             procs = {q.pid: q for q in [p, *p.children(recursive=True)]}
         except psutil.Error:
             return
-        for server in kernel_servers():  # SNA_KERNEL_MODE=server: kernels live under it
+        if self.servers and full:  # scanning every process is costly: every 5th sample
+            self._server_list = kernel_servers()
+        for server in self._server_list:  # SNA_KERNEL_MODE=server: kernels live under it
             try:
                 procs.update({q.pid: q for q in [server, *server.children(recursive=True)]})
             except psutil.Error:
@@ -117,7 +121,8 @@ def timed(cmds: list[list[str]], cwd: Path,
     for cmd in cmds:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env)
-        mon = PeakMemory().watch(proc.pid)
+        servers = (env or {}).get("SNA_KERNEL_MODE") == "server"
+        mon = PeakMemory(servers=servers).watch(proc.pid)
         code = proc.wait()
         mon.stop()
         rss, pss = max(rss, mon.rss), max(pss, mon.pss)
