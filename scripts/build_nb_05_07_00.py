@@ -365,8 +365,8 @@ NB00 = [
     ("md", "## Data pack"),
     ("code", "ch.finding(S.headline(ch.cfg.area.name, heads, missing), kind='headline')\n"
              "ch.md('Every published table is in one Excel workbook, one sheet per table, with a "
-             "Notes sheet describing each: [{name}](../{name}) (written by `sna run` with the '\n"
-             "      'pages). The same tables are in the `tables/` folder as CSV files.',\n"
+             "Notes sheet describing each: [{name}](../{name}). The same tables are in the '\n"
+             "      '`tables/` folder as CSV files.',\n"
              "      name='data_pack.xlsx')"),
 ]
 
