@@ -40,20 +40,22 @@ def load_meta(cfg: SnaConfig, key: str) -> dict:
     memo_key = next((k for k in _MEMO if k[0] == str(cfg.path) and k[1] == key), None)
     if memo_key is not None:
         return _MEMO[memo_key].meta
+    meta = _cached_meta(cfg, key)
+    return meta if meta is not None else load(cfg, key).meta
+
+
+def _cached_meta(cfg: SnaConfig, key: str) -> dict | None:
+    """The cache entry's metadata of source ``key`` (the entry :func:`load` uses), or None."""
     from sna.cache import cached_meta
 
-    meta = cached_meta(get_loader(key), cfg.files(key), cache_dir=default_cache_dir(cfg.folder),
+    return cached_meta(get_loader(key), cfg.files(key), cache_dir=default_cache_dir(cfg.folder),
                        extra=f"{cfg.area.name}|{cfg.area.code}")
-    return meta if meta is not None else load(cfg, key).meta
 
 
 def cached_meta_or_none(cfg: SnaConfig, key: str) -> dict | None:
     """Metadata (with ``_rows``) of a source already parsed into the cache, else ``None``:
     lets a pre-flight check skip reading frames it has validated before."""
-    from sna.cache import cached_meta
-
-    meta = cached_meta(get_loader(key), cfg.files(key), cache_dir=default_cache_dir(cfg.folder),
-                       extra=f"{cfg.area.name}|{cfg.area.code}")
+    meta = _cached_meta(cfg, key)
     return meta if meta is not None and "_rows" in meta else None
 
 

@@ -104,12 +104,6 @@ def export_chapter(ctx: RunContext, r) -> None:
     (out / f"{r.chapter_id}.html").write_text(page, encoding="utf-8")
 
 
-def export_chapters(ctx: RunContext, results: list) -> None:
-    """Write ``chapters/<id>.html`` for every chapter run."""
-    for r in results:
-        export_chapter(ctx, r)
-
-
 def write_pack(ctx: RunContext) -> None:
     """``data_pack.xlsx`` from the published tables; a failure is logged and leaves no pack
     (the index then does not link one), it never stops the run."""
@@ -185,14 +179,10 @@ def audit(ctx: RunContext) -> list[str]:
     return problems
 
 
-def finish(ctx: RunContext, results: list, pages: PageExporter | None = None) -> int:
-    """Export (or wait for ``pages`` exported while the run went on), index, audit, manifest;
+def finish(ctx: RunContext, results: list, pages: PageExporter) -> int:
+    """Wait for ``pages`` (exported while the run went on), then index, audit, manifest;
     returns the exit code (0 all ok, 1 otherwise)."""
-    if pages is None:
-        export_chapters(ctx, results)
-        write_pack(ctx)
-    else:
-        pages.finish(results)
+    pages.finish(results)
     problems = audit(ctx)
     for p in problems:
         log.error("disclosure audit: %s", p)
