@@ -61,6 +61,16 @@ def _sigterm(signum, frame):  # make SIGTERM behave like Ctrl-C: clean up, keep 
     raise KeyboardInterrupt
 
 
+def _stop_kernels() -> None:
+    """Stop the kernel pool and zygote now, while SIGTERM is ignored, rather than at
+    interpreter exit."""
+    engine, kernel = sys.modules.get("sna.report.engine"), sys.modules.get("sna.report.kernel")
+    if engine is not None:
+        engine.close_shared_pool()
+    if kernel is not None:  # a zygote started ahead (``prestart``) that no pool adopted
+        kernel.close_prestarted()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sna.report.kernel import prestart
 
@@ -184,7 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``sna`` command."""
+    """Entry point of the ``sna`` command.
+
+    Once the outcome is decided (published, refused or rolled back) SIGTERM is ignored while
+    the kernels stop and, as the program (``argv`` None), until the process has exited: a
+    SIGTERM then cannot turn a finished run into a killed one (Python resets handled signals to
+    the default at exit, but not ignored ones). Called from Python with ``argv``, the previous
+    SIGTERM handler is put back."""
     args = build_parser().parse_args(argv)
     if hasattr(args, "config"):
         args.config = str(Path(args.config))
@@ -195,7 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nsna: interrupted; the last good output is unchanged.", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _stop_kernels()
+        if argv is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

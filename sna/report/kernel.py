@@ -140,17 +140,16 @@ def runtime_dir() -> Path:
 
 
 def server_key() -> str:
-    """What a long-lived zygote's imports depend on: Python, the ``sna`` source, the versions
-    of what it preloads and the environment read at import time. A change means a new zygote."""
+    """What a long-lived zygote's imports depend on: Python, the ``sna`` source (the code
+    fingerprint ``--resume`` uses), the versions of what it preloads and the environment read
+    at import time. A change means a new zygote."""
     import hashlib
     from importlib import metadata
 
-    import sna
+    from sna.report.runner import code_fingerprint
 
     h = hashlib.sha256(f"{sys.executable}|{sys.version}|{sorted(KERNEL_ENV.items())}".encode())
-    for p in sorted(Path(sna.__file__).resolve().parent.rglob("*")):
-        if p.suffix in (".py", ".yaml", ".yml") and p.is_file():
-            h.update(p.name.encode() + hashlib.sha256(p.read_bytes()).digest())
+    h.update(code_fingerprint().encode())
     for dist in ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "matplotlib",
                  "scipy", "statsmodels", "esda", "libpysal", "ipykernel", "IPython"):
         try:
@@ -303,7 +302,7 @@ def prestart() -> None:
             _PRESTARTED = new_server()
         except OSError:
             return
-        atexit.register(_close_prestarted)
+        atexit.register(close_prestarted)
 
 
 def adopt_prestarted() -> ForkServer | None:
@@ -322,7 +321,7 @@ def pool_closed() -> None:
     _ADOPTED = False
 
 
-def _close_prestarted() -> None:
+def close_prestarted() -> None:
     global _PRESTARTED
     server, _PRESTARTED = _PRESTARTED, None
     if server is not None:
