@@ -210,6 +210,13 @@ def test_preflight_checks_every_source_and_keeps_no_frames(cache):
     again = preflight(cache)  # warm: same answer from cached metadata
     assert [(r.key, r.rows, r.months) for r in again.reports] == [
         (r.key, r.rows, r.months) for r in pre.reports]
+    from sna.config import load_config
+
+    cfg = load_config(cache)  # the rows reported are those of the frames the chapters load
+    rows = {r.key: r.rows for r in again.reports}
+    for key in ("mps_ward", "wards", "population"):
+        assert rows[key] == len(sna_data.load(cfg, key).frame), key
+    sna_data.clear_memo()
 
 
 @pytest.mark.slow
