@@ -62,15 +62,28 @@ os._exit(code if code >= 0 else 128 - code)
 
 
 def _private_root() -> Path:
-    return Path(tempfile.gettempdir()) / f"sna-jupyter-{os.getuid()}-{abs(hash(sys.executable))}"
+    """The Jupyter path holding this Python's kernelspec: one folder per interpreter, the same
+    for every process (``hash()`` of a string is salted per process, so it must not name it),
+    inside the user's private :func:`runtime_dir`."""
+    import hashlib
+
+    return runtime_dir() / f"jupyter-{hashlib.sha256(sys.executable.encode()).hexdigest()[:16]}"
 
 
 def _write_if_changed(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` atomically unless it already holds it. Safe when several
+    threads or processes write the same file at once: each writes its own temporary file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.is_file() or target.read_text() != text:
-        tmp = target.with_name(f".{target.name}.{os.getpid()}")
-        tmp.write_text(text)
-        tmp.replace(target)
+    if target.is_file() and target.read_text() == text:
+        return
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def ensure_kernel() -> str:
