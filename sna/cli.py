@@ -139,6 +139,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.executor != "dask" and args.scheduler:
         print("sna: error: --scheduler needs --executor dask", file=sys.stderr)
         return 2
+    if args.start > args.end:
+        print(f"sna: error: --from {args.start} is after --to {args.end}: give the earlier "
+              "month first. Nothing was written.", file=sys.stderr)
+        return 2
     if args.executor == "local" and not args.resume:
         from sna.report.kernel import prestart
 
@@ -146,6 +150,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
     res = run_batch(args, progress=ProgressPrinter())
     print(summary_table(res))
     return res.exit_code
+
+
+def _month_arg(text: str) -> str:
+    """``--from`` / ``--to``: a month, normalised to YYYY-MM."""
+    from sna.periods import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError:
+        msg = f"{text!r} is not a month: use YYYY-MM, e.g. 2026-03"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _positive_int(text: str) -> int:
+    """``--jobs`` / ``--every``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,16 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="outputs", help="outputs root (default %(default)s)")
     r.add_argument("--chapters", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
                    default=None, help="comma-separated chapter ids or numbers (default: all)")
-    r.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+    r.add_argument("--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1),
                    help="chapters run at once (default %(default)s)")
     r.set_defaults(func=cmd_run)
     b = sub.add_parser("batch", parents=[common], help="produce the SNA for many periods "
                        "(and areas); summary in <out>/<area>/batch.json")
-    b.add_argument("--from", dest="start", required=True, help="first period YYYY-MM")
-    b.add_argument("--to", dest="end", required=True, help="last period YYYY-MM")
-    b.add_argument("--every", type=int, default=1,
+    b.add_argument("--from", dest="start", required=True, type=_month_arg,
+                   help="first period YYYY-MM")
+    b.add_argument("--to", dest="end", required=True, type=_month_arg,
+                   help="last period YYYY-MM")
+    b.add_argument("--every", type=_positive_int, default=1,
                    help="step in months, counted back from --to (default 1)")
-    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    b.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
                    help="kernels computing at once, and periods in flight (default: cores, "
                    "%(default)s)")
     b.add_argument("--resume", action="store_true",

@@ -253,6 +253,43 @@ def test_scheduler_needs_dask_executor(capsys):
     assert "--executor dask" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--from", "2026-05", "--to", "2026-03"], "--from 2026-05 is after --to 2026-03"),
+    (["--from", "2026-01", "--to", "2026-13"], "'2026-13' is not a month"),
+    (["--from", "Jan 2026x", "--to", "2026-03"], "'Jan 2026x' is not a month"),
+    (["--from", "2026-01", "--to", "2026-03", "--every", "0"], "--every: '0' is not a whole"),
+    (["--from", "2026-01", "--to", "2026-03", "--jobs", "two"], "--jobs: 'two' is not a whole"),
+])
+def test_bad_batch_arguments_are_refused_before_anything_runs(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    try:
+        code = main(["batch", *args, "--out", str(out)])
+    except SystemExit as exc:  # argparse refuses a bad value with exit status 2
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_run_refuses_jobs_below_one(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--jobs", "0"])
+    assert exc.value.code == 2
+    assert "--jobs: '0' is not a whole number of at least 1" in capsys.readouterr().err
+
+
+def test_batch_months_are_normalised(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run_batch(args, progress):
+        seen.update(start=args.start, end=args.end)
+        return BatchResult(rows=[], seconds=0.0)
+
+    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    main(["batch", "--from", "202601", "--to", "2026-03", "--resume", "--out", str(tmp_path)])
+    assert seen == {"start": "2026-01", "end": "2026-03"}
+
+
 def test_job_rows_for_a_broken_config_are_errors(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("area: {name: X}\n", encoding="utf-8")
