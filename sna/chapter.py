@@ -32,16 +32,15 @@ from sna.io.common import Loaded
 from sna.periods import resolve_period
 from sna.safe import esc, md_esc, neutralise_frame, restore_text
 
-CHAPTERS: dict[str, str] = {
-    "01_context_profile": "Context and borough profile",
-    "02_violence_trends": "Violence data and trends",
-    "03_spatial": "Spatial distribution and hotspots",
-    "04_risk_protective": "Risk and protective factors",
-    "05_partnership_interventions": "Partnership and interventions",
-    "06_recommendations": "Recommendations, plan and monitoring",
-    "07_methodology": "Methodology and data inventory",
-    "00_summary": "Executive summary",
-}
+
+def __getattr__(name: str) -> Any:
+    """``CHAPTERS`` (chapter id -> title, in run order) is read from the notebooks' own
+    metadata by :func:`sna.registry.chapter_titles` each time it is imported."""
+    if name == "CHAPTERS":
+        from sna.registry import chapter_titles
+
+        return chapter_titles()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _display(obj_html: str) -> None:
@@ -239,6 +238,21 @@ class Chapter:
             return restore_text(pd.read_csv(path))
         except pd.errors.EmptyDataError:  # a table published with no columns
             return pd.DataFrame()
+
+
+def warm_up() -> None:
+    """Fill the caches every chapter fills: the parsed indicator definitions and
+    matplotlib's fonts and text layout (a small figure in the house style, drawn and encoded
+    as PNG). The kernel server calls it once, before it forks chapter kernels."""
+    from sna.definitions import load_definitions
+    from sna.plots import new_figure
+
+    load_definitions()
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1], label="warm-up")
+    ax.set_title("Warm-up 0123456789", loc="left")
+    ax.legend()
+    figure_png(fig)
 
 
 def open_chapter(config_path: str, period: str, output_dir: str, chapter_id: str) -> Chapter:

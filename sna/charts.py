@@ -19,13 +19,27 @@ from sna.plots import (
     HIGHLIGHT,
     MUTED,
     OKABE_ITO,
-    _count,
-    _figure,
-    _fmt,
-    _is_int,
-    _names_values,
-    _styled,
-    _wrap,
+)
+from sna.plots import (
+    count_noun as _count,
+)
+from sna.plots import (
+    fmt_number as _fmt,
+)
+from sna.plots import (
+    is_whole as _is_int,
+)
+from sna.plots import (
+    names_values as _names_values,
+)
+from sna.plots import (
+    new_figure as _figure,
+)
+from sna.plots import (
+    styled as _styled,
+)
+from sna.plots import (
+    wrap as _wrap,
 )
 
 

@@ -122,12 +122,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_chapters(args: argparse.Namespace) -> int:
-    from sna.chapter import CHAPTERS
+    """List the chapters found in ``notebooks/`` (run order), what each waits for and the SNA
+    components it covers; exit 2 with the notebook named when its metadata is malformed."""
+    from sna import registry
+    from sna.errors import SnaError
     from sna.report.components import components_by_chapter
 
-    comps = components_by_chapter()
-    for cid, title in CHAPTERS.items():
-        print(f"{cid:32} {title}")
+    try:
+        specs = registry.chapters()
+        comps = components_by_chapter()
+    except SnaError as exc:
+        print(f"sna: error: {exc}", file=sys.stderr)
+        return 2
+    for cid, spec in specs.items():
+        print(f"{cid:32} {spec.title}")
+        if spec.depends:
+            after = "every other chapter" if spec.reads_all else ", ".join(spec.depends)
+            print(f"{'':32}   runs after: {after}")
         for c in comps.get(cid, []):
             print(f"{'':32}   - {c}")
     return 0

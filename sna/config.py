@@ -15,16 +15,13 @@ from typing import Any
 
 import yaml
 
+from sna import registry
 from sna.errors import ConfigError
 
-REQUIRED_SOURCES = ("mps_ward", "wards", "population")
-OPTIONAL_SOURCES = (
-    "mps_borough", "mps_lsoa", "knife_crime", "homicide", "police_uk", "stop_search",
-    "lsoa", "census", "lookups", "imd", "dfe_lait", "neet", "ambulance",
-    "clif", "ward_profiles", "partner_indicators", "interventions", "cctv", "assets",
-    "vulnerable_populations",
-    "data_sources",
-)
+# The source keys come from the one source registry (sna/registry.py); kept here by name
+# because other modules import them from sna.config.
+REQUIRED_SOURCES = registry.source_keys(required=True)
+OPTIONAL_SOURCES = registry.source_keys(required=False)
 SOURCE_KEYS = REQUIRED_SOURCES + OPTIONAL_SOURCES
 SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field"}
 TOP_KEYS = {"area", "period", "data", "disclosure", "partnership", "targets",

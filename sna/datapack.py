@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sna.chapter import CHAPTERS
+from sna import registry
 from sna.safe import neutralise_frame
 
 NOTE_COLUMNS = ["sheet", "table", "chapter", "description", "rows", "disclosure", "sources",
@@ -116,7 +116,7 @@ def notes_frame(frames: dict[str, pd.DataFrame], sheets: dict[str, str],
     min_count = params.get("min_count", 5)
     rule = (f"Counts from 1 to {min_count - 1} are suppressed (blank), with rates and changes "
             "derived from them; secondary suppression where a total would reveal them.")
-    chapters = {c[:2]: t for c, t in CHAPTERS.items()}
+    chapters = {c[:2]: t for c, t in registry.chapter_titles().items()}
     rows = []
     for name, frame in frames.items():
         num, what = TABLES.get(name, ("", name.replace("_", " ").capitalize()))

@@ -25,14 +25,30 @@ from sna.plots import (
     MAP_FIGSIZE,
     NO_DATA,
     SEQUENTIAL,
-    _count,
-    _figure,
-    _fmt,
-    _is_int,
-    _names_values,
-    _signed,
-    _styled,
-    _wrap,
+)
+from sna.plots import (
+    count_noun as _count,
+)
+from sna.plots import (
+    fmt_number as _fmt,
+)
+from sna.plots import (
+    is_whole as _is_int,
+)
+from sna.plots import (
+    names_values as _names_values,
+)
+from sna.plots import (
+    new_figure as _figure,
+)
+from sna.plots import (
+    signed as _signed,
+)
+from sna.plots import (
+    styled as _styled,
+)
+from sna.plots import (
+    wrap as _wrap,
 )
 
 

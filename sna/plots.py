@@ -66,17 +66,32 @@ def apply_style() -> None:
 
 
 @contextmanager
-def _styled():
+def styled():
+    """Context in which figures are drawn in the house style (:data:`STYLE`)."""
     with mpl.rc_context(STYLE):
         yield
 
 
-def _figure(figsize=FIGSIZE, **subplots) -> tuple[Figure, object]:
+def new_figure(figsize=FIGSIZE, **subplots) -> tuple[Figure, object]:
+    """A pyplot-free figure in the house size and resolution, with its axes.
+
+    Parameters
+    ----------
+    figsize : tuple of float
+        Inches (default :data:`FIGSIZE`).
+    **subplots
+        Passed to :meth:`matplotlib.figure.Figure.subplots` (``nrows``, ``ncols``...).
+
+    Returns
+    -------
+    tuple
+        ``(fig, axes)``.
+    """
     fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
     return fig, fig.subplots(**subplots)
 
 
-def _fmt(value: float, integer: bool = False) -> str:
+def fmt_number(value: float, integer: bool = False) -> str:
     """Format a number for text: 389,344 / 14.2 / 0.35 (``integer``: 0 dp); NaN -> 'no data'."""
     if value is None or not np.isfinite(value):
         return "no data"
@@ -86,18 +101,19 @@ def _fmt(value: float, integer: bool = False) -> str:
     return f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}"
 
 
-def _is_int(values) -> bool:
+def is_whole(values) -> bool:
     """True when every finite value is a whole number (counts): then shown without decimals."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     return bool(len(v)) and bool(np.all(v == np.round(v)))
 
 
-def _signed(value: float, integer: bool = False) -> str:
-    return ("+" if value > 0 else "") + _fmt(value, integer)
+def signed(value: float, integer: bool = False) -> str:
+    """:func:`fmt_number` with a ``+`` for positive values."""
+    return ("+" if value > 0 else "") + fmt_number(value, integer)
 
 
-def _count(n: int, noun: str) -> str:
+def count_noun(n: int, noun: str) -> str:
     """'1 ward', '3 wards' (noun given in the plural)."""
     return f"{n} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
 
@@ -106,13 +122,15 @@ def _month(value) -> str:
     return pd.Timestamp(value).strftime("%b %Y")
 
 
-def _wrap(text: str, width: int = 70) -> str:
+def wrap(text: str, width: int = 70) -> str:
+    """``text`` wrapped to ``width`` characters (titles and labels)."""
     return textwrap.fill(str(text), width)
 
 
-def _names_values(labels: Iterable, values: Iterable, n: int = 3, integer: bool = False) -> str:
+def names_values(labels: Iterable, values: Iterable, n: int = 3, integer: bool = False) -> str:
+    """'A (12), B (9.5), C (3)': the first ``n`` labels with their values, for alt text."""
     pairs = list(zip(labels, values, strict=False))[:n]
-    return ", ".join(f"{lab} ({_fmt(v, integer)})" for lab, v in pairs)
+    return ", ".join(f"{lab} ({fmt_number(v, integer)})" for lab, v in pairs)
 
 
 def _to_month(values: pd.Series) -> pd.Series:
@@ -133,17 +151,17 @@ def _trend_summary(name: str, s: pd.Series, rolling: bool) -> str:
     s = s.dropna()
     if s.empty:
         return f"{name}: no data."
-    i = _is_int(s)
+    i = is_whole(s)
     text = (
         f"{name}: monthly values from {_month(s.index[0])} to {_month(s.index[-1])}, "
-        f"lowest {_fmt(s.min(), i)} ({_month(s.idxmin())}), highest {_fmt(s.max(), i)} "
-        f"({_month(s.idxmax())}), latest {_fmt(s.iloc[-1], i)}."
+        f"lowest {fmt_number(s.min(), i)} ({_month(s.idxmin())}), highest {fmt_number(s.max(), i)} "
+        f"({_month(s.idxmax())}), latest {fmt_number(s.iloc[-1], i)}."
     )
     roll = s.rolling(12, min_periods=12).mean().dropna()
     if rolling and len(roll) >= 2:
         text += (
-            f" The 12-month average went from {_fmt(roll.iloc[0])} ({_month(roll.index[0])})"
-            f" to {_fmt(roll.iloc[-1])} ({_month(roll.index[-1])})."
+            f" The 12-month average went from {fmt_number(roll.iloc[0])} ({_month(roll.index[0])})"
+            f" to {fmt_number(roll.iloc[-1])} ({_month(roll.index[-1])})."
         )
     return text
 
@@ -166,8 +184,8 @@ def line_trend(
     """
     m = monthly.assign(_m=_to_month(monthly[month_col]))
     groups = list(m.groupby(series_col, sort=False)) if series_col in m else [(ylabel, m)]
-    with _styled():
-        fig, ax = _figure()
+    with styled():
+        fig, ax = new_figure()
         texts = []
         for i, (name, part) in enumerate(groups):
             s = part.groupby("_m")[value_col].sum(min_count=1).sort_index()
@@ -206,7 +224,7 @@ def line_trend(
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         if np.nanmin(m[value_col].to_numpy(dtype=float), initial=0) >= 0:
             ax.set_ylim(bottom=0)
-        ax.set(title=_wrap(title), ylabel=ylabel)
+        ax.set(title=wrap(title), ylabel=ylabel)
         ax.grid(axis="y", color="#E5E5E5")
         ax.legend(loc="lower left")
     alt = f"Line chart: {title}. " + " ".join(texts)
@@ -252,8 +270,8 @@ def panel_lines(
     ncols = max(1, min(ncols, len(panels)))
     nrows = math.ceil(len(panels) / ncols)
     parts = []
-    with _styled():
-        fig, axes = _figure((8.0, 2.9 * nrows + 1.0), nrows=nrows, ncols=ncols, squeeze=False)
+    with styled():
+        fig, axes = new_figure((8.0, 2.9 * nrows + 1.0), nrows=nrows, ncols=ncols, squeeze=False)
         for ax, panel in zip(axes.flat, panels, strict=False):
             d = frame[frame[panel_col] == panel]
             xs = sorted(d[x_col].dropna().unique())
@@ -264,7 +282,7 @@ def panel_lines(
                             **_series_style(i, name, highlight))
             ax.set_xticks(range(len(xs)), [str(x) for x in xs], rotation=45 if len(xs) > 5
                           else 0, fontsize=9)
-            ax.set_title(_wrap(panel, 84 // ncols - 6), fontsize=11)
+            ax.set_title(wrap(panel, 84 // ncols - 6), fontsize=11)
             ax.grid(axis="y", color="#E5E5E5")
             parts.append(_panel_summary(panel, d, x_col, value_col, series_col, series))
         for ax in axes.flat[len(panels):]:
@@ -272,7 +290,7 @@ def panel_lines(
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4))
         if title:
-            fig.suptitle(_wrap(title), fontweight="bold", fontsize=13)
+            fig.suptitle(wrap(title), fontweight="bold", fontsize=13)
     alt = (f"{len(panels)} line charts{': ' + title if title else ''}. " + " ".join(parts))
     return fig, alt
 
@@ -284,7 +302,7 @@ def _panel_summary(panel, d: pd.DataFrame, x_col: str, value_col: str, series_co
         return f"{panel}: no data."
     x = latest[x_col].max()
     at = latest[latest[x_col] == x].groupby(series_col)[value_col].mean()
-    values = "; ".join(f"{s} {_fmt(at[s])}" for s in series if s in at.index)
+    values = "; ".join(f"{s} {fmt_number(at[s])}" for s in series if s in at.index)
     return f"{panel}, latest ({x}): {values}."
 
 
@@ -303,8 +321,8 @@ def multi_line(
     m = frame.assign(_m=_to_month(frame[month_col]))
     groups = list(m.groupby(series_col, sort=False)) if series_col in m else [(ylabel, m)]
     texts = []
-    with _styled():
-        fig, ax = _figure()
+    with styled():
+        fig, ax = new_figure()
         for i, (name, part) in enumerate(groups):
             s = part.groupby("_m")[value_col].sum(min_count=1).sort_index()
             s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="MS"))
@@ -316,7 +334,7 @@ def multi_line(
                     fontsize=10, va="top", ha="left", color="#444444")
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.set_ylim(bottom=0)
-        ax.set(title=_wrap(title), ylabel=ylabel)
+        ax.set(title=wrap(title), ylabel=ylabel)
         ax.grid(axis="y", color="#E5E5E5")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=min(3, len(groups)))
     alt = f"Line chart: {title}. " + " ".join(texts)
@@ -325,3 +343,8 @@ def multi_line(
         alt += " Dashed lines mark series breaks: " + "; ".join(
             f"{_month(mo)} ({note})" for mo, note in marks) + "."
     return fig, alt
+
+
+# Former private names, kept while other branches still import them; use the public ones.
+_styled, _figure, _fmt, _is_int, _signed = styled, new_figure, fmt_number, is_whole, signed
+_count, _wrap, _names_values = count_noun, wrap, names_values

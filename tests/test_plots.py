@@ -72,9 +72,9 @@ def _texts(fig) -> list[str]:
 
 
 def test_fmt():
-    assert plots._fmt(389344) == "389,344" and plots._fmt(14.23) == "14.2"
-    assert plots._fmt(8.0) == "8.0" and plots._fmt(8.0, integer=True) == "8"
-    assert plots._fmt(0.347) == "0.35" and plots._fmt(np.nan) == "no data"
+    assert plots.fmt_number(389344) == "389,344" and plots.fmt_number(14.23) == "14.2"
+    assert plots.fmt_number(8.0) == "8.0" and plots.fmt_number(8.0, integer=True) == "8"
+    assert plots.fmt_number(0.347) == "0.35" and plots.fmt_number(np.nan) == "no data"
 
 
 def test_apply_style_sets_readable_fonts():

@@ -1,7 +1,8 @@
 """Loaders, one module per source family. See :mod:`sna.io.common` for the loader contract.
 
-``LOADERS`` maps each config key to ``"module:function"``; :func:`get_loader` imports lazily so
-that loading one source never imports geopandas unless needed.
+``LOADERS`` maps each config key to ``"module:function"`` (derived from :mod:`sna.registry`);
+:func:`get_loader` imports lazily so that loading one source never imports geopandas unless
+needed.
 """
 
 from __future__ import annotations
@@ -9,32 +10,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-LOADERS: dict[str, str] = {
-    "mps_ward": "sna.io.mps:load_mps_ward",
-    "mps_borough": "sna.io.mps:load_mps_borough",
-    "mps_lsoa": "sna.io.mps:load_mps_lsoa",
-    "knife_crime": "sna.io.mps_dashboards:load_knife_crime",
-    "homicide": "sna.io.mps_dashboards:load_homicide",
-    "police_uk": "sna.io.police_uk:load_police_uk",
-    "stop_search": "sna.io.police_uk:load_stop_search",
-    "wards": "sna.io.boundaries:load_wards",
-    "lsoa": "sna.io.boundaries:load_lsoa",
-    "population": "sna.io.census:load_population",
-    "census": "sna.io.census:load_census",
-    "lookups": "sna.io.boundaries:load_lookups",
-    "imd": "sna.io.imd:load_imd",
-    "clif": "sna.io.census:load_clif",
-    "ward_profiles": "sna.io.census:load_ward_profiles",
-    "dfe_lait": "sna.io.dfe:load_dfe_lait",
-    "neet": "sna.io.dfe:load_neet",
-    "ambulance": "sna.io.ambulance:load_ambulance",
-    "partner_indicators": "sna.io.partner:load_partner_indicators",
-    "interventions": "sna.io.partner:load_interventions",
-    "cctv": "sna.io.partner:load_cctv",
-    "assets": "sna.io.partner:load_assets",
-    "vulnerable_populations": "sna.io.partner:load_vulnerable_populations",
-    "data_sources": "sna.io.partner:load_data_sources",
-}
+from sna import registry
+
+LOADERS: dict[str, str] = registry.loaders()  # from the one source registry
 
 
 def get_loader(key: str) -> Callable:

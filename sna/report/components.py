@@ -1,32 +1,25 @@
 """The 11 SNA components (Barnet's SV Duty paper, ARCHITECTURE.md section 5) and where each
-is covered: chapter id and section heading."""
+is covered: chapter id and section heading, from the chapters' notebook metadata
+(:func:`sna.registry.components`)."""
 
 from __future__ import annotations
 
-COMPONENTS: list[tuple[int, str, str, str]] = [
-    (1, "Serious Violence", "01_context_profile", "The serious violence definition used"),
-    (2, "Methodology", "07_methodology", "Methods, definitions and data inventory"),
-    (3, "Demographic and Socioeconomic Context", "01_context_profile", "Borough profile"),
-    (4, "Serious Violence Data and Trends", "02_violence_trends", "Performance dashboard, trends "
-     "and comparisons; spatial distribution in chapter 03"),
-    (5, "Risk Factors and Vulnerable Populations", "04_risk_protective",
-     "Deprivation, young people at risk, vulnerable populations"),
-    (6, "Protective Factors and Assets", "04_risk_protective", "Protective factors and assets"),
-    (7, "Stakeholder Engagement and Partnerships", "05_partnership_interventions",
-     "The partnership under the Duty"),
-    (8, "Current Interventions and Programs", "05_partnership_interventions",
-     "Interventions register and gap analysis"),
-    (9, "Recommendations", "06_recommendations", "Recommendations"),
-    (10, "Implementation Plan", "06_recommendations", "Implementation plan"),
-    (11, "Monitoring and Evaluation", "06_recommendations", "Monitoring and evaluation framework"),
-]
+from typing import Any
+
+from sna import registry
 
 
 def components_by_chapter() -> dict[str, list[str]]:
-    """Chapter id -> component names it covers."""
-    out: dict[str, list[str]] = {}
-    for _, name, chapter, _ in COMPONENTS:
-        out.setdefault(chapter, []).append(name)
-    out.setdefault("03_spatial", []).append("Serious Violence Data and Trends (spatial)")
-    out.setdefault("00_summary", []).append("All components (executive summary)")
-    return out
+    """Chapter id -> component names it covers; a component another chapter covers first is
+    shown with this chapter's section, e.g. ``Serious Violence Data and Trends (spatial)``."""
+    first = {name: cid for _, name, cid, _ in registry.components()}
+    return {cid: [name if first.get(name) == cid or not sec else f"{name} ({sec})"
+                  for name, sec in spec.components]
+            for cid, spec in registry.chapters().items() if spec.components}
+
+
+def __getattr__(name: str) -> Any:
+    """``COMPONENTS``: ``(number, component, chapter id, section)`` for the 11 components."""
+    if name == "COMPONENTS":
+        return registry.components()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from sna.config import slugify
-from sna.report.batch import STATUS, BatchOptions, Job, Tracker, run_job
+from sna.report.jobs import STATUS, BatchOptions, Job, Tracker, run_job
 
 _KERNELS = None
 _LOCK = threading.Lock()

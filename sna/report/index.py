@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sna.chapter import CHAPTERS
+from sna import registry
 from sna.periods import month_label, window_label, window_months
-from sna.report.components import COMPONENTS
 from sna.safe import esc
 
 
@@ -32,13 +31,13 @@ def _status_cell(status: str) -> str:
 def chapters_table(work: Path, results: list) -> str:
     """Table of chapters in reading order with status and one key finding."""
     by_id = {r.chapter_id: r for r in results}
-    order = ["00_summary"] + [c for c in CHAPTERS if c != "00_summary"]
+    titles = registry.chapter_titles()
     rows = []
-    for cid in order:
+    for cid in registry.reading_order():
         r = by_id.get(cid)
         status = r.status if r else "not run"
-        link = f'<a href="chapters/{esc(cid)}.html">{esc(CHAPTERS[cid])}</a>' if r else esc(
-            CHAPTERS[cid])
+        link = f'<a href="chapters/{esc(cid)}.html">{esc(titles[cid])}</a>' if r else esc(
+            titles[cid])
         rows.append(f"<tr><td>{esc(cid[:2])}</td><td>{link}</td>{_status_cell(status)}"
                     f"<td>{esc(_headline(work, cid)) if status == 'ok' else ''}</td></tr>")
     return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Chapters">'
@@ -52,11 +51,13 @@ def chapters_table(work: Path, results: list) -> str:
 def components_table(results: list) -> str:
     """Which chapter section covers each of the 11 SNA components."""
     done = {r.chapter_id for r in results if r.status == "ok"}
+    titles = registry.chapter_titles()
     rows = []
-    for order, name, chapter, section in COMPONENTS:
+    for order, name, chapter, section in registry.components():
         state = "Covered" if chapter in done else "Not available in this run"
-        rows.append(f"<tr><td>{order}</td><td>{esc(name)}</td><td><a href=\"chapters/"
-                    f"{esc(chapter)}.html\">{esc(CHAPTERS[chapter])}</a></td>"
+        where = (f'<a href="chapters/{esc(chapter)}.html">{esc(titles[chapter])}</a>'
+                 if chapter else "No chapter covers it")
+        rows.append(f"<tr><td>{order}</td><td>{esc(name)}</td><td>{where}</td>"
                     f"<td>{esc(section)}</td><td>{esc(state)}</td></tr>")
     return ('<div class="table-wrap" tabindex="0" role="region" aria-label="SNA components">'
             "<table><caption>SNA component coverage: where each of the "

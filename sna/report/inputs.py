@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sna import data as sna_data
+from sna import registry
 from sna.config import SOURCE_KEYS, SnaConfig
 from sna.errors import DataError
 from sna.io import LOADERS
@@ -80,6 +81,5 @@ def validation_table(reports: list[SourceReport]) -> str:
 
 
 def project_root() -> Path:
-    """The folder holding ``notebooks/`` (the repository root for an editable install)."""
-    env = os.environ.get("SNA_PROJECT_ROOT")
-    return Path(env) if env else Path(__file__).resolve().parents[2]
+    """The folder holding ``notebooks/`` (see :func:`sna.registry.project_root`)."""
+    return registry.project_root()

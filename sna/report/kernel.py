@@ -100,20 +100,14 @@ def ensure_kernel() -> str:
 
 
 def warm_caches() -> None:
-    """Fill, once in the zygote, the caches every chapter would fill again: the parsed
-    indicator definitions and matplotlib's fonts and text layout (a small figure drawn and
-    encoded as PNG). Forked kernels inherit them. Failures only cost the time saved."""
+    """Fill, once in the zygote, the caches every chapter would fill again, through the
+    chapter API's own :func:`sna.chapter.warm_up` (the one module of the analysis side this
+    layer knows: the zygote exists to run that API). Forked kernels inherit the caches.
+    Failures only cost the time saved."""
     try:
-        from sna.chapter import figure_png
-        from sna.definitions import load_definitions
-        from sna.plots import _figure
+        from sna.chapter import warm_up
 
-        load_definitions()
-        fig, ax = _figure()
-        ax.plot([0, 1], [0, 1], label="warm-up")
-        ax.set_title("Warm-up 0123456789", loc="left")
-        ax.legend()
-        figure_png(fig)
+        warm_up()
     except Exception as exc:  # noqa: BLE001 - a warm-up must never stop the zygote
         sys.stderr.write(f"zygote: warm-up skipped ({exc})\n")
 
@@ -159,7 +153,7 @@ def server_key() -> str:
     import hashlib
     from importlib import metadata
 
-    from sna.report.runner import code_fingerprint
+    from sna.report.fingerprint import code_fingerprint
 
     h = hashlib.sha256(f"{sys.executable}|{sys.version}|{sorted(KERNEL_ENV.items())}".encode())
     h.update(code_fingerprint().encode())

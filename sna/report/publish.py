@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from sna.chapter import CHAPTERS
+from sna import registry
 from sna.config import SnaConfig
 from sna.report import inputs as inp
 from sna.report.export import chapter_body
@@ -24,7 +24,6 @@ log = logging.getLogger("sna")
 PACKAGES = ("sna", "pandas", "numpy", "geopandas", "shapely", "pyproj", "pyarrow", "duckdb",
             "pandera", "scipy", "statsmodels", "esda", "libpysal", "mapclassify", "matplotlib",
             "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel")
-READING_ORDER = ["00_summary"] + [c for c in CHAPTERS if c != "00_summary"]
 
 
 @dataclass
@@ -43,7 +42,8 @@ class RunContext:
         return PageContext(area=self.cfg.area.name, period=self.period,
                            data_to=self.months[-1] if self.months else self.period,
                            generated=self.started.strftime("%d %B %Y"),
-                           chapters=tuple((c, CHAPTERS[c]) for c in READING_ORDER))
+                           chapters=tuple((c, registry.chapter_titles()[c])
+                                          for c in registry.reading_order()))
 
 
 def versions() -> dict[str, str]:

@@ -10,7 +10,6 @@ and one kernel pool (:mod:`sna.report.batch`).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import shutil
@@ -24,23 +23,31 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sna.chapter import CHAPTERS
+from sna import registry
 from sna.config import SnaConfig, load_config
 from sna.errors import LockError, SnaError
 from sna.periods import resolve_period
 from sna.report import inputs as inp
+from sna.report.fingerprint import code_fingerprint
 
 if TYPE_CHECKING:
     from sna.report.engine import Kernels
 
 log = logging.getLogger("sna")
-ORDER = list(CHAPTERS)  # 01..07 then 00 (runs last, shown first)
-DEPENDS = {"05_partnership_interventions": ["03_spatial", "04_risk_protective"],
-           "06_recommendations": ["02_violence_trends", "03_spatial", "04_risk_protective",
-                                  "05_partnership_interventions"],
-           "00_summary": [c for c in ORDER if c != "00_summary"]}
+__all__ = ["code_fingerprint", "critical_rank", "preflight", "run", "run_chapters",
+           "select_chapters"]
+
+
+def __getattr__(name: str) -> Any:
+    """``ORDER`` (run order) and ``DEPENDS`` (chapter -> chapters it waits for) come from the
+    notebooks' metadata (:mod:`sna.registry`), read when asked for."""
+    if name == "ORDER":
+        return registry.run_order()
+    if name == "DEPENDS":
+        return registry.depends()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -86,21 +93,22 @@ def _noop(event: str, info: dict) -> None:
 
 def select_chapters(requested: list[str] | None) -> list[str]:
     """Chapter ids to run, in run order; accepts ids, numbers ('02') or topics."""
+    order = registry.run_order()
     if not requested:
-        return ORDER
+        return order
     chosen = []
     for r in requested:
-        match = [c for c in ORDER if c == r or c.split("_", 1)[0] == r.zfill(2)
+        match = [c for c in order if c == r or c.split("_", 1)[0] == r.zfill(2)
                  or c.split("_", 1)[1] == r]
         if not match:
-            raise SnaError(f"unknown chapter {r!r}; choose from {', '.join(ORDER)}")
+            raise SnaError(f"unknown chapter {r!r}; choose from {', '.join(order)}")
         chosen += match
-    return [c for c in ORDER if c in chosen]
+    return [c for c in order if c in chosen]
 
 
 def critical_rank(chapter_id: str) -> int:
     """Length of the longest chain of chapters waiting on this one (run high ranks first)."""
-    after = [c for c, deps in DEPENDS.items() if chapter_id in deps]
+    after = [c for c, deps in registry.depends().items() if chapter_id in deps]
     return 1 + max((critical_rank(c) for c in after), default=-1)
 
 
@@ -129,22 +137,6 @@ def preflight(config_path: str | Path, *, cfg: SnaConfig | None = None) -> Prefl
     pre.months = list(ward.meta.get("months", [])) if ward else []
     pre.seconds = round(time.perf_counter() - t0, 2)
     return pre
-
-
-def code_fingerprint() -> str:
-    """sha256 over the package source, definitions, templates and chapter notebooks: a run is
-    up to date only if none of them changed (``sna batch --resume``)."""
-    import sna
-
-    h = hashlib.sha256()
-    pkg = Path(sna.__file__).resolve().parent
-    files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (
-        ".py", ".yaml", ".yml", ".html", ".css", ".j2", ".json", ".tpl"))
-    files += sorted((inp.project_root() / "notebooks").glob("*.ipynb"))
-    for p in files:
-        h.update(p.name.encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
 
 
 # --- output folders ------------------------------------------------------------------------
@@ -225,8 +217,9 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
     from sna.report.kernel import KERNEL_NAME
 
     _TAG.tag = tag
-    res = ChapterResult(chapter_id, CHAPTERS[chapter_id])
-    src = inp.project_root() / "notebooks" / f"{chapter_id}.ipynb"
+    spec = registry.chapters()[chapter_id]
+    res = ChapterResult(chapter_id, spec.title)
+    src = spec.path
     dst = work / "notebooks" / f"{chapter_id}.ipynb"
     kernels.slots.wait(ticket if ticket is not None else kernels.slots.enqueue())
     start = time.perf_counter()
@@ -261,7 +254,7 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
                  progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
                  tag: str = "", on_result: Callable[[ChapterResult], None] | None = None,
                  ) -> list[ChapterResult]:
-    """Run chapters respecting :data:`DEPENDS`: every chapter whose dependencies are done is
+    """Run chapters respecting their dependencies (:func:`sna.registry.depends`): every chapter whose dependencies are done is
     queued at once; ``kernels.slots`` lets the longest chains (then run order) go first.
     Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
     ``KeyboardInterrupt`` is raised, so no partial output is published. ``on_result`` is
@@ -275,9 +268,10 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     (work / "notebooks").mkdir(parents=True, exist_ok=True)
     results: dict[str, ChapterResult] = {}
     lock = threading.Lock()
+    order, deps = registry.run_order(), registry.depends()
 
     def submit(pool: ThreadPoolExecutor, cid: str) -> Future:
-        ticket = kernels.slots.enqueue((*priority, -critical_rank(cid), ORDER.index(cid)))
+        ticket = kernels.slots.enqueue((*priority, -critical_rank(cid), order.index(cid)))
 
         def started() -> None:
             with lock:
@@ -291,8 +285,8 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
         try:
             while pending or running:
                 ready = [c for c in pending
-                         if all(d in results for d in DEPENDS.get(c, []) if d in ids)]
-                for cid in sorted(ready, key=lambda c: (-critical_rank(c), ORDER.index(c))):
+                         if all(d in results for d in deps.get(c, []) if d in ids)]
+                for cid in sorted(ready, key=lambda c: (-critical_rank(c), order.index(c))):
                     pending.remove(cid)
                     running[submit(pool, cid)] = cid
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -344,6 +338,7 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
     try:
         cfg = load_config(config_path, period=period)
         ids = select_chapters(chapters)
+        specs = registry.chapters()
         if pre is None:
             progress("validate", {})
             pre = preflight(config_path, cfg=cfg)
@@ -366,7 +361,7 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
                 ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months)
                 publish.write_manifest(ctx, [], final=False)
                 pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag),
-                                             pack_after=[c for c in ids if c != "00_summary"])
+                                             pack_after=[c for c in ids if not specs[c].reads_all])
                 results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
                                        kernels=kernels, priority=priority, tag=tag,
                                        on_result=pages.submit)

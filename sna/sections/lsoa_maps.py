@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from sna import gi_star, maps, periods, spatial
+from sna import gi_star, maps, periods, registry, spatial
 from sna.definitions import indicator_monthly
 from sna.safe import md_esc
 from sna.sections.hotspots import _gi, _names
@@ -38,7 +38,9 @@ from sna.sections.wards import (
     window_text,
 )
 
-LSOA_SV_PARTS = ("homicide", "violence_with_injury", "personal_robbery", "possession_of_weapons")
+# The serious-violence parts published at LSOA level, from sna/definitions/indicators.yaml
+# (the composite's components without those `not_published` for LSOAs).
+LSOA_SV_PARTS = registry.sv_parts("lsoa")
 
 
 @dataclass

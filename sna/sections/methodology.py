@@ -14,46 +14,14 @@ from typing import Any
 
 import pandas as pd
 
+from sna import registry
 from sna.config import OPTIONAL_SOURCES, SnaConfig
 from sna.definitions import cannot_separate, load_indicators
 from sna.periods import previous_year, window_label, window_months
 
-OGL3, OGL2 = "Open Government Licence v3.0", "Open Government Licence v2.0"
-LBB = "{area} council and partners"
-# key -> (what it is, publisher, licence). Publisher and licence follow data/PROVENANCE.md.
+# key -> (what it is, publisher, licence), from the one source registry (sna/registry.py).
 SOURCES: dict[str, tuple[str, str, str]] = {
-    "mps_ward": ("Recorded crime by ward", "Metropolitan Police Service (London Datastore)", OGL2),
-    "mps_borough": ("Recorded crime by borough", "Metropolitan Police Service (London Datastore)",
-                    OGL2),
-    "mps_lsoa": ("Recorded crime by LSOA", "Metropolitan Police Service (London Datastore)", OGL2),
-    "knife_crime": ("Knife crime (monthly crime dashboard)", "Metropolitan Police Service", OGL2),
-    "homicide": ("Homicide dashboard", "Metropolitan Police Service", OGL2),
-    "police_uk": ("Street-level crime", "police.uk (Home Office)", OGL3),
-    "stop_search": ("Stop and search", "police.uk (Home Office)", OGL3),
-    "wards": ("Ward boundaries (2022)", "Office for National Statistics", OGL3),
-    "lsoa": ("LSOA boundaries (2021)", "Office for National Statistics", OGL3),
-    "population": ("Census 2021 population by age (TS007A)", "Office for National Statistics",
-                   OGL3),
-    "census": ("Census 2021 tables (deprivation, housing, work, qualifications)",
-               "Office for National Statistics", OGL3),
-    "lookups": ("LSOA to ward lookups", "ONS / Greater London Authority", OGL3),
-    "imd": ("Indices of Deprivation 2019 and 2025", "MHCLG", OGL3),
-    "clif": ("Children in low income families by ward", "Department for Work and Pensions",
-             OGL3),
-    "ward_profiles": ("Ward profiles", "Greater London Authority", OGL3),
-    "dfe_lait": ("Local Authority Interactive Tool (youth justice, exclusions, NEET, CIN)",
-                 "Department for Education", OGL3),
-    "neet": ("16-17 year olds not in education, employment or training",
-             "Department for Education", OGL3),
-    "ambulance": ("London Ambulance Service call-outs", "LAS via London Datastore (GLA)", OGL3),
-    "partner_indicators": ("Partner indicators (MARAC, IOM, ASB, Prevent...)", LBB, ""),
-    "interventions": ("Interventions register", LBB, ""),
-    "cctv": ("CCTV incidents by ward", LBB, ""),
-    "assets": ("Community assets", "Local partners", "as agreed with the data owner"),
-    "vulnerable_populations": ("Vulnerable populations", "Local partners",
-                               "as agreed with the data owner"),
-    "data_sources": ("The partnership's data-collection status list", LBB, ""),
-}
+    s.key: (s.what, s.publisher, s.licence) for s in registry.SOURCES}
 OPEN_SUBSTITUTES = (  # wording in a partnership's data-source list -> configured open data key
     ("ambulance", "ambulance"), ("metropolitan police", "mps_ward"), ("met", "mps_ward"),
     ("a&e", ""), ("education", "dfe_lait"))
@@ -163,7 +131,7 @@ def _input_row(entry: Mapping[str, Any], area: str) -> dict:
               for b in meta.get("series_breaks") or []]
     return {"source": key, "description": what, "status": "used",
             "files": _short([Path(f["path"]).name for f in entry.get("files") or []], 4, 200),
-            "publisher": publisher, "licence": licence or OGL3 + " (assumed)",
+            "publisher": publisher, "licence": licence,
             "rows": entry.get("rows"), "months_covered": entry.get("months") or "",
             "incomplete_months": _incomplete(entry.get("incomplete_months") or []),
             "last_update": _last_update(meta, entry.get("months") or ""),
@@ -177,7 +145,7 @@ def _config_row(cfg: SnaConfig, key: str) -> dict:
     files = _short([s.path.name for s in cfg.files(key)], 4, 200)
     return dict.fromkeys(INVENTORY_COLUMNS, "") | {
         "source": key, "description": what, "status": "used (details after `sna run`)",
-        "files": files, "publisher": publisher, "licence": licence or OGL3 + " (assumed)",
+        "files": files, "publisher": publisher, "licence": licence,
         "rows": None}
 
 

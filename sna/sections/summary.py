@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sna.chapter import CHAPTERS
+from sna import registry
 from sna.periods import month_label, window_label, window_months
-from sna.report.components import COMPONENTS
 from sna.safe import md_esc
 
-OTHERS = [c for c in CHAPTERS if c != "00_summary"]
 # kind -> (heading in the summary, how many to show)
 SECTIONS: dict[str, tuple[str, int]] = {
     "change": ("What has changed", 4), "hotspot": ("Where violence is concentrated", 3),
@@ -29,6 +27,12 @@ _ANCHOR = re.compile(r"^[A-Za-z0-9_\-.]*$")
 _PAGE = re.compile(r"^\d{2}_[a-z_]+\.html(#[A-Za-z0-9_\-.]+)?$")
 
 
+def _others() -> list[str]:
+    """The chapters the summary reads: every chapter (from the notebooks' metadata,
+    :mod:`sna.registry`) except those that read all the others, as the summary does."""
+    return [c for c, s in registry.chapters().items() if not s.reads_all]
+
+
 def chapter_status(output_dir: Path | str, findings: Mapping[str, list[dict]]) -> pd.DataFrame:
     """Status of chapters 01-07 in this run: 'complete', 'failed' or 'not run'.
 
@@ -36,43 +40,45 @@ def chapter_status(output_dir: Path | str, findings: Mapping[str, list[dict]]) -
     neither an executed notebook nor findings. A notebook run by hand (no executed copy) counts
     as complete when it recorded a headline.
     """
-    from sna.report.export import find_error
-
     rows = []
-    for cid in OTHERS:
+    for cid in _others():
         nb = Path(output_dir) / "notebooks" / f"{cid}.ipynb"
         heads = [f for f in findings.get(cid, []) if f.get("kind") == "headline"]
         status = "complete" if heads else "not run"
         if nb.is_file():
-            status = "failed" if _has_error(nb, find_error) else (
+            status = "failed" if _has_error(nb) else (
                 "complete" if heads else "incomplete")
-        rows.append({"chapter_id": cid, "chapter": CHAPTERS[cid], "status": status})
+        rows.append({"chapter_id": cid, "chapter": registry.chapter_titles()[cid],
+                     "status": status})
     return pd.DataFrame(rows)
 
 
-def _has_error(path: Path, find_error) -> bool:
+def _has_error(path: Path) -> bool:
+    """True when an executed notebook holds an error output (or cannot be read)."""
     import nbformat
 
     try:
-        return find_error(nbformat.read(path, as_version=4)) is not None
+        nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
         return True
+    return any(out.get("output_type") == "error" for cell in nb.cells
+               if cell.cell_type == "code" for out in cell.get("outputs", []))
 
 
 def usable_findings(findings: Mapping[str, list[dict]], status: pd.DataFrame) -> list[dict]:
     """Findings of complete chapters only (a failed chapter's partial findings are dropped)."""
     ok = set(status.loc[status["status"] == "complete", "chapter_id"])
-    return [f for cid in OTHERS if cid in ok for f in findings.get(cid, [])]
+    return [f for cid in _others() if cid in ok for f in findings.get(cid, [])]
 
 
 def link(finding: Mapping) -> str:
     """Relative link to the finding's evidence: the ``link`` in its evidence when it is a
     chapter page (recommendations carry one), else ``<chapter>.html#<anchor>``."""
     own = str((finding.get("evidence") or {}).get("link") or "")
-    if _PAGE.match(own) and own.split(".html")[0] in CHAPTERS:
+    if _PAGE.match(own) and own.split(".html")[0] in registry.chapter_titles():
         return own
     cid = str(finding.get("chapter", ""))
-    if cid not in CHAPTERS:
+    if cid not in registry.chapter_titles():
         return ""
     anchor = str(finding.get("anchor") or "")
     return f"{cid}.html" + (f"#{anchor}" if anchor and _ANCHOR.match(anchor) else "")
@@ -117,7 +123,7 @@ def findings_markdown(selected: Mapping[str, list[dict]]) -> str:
         lines = [f"**{SECTIONS[kind][0]}**", ""]
         for f in items:
             href = link(f)
-            title = CHAPTERS.get(href.split(".html")[0], "")
+            title = registry.chapter_titles().get(href.split(".html")[0], "")
             see = f" [Evidence: {md_esc(title)}]({href})" if href else ""
             why = str((f.get("evidence") or {}).get("evidence") or "") if kind == \
                 "recommendation" else ""
@@ -160,9 +166,10 @@ def in_brief_markdown(heads: Mapping[str, str]) -> str:
 def components_table(status: pd.DataFrame) -> pd.DataFrame:
     """The 11 SNA components, the chapter and section covering each, and whether it is here."""
     state = dict(zip(status["chapter_id"], status["status"], strict=True))
-    rows = [{"component": f"{n}. {name}", "chapter": CHAPTERS[cid], "section": section,
+    titles = registry.chapter_titles()
+    rows = [{"component": f"{n}. {name}", "chapter": titles.get(cid, ""), "section": section,
              "status": "covered" if state.get(cid) == "complete" else "not available in this run"}
-            for n, name, cid, section in COMPONENTS]
+            for n, name, cid, section in registry.components()]
     return pd.DataFrame(rows)
 
 
@@ -185,7 +192,7 @@ def headline(area: str, heads: Mapping[str, str], missing: Sequence[str]) -> str
 
 def read_all(ch) -> dict[str, list[dict]]:
     """Findings of chapters 01-07 of this run (chapter id -> list; [] when absent)."""
-    return {cid: ch.read_findings(cid) for cid in OTHERS}
+    return {cid: ch.read_findings(cid) for cid in _others()}
 
 
 def status_display(status: pd.DataFrame) -> pd.DataFrame:
