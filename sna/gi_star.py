@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sna.spatial import _require
+from sna.spatial import require_columns
 
 HOTSPOT_CLASSES = (
     "Hot spot (99%)",
@@ -123,7 +123,7 @@ def gi_star_hotspots(
 
     _memoise_permutations()
 
-    _require(gdf, [value_col], "gdf")
+    require_columns(gdf, [value_col], "gdf")
     if not 0.01 < alpha <= 0.10 or permutations < 19:
         raise ValueError("alpha must be in (0.01, 0.10] and permutations >= 19.")
     y = gdf[value_col].to_numpy(dtype=float)
@@ -205,7 +205,7 @@ def hotspot_persistence(frames_by_window: Mapping[str, pd.DataFrame]) -> pd.Data
         raise ValueError("frames_by_window is empty: pass at least one window's hot spots.")
     out = None
     for label, frame in frames_by_window.items():
-        _require(frame, ["ward_code", "ward_name", "hotspot_class"], f"window {label!r}")
+        require_columns(frame, ["ward_code", "ward_name", "hotspot_class"], f"window {label!r}")
         part = pd.DataFrame(frame[["ward_code", "ward_name", "hotspot_class"]]).rename(
             columns={"hotspot_class": f"class_{label}"}
         )

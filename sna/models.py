@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sna.spatial import CiFunc, _add_rates, _require
+from sna.spatial import CiFunc, add_rates, require_columns
 
 
 def lsoa_imd_rates(
@@ -42,9 +42,9 @@ def lsoa_imd_rates(
         ``decile``, ``lsoas``, ``count``, ``population``, ``rate_per_<per>``, ``lower95``,
         ``upper95`` for the deciles present, sorted by decile.
     """
-    _require(lsoa_counts, ["lsoa_code", "count"], "lsoa_counts")
-    _require(lsoa_pop, ["lsoa_code", "population"], "lsoa_pop")
-    _require(imd_deciles, ["lsoa_code", "decile"], "imd_deciles")
+    require_columns(lsoa_counts, ["lsoa_code", "count"], "lsoa_counts")
+    require_columns(lsoa_pop, ["lsoa_code", "population"], "lsoa_pop")
+    require_columns(imd_deciles, ["lsoa_code", "decile"], "imd_deciles")
     base = lsoa_pop[["lsoa_code", "population"]].merge(
         imd_deciles[["lsoa_code", "decile"]], on="lsoa_code"
     )
@@ -61,7 +61,7 @@ def lsoa_imd_rates(
         lsoas=("lsoa_code", "nunique"), count=("count", "sum"), population=("population", "sum")
     )
     out["count"] = out["count"].astype("int64")
-    return _add_rates(out, per, ci_func).sort_values("decile", ignore_index=True)
+    return add_rates(out, per, ci_func).sort_values("decile", ignore_index=True)
 
 
 def spearman_ci(x, y, alpha: float = 0.05) -> dict:
@@ -121,7 +121,7 @@ def count_model(
     from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.tools import add_constant
 
-    _require(frame, [outcome, exposure, *covariates], "frame")
+    require_columns(frame, [outcome, exposure, *covariates], "frame")
     d = frame[[outcome, exposure, *covariates]].dropna()
     d = d[d[exposure] > 0]
     x = add_constant(

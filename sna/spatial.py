@@ -29,7 +29,8 @@ import pandas as pd
 CiFunc = Callable[..., tuple]
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` and the columns of ``frame`` that are missing."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -46,7 +47,7 @@ def _default_ci(ci_func: CiFunc | None) -> CiFunc:
     return rate_ci
 
 
-def _add_rates(frame: pd.DataFrame, per: int, ci_func: CiFunc | None) -> pd.DataFrame:
+def add_rates(frame: pd.DataFrame, per: int, ci_func: CiFunc | None) -> pd.DataFrame:
     """Add ``rate_per_<per>``, ``lower95`` and ``upper95`` where population > 0 (else NaN)."""
     out = frame.copy()
     count = out["count"].to_numpy(dtype=float)
@@ -78,8 +79,8 @@ def ward_population(lsoa_pop: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFram
         ``ward_code``, ``ward_name``, ``population`` (float: weighted sum), sorted by code.
         LSOAs absent from the lookup are left out with a warning naming them.
     """
-    _require(lsoa_pop, ["lsoa_code", "population"], "lsoa_pop")
-    _require(lookup, ["lsoa_code", "ward_code", "ward_name"], "lookup")
+    require_columns(lsoa_pop, ["lsoa_code", "population"], "lsoa_pop")
+    require_columns(lookup, ["lsoa_code", "ward_code", "ward_name"], "lookup")
     lk = lookup.assign(weight=lookup["weight"] if "weight" in lookup else 1.0)
     lk["weight"] = lk["weight"].fillna(1.0)
     merged = lsoa_pop[["lsoa_code", "population"]].merge(
@@ -163,8 +164,8 @@ def ward_indicator_table(
         indicator) and ``rank`` (1 = highest rate in the indicator; ties share the best rank;
         NaN without population). Wards with counts but no population keep NaN rates.
     """
-    _require(counts, ["ward_code", "ward_name", "indicator", "count"], "counts")
-    _require(population, ["ward_code", "population"], "population")
+    require_columns(counts, ["ward_code", "ward_name", "indicator", "count"], "counts")
+    require_columns(population, ["ward_code", "population"], "population")
     c = counts.groupby(["ward_code", "indicator"], as_index=False)["count"].sum()
     names = pd.concat(
         [
@@ -184,7 +185,7 @@ def ward_indicator_table(
     if t["population"].isna().any():
         missing = sorted(t.loc[t["population"].isna(), "ward_code"].unique())
         warnings.warn(f"No population for ward(s) {missing}: rates left blank.", stacklevel=2)
-    t = _add_rates(t.assign(window=window_label), per, ci_func)
+    t = add_rates(t.assign(window=window_label), per, ci_func)
     rate = f"rate_per_{per}"
     t[f"eb_rate_per_{per}"] = np.nan
     for _, idx in t.groupby("indicator").groups.items():
@@ -271,7 +272,7 @@ def reconcile(
     float
         ``borough_total - (sum of wards + unallocated)``.
     """
-    _require(ward_table, [count_col], "ward_table")
+    require_columns(ward_table, [count_col], "ward_table")
     ward_sum = float(ward_table[count_col].sum())
     diff = float(borough_total) - (ward_sum + float(unallocated))
     if strict and abs(diff) > tolerance:
@@ -283,3 +284,8 @@ def reconcile(
             f"(difference {diff:+,.0f}). Check the indicator mapping, months and ward filter."
         )
     return diff
+
+
+# Former private names, kept while other branches still import them.
+_add_rates = add_rates
+_require = require_columns

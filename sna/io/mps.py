@@ -88,7 +88,7 @@ _MONTH_HEADER = re.compile(r"^(\d{4})-?(\d{2})$")
 _MANGLED = re.compile(r"^(\d{4}-?\d{2})\.\d+$")
 
 
-class _Problems(Problems):
+class RecordProblems(Problems):
     """:class:`Problems` that says ``record N`` (Parquet) instead of ``row N`` when asked."""
 
     def __init__(self, path: str | Path, unit: str = "row"):
@@ -125,7 +125,8 @@ class _Wide:
         return [m for m in self.months if m not in bad]
 
 
-def _norm(name: object) -> str:
+def norm_key(name: object) -> str:
+    """A name reduced to lower-case letters and digits, for matching."""
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
@@ -163,7 +164,7 @@ def read_table(source: Source) -> tuple[pd.DataFrame, str]:
 def _map_columns(frame: pd.DataFrame, level: str, path: Path) -> dict[str, str]:
     found = {}
     for col in frame.columns:
-        found.setdefault(_norm(col), col)
+        found.setdefault(norm_key(col), col)
     mapping, missing = {}, []
     for key, (published, accepted) in _FIELDS[level].items():
         hit = next((found[a] for a in accepted if a in found), None)
@@ -181,7 +182,7 @@ def _map_columns(frame: pd.DataFrame, level: str, path: Path) -> dict[str, str]:
     return mapping
 
 
-def _month_columns(frame: pd.DataFrame, id_cols: set[str], problems: _Problems,
+def _month_columns(frame: pd.DataFrame, id_cols: set[str], problems: RecordProblems,
                    warnings: list[str]) -> list[tuple[str, str]]:
     """(column, YYYY-MM) for the month columns, sorted; records header problems."""
     out, seen = [], {}
@@ -206,7 +207,7 @@ def _month_columns(frame: pd.DataFrame, id_cols: set[str], problems: _Problems,
     return _check_month_order(out, problems, warnings)
 
 
-def _check_month_order(out: list[tuple[str, str]], problems: _Problems,
+def _check_month_order(out: list[tuple[str, str]], problems: RecordProblems,
                        warnings: list[str]) -> list[tuple[str, str]]:
     if not out:
         if not problems:
@@ -226,7 +227,7 @@ def _check_month_order(out: list[tuple[str, str]], problems: _Problems,
     return out
 
 
-def count_block(frame: pd.DataFrame, cols: list[str], problems: _Problems,
+def count_block(frame: pd.DataFrame, cols: list[str], problems: RecordProblems,
                 unit: str) -> np.ndarray:
     """Month columns as an n x m int64 array; bad cells are recorded in ``problems``."""
     block = frame[cols].to_numpy()
@@ -260,7 +261,7 @@ def _clean_text(values: pd.Series, upper: bool = False,
 
 
 def _ids(frame: pd.DataFrame, mapping: dict[str, str], level: str,
-         problems: _Problems, unit: str) -> pd.DataFrame:
+         problems: RecordProblems, unit: str) -> pd.DataFrame:
     ids = pd.DataFrame({k: _clean_text(frame[c], upper=k in ("major", "minor"), names=(
         LONDON_BOROUGHS if level == "lsoa" and k == "borough" else None))
         for k, c in mapping.items()})
@@ -278,7 +279,7 @@ def _ids(frame: pd.DataFrame, mapping: dict[str, str], level: str,
     return ids[["area_code", "area_name", "borough", "major", "minor"]]
 
 
-def _report_duplicates(dups: pd.DataFrame, mapping: dict[str, str], problems: _Problems,
+def _report_duplicates(dups: pd.DataFrame, mapping: dict[str, str], problems: RecordProblems,
                        offset: int, unit: str) -> None:
     names = "/".join(mapping[k] for k in ("area_code", "borough", "major", "minor")
                      if k in mapping and mapping[k] not in ("",))
@@ -309,7 +310,7 @@ def read_wide(source: Source, level: str) -> _Wide:
     path = Path(source.path)
     frame, unit = read_table(source)
     mapping = _map_columns(frame, level, path)
-    problems, warnings = _Problems(path, unit), []
+    problems, warnings = RecordProblems(path, unit), []
     cols = _month_columns(frame, set(mapping.values()), problems, warnings)
     if not cols:
         problems.raise_if_any()
@@ -404,3 +405,8 @@ def load_mps_borough(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
 def load_mps_lsoa(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     """MPS LSOA-level recorded crime; an E09 code in ``borough`` is mapped to the name."""
     return _load_mps(sources, ctx, "lsoa")
+
+
+# Former private names, kept while other branches still import them.
+_norm = norm_key
+_Problems = RecordProblems

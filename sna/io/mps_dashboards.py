@@ -15,7 +15,7 @@ import pandas as pd
 
 from sna.config import Source
 from sna.io.common import LoadContext, Loaded, display_path, require_columns
-from sna.io.mps import LONDON_BOROUGHS, _norm, _Problems, count_block, read_table
+from sna.io.mps import LONDON_BOROUGHS, RecordProblems, count_block, norm_key, read_table
 from sna.periods import month_range
 
 KNIFE_COLUMNS = ["month", "area_type", "area_name", "area_code", "crime_type", "crime_subtype",
@@ -23,10 +23,10 @@ KNIFE_COLUMNS = ["month", "area_type", "area_name", "area_code", "crime_type", "
 HOMICIDE_COLUMNS = ["month", "borough", "gender", "age_group", "ethnicity", "offence_type",
                     "outcome", "count"]
 _MONTH_FORMATS = ("%Y-%m-%d", "%Y-%m", "%Y%m", "%b-%y", "%b-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
-_BOROUGH_BY_KEY = {_norm(n.replace("&", "and")): n for n in LONDON_BOROUGHS.values()}
+_BOROUGH_BY_KEY = {norm_key(n.replace("&", "and")): n for n in LONDON_BOROUGHS.values()}
 
 
-def parse_months(values: pd.Series, column: str, problems: _Problems, unit: str) -> pd.Series:
+def parse_months(values: pd.Series, column: str, problems: RecordProblems, unit: str) -> pd.Series:
     """Month values (datetime, ``2022-03-01``, ``2022-03``, ``Jan-03``...) -> ``YYYY-MM``."""
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values
@@ -49,7 +49,7 @@ def _read_long(source: Source, rename: dict[str, str], month_col: str) -> pd.Dat
     path = Path(source.path)
     frame, unit = read_table(source)
     require_columns(frame, list(rename), path, what=source.key)
-    problems = _Problems(path, unit)
+    problems = RecordProblems(path, unit)
     out = pd.DataFrame({dst: frame[src].astype("string").str.strip().astype(object)
                         for src, dst in rename.items() if dst not in ("month", "count")})
     out["month"] = parse_months(frame[month_col], month_col, problems, unit)
@@ -112,7 +112,7 @@ def load_homicide(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     loaded = _load_long(sources, "homicide", rename, "proceedings_date", HOMICIDE_COLUMNS)
     borough = loaded.frame["borough"]
     loaded.frame["borough"] = borough.map(
-        lambda b: _BOROUGH_BY_KEY.get(_norm(str(b).replace("&", "and")), b))
+        lambda b: _BOROUGH_BY_KEY.get(norm_key(str(b).replace("&", "and")), b))
     changed = sorted(set(borough[borough != loaded.frame["borough"]].dropna()))
     if changed:
         loaded.meta["warnings"].append(

@@ -16,8 +16,8 @@ from sna.narrative import format_rate, md_bullets
 from sna.sections.trend_data import (
     SV,
     TrendData,
-    _rate_text,
     labels,
+    rate_text,
     suppress_sv,
 )
 
@@ -125,10 +125,10 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
     ch.md(md_bullets(comparison_sentences(summary, area.name)))
     show = pd.DataFrame({
         "Indicator": summary["indicator"].map(labels()),
-        area.name: summary["area_rate"].map(_rate_text),
-        "London": summary["london_rate"].map(_rate_text),
-        f"BCU ({', '.join(area.bcu)})": summary["bcu_rate"].map(_rate_text),
-        f"Neighbours ({', '.join(area.neighbours)})": summary["neighbours_rate"].map(_rate_text),
+        area.name: summary["area_rate"].map(rate_text),
+        "London": summary["london_rate"].map(rate_text),
+        f"BCU ({', '.join(area.bcu)})": summary["bcu_rate"].map(rate_text),
+        f"Neighbours ({', '.join(area.neighbours)})": summary["neighbours_rate"].map(rate_text),
         f"{area.name} vs London (95% CI)": summary["verdict"]})
     ch.table(show, None, "Offences per 1,000 residents in the 12 months to "
              f"{periods.month_label(ch.period)} (BCU and neighbours: pooled rate; '-': not "
@@ -155,8 +155,8 @@ def comparison_sentences(summary: pd.DataFrame, area: str) -> list[str]:
         elif r["verdict"] != "-":
             lines.append(f"{labels()[r['indicator']]}: {format_rate(r['area_rate'])} per 1,000 "
                          f"residents in {area}, {r['verdict']} ({format_rate(r['london_rate'])})"
-                         f"; BCU {_rate_text(r['bcu_rate'])}, neighbours "
-                         f"{_rate_text(r['neighbours_rate'])}.")
+                         f"; BCU {rate_text(r['bcu_rate'])}, neighbours "
+                         f"{rate_text(r['neighbours_rate'])}.")
     return lines
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sna.definitions import load_indicators
-from sna.sections.partnership import BOROUGH_WIDE, STRAND_LABELS, _norm_name
+from sna.sections.partnership import BOROUGH_WIDE, STRAND_LABELS, norm_ward_name
 
 # Which strands of the register answer need measured by each crime indicator.
 VIOLENCE_STRANDS = ("general_violence", "youth_violence_exploitation")
@@ -123,8 +123,8 @@ def _strands_for(indicators: str) -> set[str]:
 def _reach_one(ward_name: str, strands: set[str], register: pd.DataFrame) -> dict:
     rel = register[register["sv_strand"].isin(strands)] if len(register) else register
     cover = rel["ward_coverage"] if len(rel) else pd.Series(dtype=str)
-    key = _norm_name(ward_name)
-    named = cover.map(lambda c: key in {_norm_name(w) for w in str(c).split(";")})
+    key = norm_ward_name(ward_name)
+    named = cover.map(lambda c: key in {norm_ward_name(w) for w in str(c).split(";")})
     hits = rel[named | (cover == "borough-wide")] if len(rel) else rel
     return {"strands_needed": "; ".join(STRAND_LABELS[s] for s in sorted(strands)),
             "interventions_reaching": len(hits),
@@ -149,10 +149,10 @@ def reach(need: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
 
 def unknown_ward_names(register: pd.DataFrame, wards: pd.DataFrame) -> list[str]:
     """Ward names in the register's ``wards`` column that match no ward of the area."""
-    known = {_norm_name(w) for w in wards["ward_name"]}
+    known = {norm_ward_name(w) for w in wards["ward_name"]}
     named = {w.strip() for c in register.get("ward_coverage", pd.Series(dtype=str))
              if c not in (BOROUGH_WIDE, "borough-wide") for w in str(c).split(";")}
-    return sorted(w for w in named if w and _norm_name(w) not in known)
+    return sorted(w for w in named if w and norm_ward_name(w) not in known)
 
 
 def risk_strand(factor: str) -> str:

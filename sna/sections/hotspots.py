@@ -21,12 +21,12 @@ from sna.safe import md_esc
 from sna.sections.wards import (
     LSOA_SV,
     WardData,
-    _order,
-    _ranked,
     borough_rate,
+    indicator_order,
     label,
     main_indicator,
     num,
+    ranked_by_rate,
     window_counts,
 )
 
@@ -54,8 +54,9 @@ def hotspot_windows(wd: WardData, period: str, n: int = 3) -> dict[str, pd.DataF
     return out
 
 
-def _gi(polygons, table: pd.DataFrame, indicator: str, key: str = "ward_code",
-        permutations: int = PERMUTATIONS, seed: int = SEED):
+def gi_hotspots(polygons, table: pd.DataFrame, indicator: str, key: str = "ward_code",
+                permutations: int = PERMUTATIONS, seed: int = SEED):
+    """Getis-Ord Gi* of one indicator's smoothed rates over ``polygons`` (joined on ``key``)."""
     d = table.loc[table["indicator"] == indicator, [key, "eb_rate_per_1000"]]
     g = polygons.merge(d, on=key).dropna(subset=["eb_rate_per_1000"]).reset_index(drop=True)
     with warnings.catch_warnings():
@@ -84,7 +85,7 @@ def ward_hotspots(wd: WardData, windows: dict[str, pd.DataFrame],
     parts = []
     for ind in [i for i in indicators
                 if first.loc[first["indicator"] == i, "count"].sum() >= MIN_EVENTS_GI]:
-        gis = {lab: _gi(wd.wards, t, ind, permutations=permutations, seed=seed)
+        gis = {lab: gi_hotspots(wd.wards, t, ind, permutations=permutations, seed=seed)
                for lab, t in windows.items()}
         pers = gi_star.hotspot_persistence(gis).drop(columns="ward_name")
         cur = gis[labels[0]][["ward_code", "ward_name", "gi_z", "gi_q", "hotspot_class", "gi_p"]]
@@ -99,7 +100,8 @@ def ward_hotspots(wd: WardData, windows: dict[str, pd.DataFrame],
     return out[lead + [c for c in out.columns if c not in lead]]
 
 
-def _names(frame: pd.DataFrame, mask: pd.Series, col: str = "ward_name") -> str:
+def names_where(frame: pd.DataFrame, mask: pd.Series, col: str = "ward_name") -> str:
+    """The ``col`` values where ``mask`` holds, comma-separated ('none' when empty)."""
     return ", ".join(frame.loc[mask, col].astype(str)) or "none"
 
 
@@ -110,9 +112,9 @@ def hotspot_overview(hot: pd.DataFrame) -> pd.DataFrame:
     for ind, d in hot.groupby("indicator", sort=False):
         top = d.sort_values("gi_z", ascending=False).iloc[0]
         rows.append({"Indicator": label(ind),
-                     "Hot spots (FDR 5%)": _names(d, d["hotspot_class"].str.startswith("Hot")),
-                     "Cold spots (FDR 5%)": _names(d, d["hotspot_class"].str.startswith("Cold")),
-                     "Hot in every window": _names(d, d["persistent"].astype(bool)),
+                     "Hot spots (FDR 5%)": names_where(d, d["hotspot_class"].str.startswith("Hot")),
+                     "Cold spots (FDR 5%)": names_where(d, d["hotspot_class"].str.startswith("Cold")),
+                     "Hot in every window": names_where(d, d["persistent"].astype(bool)),
                      "Highest Gi* z (ward)": f"{top['ward_name']} (z = {top['gi_z']:.2f}, "
                                              f"uncorrected p = {top['gi_p']:.3f})"})
     return pd.DataFrame(rows)
@@ -154,7 +156,7 @@ def concentration_table(table: pd.DataFrame, lsoa: pd.DataFrame | None = None,
     for level, frame, name in (("ward", table, "ward_name"), ("lsoa", lsoa, "place")):
         if frame is None or frame.empty:
             continue
-        for ind in _order(frame["indicator"]):
+        for ind in indicator_order(frame["indicator"]):
             d = frame[frame["indicator"] == ind]
             d = d.set_index(name)
             if d["count"].sum() < MIN_EVENTS_GI:
@@ -201,7 +203,7 @@ def hotspot_text(hot: pd.DataFrame, table: pd.DataFrame) -> tuple[str, str, dict
     """
     ind = main_indicator(table)
     h = hot[hot["indicator"] == ind]
-    top = _ranked(table, ind).head(3)
+    top = ranked_by_rate(table, ind).head(3)
     high = ", ".join(f"{r.ward_name} ({num(r.eb_rate_per_1000)} per 1,000)"
                      for r in top.itertuples())
     evidence = {"indicator": ind, "highest_rate_wards": list(top["ward_name"]),
@@ -251,7 +253,7 @@ def concentration_text(conc: pd.DataFrame, indicator: str) -> str:
 def headline(table: pd.DataFrame, hot: pd.DataFrame, conc: pd.DataFrame) -> str:
     """The chapter's one-line headline finding."""
     ind = main_indicator(table)
-    top = _ranked(table, ind).head(3)
+    top = ranked_by_rate(table, ind).head(3)
     h = hot[hot["indicator"] == ind] if len(hot) else hot
     hotw = h[h["hotspot_class"].str.startswith("Hot")] if len(h) else h
     c = conc[(conc["indicator"] == ind) & (conc["level"] == "ward")]
@@ -263,3 +265,8 @@ def headline(table: pd.DataFrame, hot: pd.DataFrame, conc: pd.DataFrame) -> str:
     r = top.iloc[0]
     return (f"{label(ind)} is highest in {r.ward_name} ({num(r.eb_rate_per_1000)} per 1,000 "
             f"residents, smoothed), then {_join(top['ward_name'].iloc[1:])}; {spots}{share}.")
+
+
+# Former private names, kept while other branches still import them.
+_gi = gi_hotspots
+_names = names_where

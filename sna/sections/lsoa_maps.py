@@ -23,17 +23,17 @@ import pandas as pd
 from sna import gi_star, maps, periods, registry, spatial
 from sna.definitions import indicator_monthly
 from sna.safe import md_esc
-from sna.sections.hotspots import _gi, _names
+from sna.sections.hotspots import gi_hotspots, names_where
 from sna.sections.wards import (
     LSOA_SV,
     WardData,
-    _count_text,
-    _small,
     area_lookup,
     area_rows,
+    count_text,
     label,
     lsoa_population,
     num,
+    small_counts,
     window_counts,
     window_text,
 )
@@ -97,7 +97,7 @@ def load_lsoa_data(ch, wd: WardData, period: str) -> LsoaData | None:
     polygons = ch.load("lsoa").frame if ch.has("lsoa") else None
     if polygons is not None:
         polygons = polygons[polygons["lsoa_code"].isin(set(table["lsoa_code"]))]
-        gi = _gi(polygons[["lsoa_code", "geometry"]], table, LSOA_SV, key="lsoa_code")
+        gi = gi_hotspots(polygons[["lsoa_code", "geometry"]], table, LSOA_SV, key="lsoa_code")
         table = table.merge(gi[["lsoa_code", "gi_z", "gi_p", "gi_q", "hotspot_class"]].assign(
             indicator=LSOA_SV), on=["lsoa_code", "indicator"], how="left")
     table["window"] = "12m"
@@ -130,11 +130,11 @@ def lsoa_map(ld: LsoaData, wd: WardData, min_count: int, kind: str = "rate"):
         alt = (f"Map of {len(g)} LSOAs: Getis-Ord Gi* result for {what}; red where an LSOA and "
                "its neighbours have high rates, blue where low. Significant hot spots after "
                f"the false discovery rate correction: "
-               f"{_names(g, g['hotspot_class'].str.startswith('Hot'), 'place')}. Highest "
+               f"{names_where(g, g['hotspot_class'].str.startswith('Hot'), 'place')}. Highest "
                f"z-scores: " + ", ".join(f"{r.place} ({r.gi_z:.1f})" for r in top.itertuples())
                + ".")
     else:
-        g["value"] = g["eb_rate_per_1000"].mask(_small(g["count"], min_count))
+        g["value"] = g["eb_rate_per_1000"].mask(small_counts(g["count"], min_count))
         fig, alt = maps.choropleth(g, "value", f"Rate by LSOA: {what}", label_col=None,
                                     legend_title="Offences per 1,000\nresidents (smoothed)",
                                     area_noun="LSOAs", missing_label=f"Fewer than {min_count} "
@@ -260,7 +260,7 @@ def cctv_sentence(long: pd.DataFrame, min_count: int) -> str:
         parts.append(f"{'One name' if len(lost) == 1 else f'{len(lost)} names'} could not be "
                      f"matched to a ward and {'is' if len(lost) == 1 else 'are'} shown "
                      f"separately: {names}"
-                     f" ({_count_text(n, min_count)} incidents, "
+                     f" ({count_text(n, min_count)} incidents, "
                      f"{n / total * 100 if total else 0:.0f}% of the total).")
     return " ".join(parts)
 
@@ -268,7 +268,7 @@ def cctv_sentence(long: pd.DataFrame, min_count: int) -> str:
 def cctv_map(wd: WardData, by_ward: pd.DataFrame, min_count: int):
     """Choropleth of CCTV incidents per ward (1-4 suppressed)."""
     g = wd.wards.merge(by_ward[["ward_code", "incidents"]], on="ward_code", how="left")
-    g["value"] = g["incidents"].astype(float).mask(_small(g["incidents"], min_count))
+    g["value"] = g["incidents"].astype(float).mask(small_counts(g["incidents"], min_count))
     return maps.choropleth(g, "value", "CCTV incidents by ward", legend_title="Incidents",
                             missing_label=f"Fewer than {min_count}\n(suppressed)")
 
@@ -301,7 +301,7 @@ def police_uk_map(frame: pd.DataFrame, wd: WardData, lsoa_polygons, min_count: i
         g, level, lab, noun = wd.wards.copy(), "ward", "ward_name", "wards"
         g["value"] = g["ward_code"].map(assign_to_wards(d, wd.wards).groupby("ward_code")
                                         .size()).fillna(0)
-    g["value"] = g["value"].mask(_small(g["value"], min_count))
+    g["value"] = g["value"].mask(small_counts(g["value"], min_count))
     title = f"police.uk records by {level}: {', '.join(types)}"
     fig, alt = maps.choropleth(g, "value", title, label_col=lab, legend_title="Records",
                                 area_noun=noun, missing_label=f"Fewer than {min_count}\n"

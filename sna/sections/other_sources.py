@@ -16,13 +16,13 @@ from sna.disclosure import suppress
 from sna.narrative import change_sentence, format_count, md_bullets, md_text, window_phrase
 from sna.sections.trend_data import (
     TrendData,
-    _pct_text,
-    _rate_text,
     area_series,
     arrow,
     count_texts,
     labels,
+    pct_text,
     populations,
+    rate_text,
 )
 from sna.sections.trend_series import trend_figure
 
@@ -138,8 +138,8 @@ def show_knife(ch: Any, td: TrendData) -> pd.DataFrame | None:
     lines = [change_sentence(r["label"], r["count"], r["previous_count"], r["change_pct"],
                              r["change_significant"], window_phrase("12m", end), min_count=m,
                              unit="victims" if "victims" in r["indicator"] else "offences")
-             + f" Rate {_rate_text(r['rate_per_1000'])} per 1,000 {r['denominator']} (London "
-               f"{_rate_text(r['london_rate_per_1000'])})." for _, r in kt.iterrows()]
+             + f" Rate {rate_text(r['rate_per_1000'])} per 1,000 {r['denominator']} (London "
+               f"{rate_text(r['london_rate_per_1000'])})." for _, r in kt.iterrows()]
     ch.md(md_bullets(lines))
     s = area_series(td.monthly.assign(source="crime"), area)
     s = s[s["indicator"] == "knife_crime_with_injury"]
@@ -166,8 +166,8 @@ def knife_display(kt: pd.DataFrame, safe: pd.DataFrame, area: str, m: int) -> pd
         "A year earlier": count_texts(kt["previous_count"], safe["previous_count"], m),
         "Change": [arrow(c, g) for c, g in zip(safe["change_pct"], safe["change_significant"],
                                                 strict=True)],
-        f"{area} per 1,000": safe["rate_per_1000"].map(_rate_text),
-        "London per 1,000": safe["london_rate_per_1000"].map(_rate_text),
+        f"{area} per 1,000": safe["rate_per_1000"].map(rate_text),
+        "London per 1,000": safe["london_rate_per_1000"].map(rate_text),
         "Per 1,000 of": safe["denominator"]})
 
 
@@ -202,9 +202,9 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
              show=pd.DataFrame({
                  "By": safe["dimension"], "Group": safe["group"],
                  f"{area} persons": count_texts(ht["area_count"], safe["area_count"], m),
-                 f"{area} %": safe["area_share"].map(_pct_text),
+                 f"{area} %": safe["area_share"].map(pct_text),
                  "London persons": count_texts(ht["london_count"], safe["london_count"], m),
-                 "London %": safe["london_share"].map(_pct_text)}))
+                 "London %": safe["london_share"].map(pct_text)}))
     return safe
 
 

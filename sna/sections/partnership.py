@@ -45,7 +45,7 @@ def _text(value: object) -> str:
     return "" if value is None or (np.ndim(value) == 0 and pd.isna(value)) else str(value)
 
 
-def _norm_name(name: object) -> str:
+def norm_ward_name(name: object) -> str:
     """Ward names compared without case, '&'/'and' or punctuation."""
     text = _text(name).lower().replace("&", " and ")
     return re.sub(r"[^a-z0-9]+", "", text)
@@ -106,7 +106,7 @@ def ward_coverage(value: object) -> str:
     text = _text(value).strip()
     if not text:
         return BOROUGH_WIDE
-    return "borough-wide" if _norm_name(text) == "boroughwide" else "; ".join(
+    return "borough-wide" if norm_ward_name(text) == "boroughwide" else "; ".join(
         w.strip() for w in text.split(";") if w.strip())
 
 
@@ -286,3 +286,7 @@ def frame_or_none(cfg, key: str) -> pd.DataFrame | None:
 
     loaded = loaded_or_none(cfg, key)
     return None if loaded is None else loaded.frame
+
+
+# Former private names, kept while other branches still import them.
+_norm_name = norm_ward_name

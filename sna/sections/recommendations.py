@@ -18,7 +18,7 @@ import pandas as pd
 from sna.definitions import dashboard_ids, load_indicators
 from sna.errors import ConfigError
 from sna.periods import window_label, window_months
-from sna.sections.rules import _num, _read_yaml
+from sna.sections.rules import as_number, read_yaml
 
 DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "config" / "implementation_plan.yaml"
 TO_AGREE = "to be agreed"
@@ -33,7 +33,7 @@ def load_plan(path: Path | None) -> list[dict]:
     path = Path(path) if path else DEFAULT_PLAN
     if not path.is_file():
         return []
-    entries = _read_yaml(path, "implementation plan").get("plan") or []
+    entries = read_yaml(path, "implementation plan").get("plan") or []
     for i, e in enumerate(entries, start=1):
         if not isinstance(e, dict) or not e.get("id"):
             raise ConfigError(f"{path}: plan entry {i} needs an `id:` (a recommendation id such "
@@ -59,7 +59,7 @@ def implementation_plan(recs: pd.DataFrame, plan: list[dict]) -> pd.DataFrame:
 
 
 def _target(pct: Any, baseline: float) -> str:
-    t = _num(pct)
+    t = as_number(pct)
     if math.isnan(t):
         return "not set"
     text = (f"down {abs(t):g}%" if t < 0 else f"up to {t:g}% more" if t > 0 else "no rise") + \
@@ -102,14 +102,14 @@ def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, A
     for i in ids:
         base = y.loc[i] if i in y.index else pd.Series(dtype=object)
         last = q.loc[i] if i in q.index else pd.Series(dtype=object)
-        count = _num(base.get("count"))
+        count = as_number(base.get("count"))
         rows.append({
             "indicator": i, "label": specs[i]["label"],
             "baseline_period": window_label(window_months(period, "12m")),
-            "baseline_count": count, "baseline_rate_per_1000": _num(base.get("rate_per_1000")),
+            "baseline_count": count, "baseline_rate_per_1000": as_number(base.get("rate_per_1000")),
             "latest_period": window_label(window_months(period, "3m")),
-            "latest_count": _num(last.get("count")),
-            "latest_change_pct": _num(last.get("change_pct")),
+            "latest_count": as_number(last.get("count")),
+            "latest_change_pct": as_number(last.get("change_pct")),
             "direction_wanted": "down", "target": _target(targets.get(i), count),
             "source": ("MPS knife crime dashboard" if specs[i]["source"] == "knife_crime"
                        else "MPS recorded crime (London Datastore)"),
@@ -151,7 +151,7 @@ def headline(recs: pd.DataFrame) -> str:
 
 
 def _fmt(value: Any, kind: str) -> str:
-    v = _num(value)
+    v = as_number(value)
     if math.isnan(v):
         return ""
     return {"count": f"{v:,.0f}", "rate": f"{v:.2f}", "pct": f"{v:+.1f}%"}[kind]

@@ -45,7 +45,8 @@ class RuleContext:
     min_count: int = 5
 
 
-def _num(value: Any) -> float:
+def as_number(value: Any) -> float:
+    """``value`` as a float (NaN when it is not a number)."""
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -104,7 +105,7 @@ def significant_rise(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]:
     window = str(params.get("window", "12m"))
     out = []
     for _, r in _dashboard(ctx, window).iterrows():
-        count, prev, pct = _num(r["count"]), _num(r["previous_count"]), _num(r["change_pct"])
+        count, prev, pct = as_number(r["count"]), as_number(r["previous_count"]), as_number(r["change_pct"])
         rising = pct > float(params.get("min_change_pct", 0)) or (prev == 0 and count > 0)
         if _truthy(r["change_significant"]) and rising:
             out.append({"key": r["indicator"], "label": _label(r["indicator"]),
@@ -121,11 +122,11 @@ def worst_quartile(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]:
     window, share = str(params.get("window", "12m")), float(params.get("share", 0.25))
     out = []
     for _, r in _dashboard(ctx, window).iterrows():
-        rank, n = _num(r.get("london_rank")), _num(r.get("london_areas"))
+        rank, n = as_number(r.get("london_rank")), as_number(r.get("london_areas"))
         if n > 0 and rank > n * (1 - share):
             out.append({"key": r["indicator"], "label": _label(r["indicator"]),
                         "rank": f"{ordinal(int(rank))} of {int(n)}", "rate":
-                        f"{_num(r.get('rate_per_1000')):.2f}",
+                        f"{as_number(r.get('rate_per_1000')):.2f}",
                         "window": window_phrase(window, ctx.period)})
     return out
 
@@ -152,8 +153,8 @@ def worse_than_london(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]
         return []
     hits = df[df["comparison"].astype(str).str.lower() == "worse than london"]
     return [{"key": re.sub(r"[^a-z0-9]+", "_", str(r["factor"]).lower()).strip("_"),
-             "factor": _mid(r["factor"]), "value": f"{_num(r['area_value']):g}",
-             "london": f"{_num(r['london_value']):g}", "unit": r.get("unit", "")}
+             "factor": _mid(r["factor"]), "value": f"{as_number(r['area_value']):g}",
+             "london": f"{as_number(r['london_value']):g}", "unit": r.get("unit", "")}
             for _, r in hits.iterrows()]
 
 
@@ -183,7 +184,8 @@ SELECTORS: dict[str, Callable[[RuleContext, Mapping[str, Any]], list[dict]]] = {
     "not_collected": not_collected, "not_supplied": not_supplied}
 
 
-def _read_yaml(path: Path, what: str) -> dict:
+def read_yaml(path: Path, what: str) -> dict:
+    """A YAML mapping from ``path``; a ``ConfigError`` naming ``what`` when unreadable."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -207,7 +209,7 @@ def load_rules(path: Path | None) -> dict[str, list[dict]]:
     path = Path(path) if path else DEFAULT_RULES
     if not path.is_file():
         return {"rules": [], "custom": []}
-    raw = _read_yaml(path, "recommendation rules")
+    raw = read_yaml(path, "recommendation rules")
     rules, custom = raw.get("rules") or [], raw.get("custom") or []
     seen: set[str] = set()
     for i, rule in enumerate(rules, start=1):
@@ -312,3 +314,8 @@ def rule_outcomes(rules: Mapping[str, list[dict]], recs: pd.DataFrame,
         rows.append({"rule": "custom", "test": "added by analysts", "reads": "rules file",
                      "recommendations": len(rules["custom"]), "note": "always included"})
     return pd.DataFrame(rows, columns=["rule", "test", "reads", "recommendations", "note"])
+
+
+# Former private names, kept while other branches still import them.
+_num = as_number
+_read_yaml = read_yaml

@@ -201,9 +201,16 @@ def arrow(change: Any, significant: Any) -> str:
     return f"{mark}{change:.1f}%{sig}"
 
 
-def _rate_text(v: Any) -> str:
+def rate_text(v: Any) -> str:
+    """A rate for a table cell ('-' when missing)."""
     return "-" if pd.isna(v) else format_rate(v)
 
 
-def _pct_text(v: Any) -> str:
+def pct_text(v: Any) -> str:
+    """A percentage for a table cell, one decimal ('-' when missing)."""
     return "-" if pd.isna(v) else f"{v:.1f}%"
+
+
+# Former private names, kept while other branches still import them.
+_rate_text = rate_text
+_pct_text = pct_text

@@ -16,12 +16,12 @@ from sna.narrative import format_count, md_text
 from sna.sections.trend_data import (
     SV,
     TrendData,
-    _pct_text,
     arrow,
     count_text,
     count_texts,
     crime_rows,
     labels,
+    pct_text,
     suppress_sv,
     sv_components,
 )
@@ -150,9 +150,9 @@ def show_breakdown(ch: Any, td: TrendData) -> pd.DataFrame:
         "Offences": count_texts(b["count"], safe["count"], m),
         "A year earlier": count_texts(b["previous_count"], safe["previous_count"], m),
         "Change": [arrow(c, None) for c in safe["change_pct"]],
-        f"% of {area} total": safe["share_pct"].map(_pct_text),
+        f"% of {area} total": safe["share_pct"].map(pct_text),
         "London offences": b["london_count"].map(lambda v: count_text(v, v, m)),
-        "% of London total": safe["london_share_pct"].map(_pct_text)})
+        "% of London total": safe["london_share_pct"].map(pct_text)})
     ch.table(safe, "sv_breakdown", f"Serious violence by offence type, {area}, 12 months to "
              f"{periods.month_label(ch.period)}", show=show)
     return safe

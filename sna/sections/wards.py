@@ -52,7 +52,8 @@ def label(indicator: str) -> str:
     return indicator_label(indicator)
 
 
-def _order(indicators) -> list[str]:
+def indicator_order(indicators) -> list[str]:
+    """``indicators`` sorted as in ``indicators.yaml`` (the LSOA composite last)."""
     ids = [*indicator_ids(), LSOA_SV]
     return sorted(set(indicators), key=lambda i: ids.index(i) if i in ids else len(ids))
 
@@ -198,7 +199,7 @@ def ward_table(wd: WardData, period: str) -> pd.DataFrame:
     t["change"] = t["count"] - t["previous_count"]
     t["change_pct"] = change_pct(t["count"], t["previous_count"])
     t["change_significant"] = change_significant(t["count"], t["previous_count"])
-    order = {ind: i for i, ind in enumerate(_order(t["indicator"]))}
+    order = {ind: i for i, ind in enumerate(indicator_order(t["indicator"]))}
     return t.sort_values(["indicator", "rank", "ward_name"],
                          key=lambda s: s.map(order) if s.name == "indicator" else s,
                          ignore_index=True)
@@ -285,7 +286,8 @@ DISPLAY_FORMATS = {"Offences": ",.0f", "Residents": ",.0f", "A year earlier": ",
                                    "Smoothed rate", "Share of borough (%)"]}
 
 
-def _small(counts: pd.Series, min_count: int) -> pd.Series:
+def small_counts(counts: pd.Series, min_count: int) -> pd.Series:
+    """True where a count is from 1 to ``min_count - 1`` (to be suppressed)."""
     c = pd.to_numeric(counts, errors="coerce")
     return (c > 0) & (c < min_count)
 
@@ -298,7 +300,7 @@ def _joined(wd: WardData, table: pd.DataFrame, indicator: str):
 def rate_map(wd: WardData, table: pd.DataFrame, indicator: str, period: str, min_count: int):
     """Choropleth of the smoothed rate of one indicator (wards with 1-4 offences grey)."""
     g = _joined(wd, table, indicator)
-    g["value"] = g["eb_rate_per_1000"].mask(_small(g["count"], min_count))
+    g["value"] = g["eb_rate_per_1000"].mask(small_counts(g["count"], min_count))
     return maps.choropleth(
         g, "value", f"{label(indicator)}: smoothed rate per 1,000 residents, "
         f"{window_text(period)}", legend_title="Offences per 1,000\nresidents (smoothed)",
@@ -312,7 +314,7 @@ def relative_maps(wd: WardData, table: pd.DataFrame, indicators, period: str, mi
     for ind in [i for i in indicators if i in set(table["indicator"])]:
         d = table[table["indicator"] == ind].set_index("ward_code")
         borough = d["count"].sum() / d["population"].sum() * 1000
-        rel = (d["eb_rate_per_1000"] / borough).mask(_small(d["count"], min_count))
+        rel = (d["eb_rate_per_1000"] / borough).mask(small_counts(d["count"], min_count))
         g[ind] = g["ward_code"].map(rel)
         panels[ind] = label(ind)
     return maps.small_multiples(
@@ -325,8 +327,8 @@ def change_map(wd: WardData, table: pd.DataFrame, indicator: str, period: str,
                min_count: int):
     """Map of the change in offences against the same 12 months a year earlier."""
     g = _joined(wd, table, indicator)
-    g["value"] = g["change"].mask(_small(g["count"], min_count)
-                                  | _small(g["previous_count"], min_count))
+    g["value"] = g["change"].mask(small_counts(g["count"], min_count)
+                                  | small_counts(g["previous_count"], min_count))
     return maps.change_map(
         g, "value", f"{label(indicator)}: change in offences, {window_text(period)} against "
         "the year before", legend_title="Change in offences")
@@ -350,7 +352,8 @@ def main_indicator(table: pd.DataFrame) -> str:
     return "serious_violence" if "serious_violence" in inds else inds[0]
 
 
-def _ranked(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
+def ranked_by_rate(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """Rows of one indicator, highest smoothed (EB) rate first."""
     d = table[table["indicator"] == indicator]
     return d.sort_values("eb_rate_per_1000", ascending=False, ignore_index=True)
 
@@ -364,7 +367,7 @@ def borough_rate(table: pd.DataFrame, indicator: str) -> float:
 def ward_summary(table: pd.DataFrame, recon: pd.DataFrame, min_count: int) -> str:
     """Sentences on the ward distribution of the main indicator and the reconciliation."""
     ind = main_indicator(table)
-    d = _ranked(table, ind)
+    d = ranked_by_rate(table, ind)
     rate, top, low = borough_rate(table, ind), d.head(3), d.iloc[-1]
     names = ", ".join(f"**{md_esc(r.ward_name)}** ({num(r.eb_rate_per_1000)})"
                       for r in top.itertuples())
@@ -378,7 +381,7 @@ def ward_summary(table: pd.DataFrame, recon: pd.DataFrame, min_count: int) -> st
             f"{num(ratio)} times the lowest. For every indicator the ward counts add up "
             "exactly to the borough total in the same police ward file ("
             + ("no record lacks a ward" if unalloc == 0 else
-               f"{_count_text(unalloc, min_count)} records could not be placed in a ward")
+               f"{count_text(unalloc, min_count)} records could not be placed in a ward")
             + "). Counts from 1 to "
             f"{min_count - 1} are suppressed in the tables (shown as *), with the rates "
             "worked out from them.")
@@ -405,5 +408,13 @@ def _move(r) -> str:
     return f"{num(r.previous_count, 0)} to {num(r['count'], 0)}, {r.change_pct:+.1f}%"
 
 
-def _count_text(n: float, min_count: int) -> str:
+def count_text(n: float, min_count: int) -> str:
+    """A count for prose: 'fewer than <min_count>' for a small non-zero count."""
     return f"fewer than {min_count}" if 0 < n < min_count else num(n, 0)
+
+
+# Former private names, kept while other branches still import them.
+_order = indicator_order
+_ranked = ranked_by_rate
+_count_text = count_text
+_small = small_counts
