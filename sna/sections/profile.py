@@ -4,7 +4,7 @@ Census, deprivation and low-income comparisons in :mod:`sna.sections.socioeconom
 
 Every comparison is the area against London, where London is the sum of the 33 London local
 authorities (``E09*`` codes, City of London included) in the LTLA files. Builders take tidy
-frames (see docs/dev/interfaces.md) and return frames, ``(fig, alt)`` tuples or sentences; the
+frames (see docs/CONTRIBUTING.md) and return frames, ``(fig, alt)`` tuples or sentences; the
 ``show_*`` functions publish them through a :class:`sna.chapter.Chapter` and say "not
 supplied", naming the config key, when an optional source is missing.
 """
