@@ -383,3 +383,12 @@ def sv_parts(level: str | None = None, composite: str = "serious_violence") -> t
     defs = load_definitions()
     hidden = set((defs.get("not_published") or {}).get(level, [])) if level else set()
     return tuple(c for c in defs["indicators"][composite]["components"] if c not in hidden)
+
+
+def sv_parts_text(level: str | None = None) -> str:
+    """The parts of :func:`sv_parts` in words for prose, e.g. 'homicide, violence with injury,
+    personal robbery and possession of weapons' (labels from ``indicators.yaml``)."""
+    from sna.definitions import indicator_label
+
+    words = [(lab[:1].lower() + lab[1:]) for lab in map(indicator_label, sv_parts(level))]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

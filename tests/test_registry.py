@@ -206,6 +206,22 @@ def test_lsoa_parts_are_the_definition_without_what_lsoa_data_do_not_publish():
                                    "possession_of_weapons")
 
 
+def test_the_lsoa_definition_in_words_matches_chapter_03s_wording():
+    text = registry.sv_parts_text("lsoa")
+    assert text == "homicide, violence with injury, personal robbery and possession of weapons"
+    nb = (ROOT / "notebooks" / "03_spatial.ipynb").read_text(encoding="utf-8")
+    assert f"serious violence means {text}." in nb
+
+
+def test_a_malformed_chapter_stops_the_run_before_anything_runs(tmp_path, monkeypatch):
+    from sna.report.runner import select_chapters
+
+    _notebook(tmp_path / "01_a.ipynb", {"title": ""})
+    monkeypatch.setenv("SNA_NOTEBOOKS_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="01_a.ipynb"):
+        select_chapters(["01"])
+
+
 def test_changing_the_definition_is_one_edit_to_the_definitions_file(tmp_path, monkeypatch):
     from sna import definitions
 
