@@ -106,10 +106,12 @@ def select_chapters(requested: list[str] | None) -> list[str]:
     return [c for c in order if c in chosen]
 
 
-def critical_rank(chapter_id: str) -> int:
-    """Length of the longest chain of chapters waiting on this one (run high ranks first)."""
-    after = [c for c, deps in registry.depends().items() if chapter_id in deps]
-    return 1 + max((critical_rank(c) for c in after), default=-1)
+def critical_rank(chapter_id: str, deps: dict[str, list[str]] | None = None) -> int:
+    """Length of the longest chain of chapters waiting on this one (run high ranks first);
+    ``deps`` defaults to :func:`sna.registry.depends`."""
+    deps = registry.depends() if deps is None else deps
+    after = [c for c, d in deps.items() if chapter_id in d]
+    return 1 + max((critical_rank(c, deps) for c in after), default=-1)
 
 
 # --- pre-flight ----------------------------------------------------------------------------
@@ -269,9 +271,10 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     results: dict[str, ChapterResult] = {}
     lock = threading.Lock()
     order, deps = registry.run_order(), registry.depends()
+    rank = {c: critical_rank(c, deps) for c in ids}
 
     def submit(pool: ThreadPoolExecutor, cid: str) -> Future:
-        ticket = kernels.slots.enqueue((*priority, -critical_rank(cid), order.index(cid)))
+        ticket = kernels.slots.enqueue((*priority, -rank[cid], order.index(cid)))
 
         def started() -> None:
             with lock:
@@ -286,7 +289,7 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
             while pending or running:
                 ready = [c for c in pending
                          if all(d in results for d in deps.get(c, []) if d in ids)]
-                for cid in sorted(ready, key=lambda c: (-critical_rank(c), order.index(c))):
+                for cid in sorted(ready, key=lambda c: (-rank[c], order.index(c))):
                     pending.remove(cid)
                     running[submit(pool, cid)] = cid
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
