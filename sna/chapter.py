@@ -40,6 +40,7 @@ CHAPTERS: dict[str, str] = {
     "05_partnership_interventions": "Partnership and interventions",
     "06_recommendations": "Recommendations, plan and monitoring",
     "07_methodology": "Methodology and data inventory",
+    "10_victims_and_times": "Who and when: victims, suspects, times and places",
     "00_summary": "Executive summary",
 }
 

@@ -23,7 +23,7 @@ OPTIONAL_SOURCES = (
     "lsoa", "census", "lookups", "imd", "dfe_lait", "neet", "ambulance",
     "clif", "ward_profiles", "partner_indicators", "interventions", "cctv", "assets",
     "vulnerable_populations",
-    "data_sources",
+    "data_sources", "police_records", "ae_attendances",
 )
 SOURCE_KEYS = REQUIRED_SOURCES + OPTIONAL_SOURCES
 SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field"}

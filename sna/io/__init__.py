@@ -34,6 +34,8 @@ LOADERS: dict[str, str] = {
     "assets": "sna.io.partner:load_assets",
     "vulnerable_populations": "sna.io.partner:load_vulnerable_populations",
     "data_sources": "sna.io.partner:load_data_sources",
+    "police_records": "sna.io.records:load_police_records",
+    "ae_attendances": "sna.io.records:load_ae_attendances",
 }
 
 
