@@ -273,3 +273,22 @@ def night_share(when: pd.Series, known: pd.Series) -> float:
     """Share (%) of events with a known time between 20:00 and 03:59."""
     hours = when[known].dt.hour
     return float(100 * ((hours >= 20) | (hours < 4)).mean()) if len(hours) else np.nan
+
+
+def parts_by_age(records: pd.DataFrame) -> pd.DataFrame:
+    """Records per part of the serious-violence definition (the offence groups of
+    ``indicators.yaml``) by victim age: ``part, victim_age, count`` with ``victim_age`` one of
+    ``under 25``, ``25 and over``, ``unknown``, ``all``.
+    """
+    from sna.definitions import indicator_label, load_indicators
+
+    parts = load_indicators()["serious_violence"].get("components") or []
+    rows = []
+    for part in parts:
+        hit = records[records["indicators"].str.split(";").map(lambda v, p=part: p in v)]
+        age = hit["victim_age"]
+        label = indicator_label(part)
+        for group, n in (("under 25", (age < 25).sum()), ("25 and over", (age >= 25).sum()),
+                         ("unknown", age.isna().sum()), ("all", len(hit))):
+            rows.append({"part": label, "victim_age": group, "count": int(n)})
+    return pd.DataFrame(rows, columns=["part", "victim_age", "count"])

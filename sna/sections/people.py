@@ -138,15 +138,28 @@ def show_police(ch: Any) -> None:
     _ethnicity(ch, sv)
     _time_of_week(ch, sv)
     _places_flags(ch, sv)
+    _parts(ch, sv)
+
+
+def _parts(ch: Any, sv: pd.DataFrame) -> None:
+    """Each part of the definition (offence group): victims under 25, 25 and over."""
+    table = people.parts_by_age(sv)
+    safe = ch.publish(table, "sv_parts_by_age", count_cols=["count"], group_cols=["part"])
+    wide = safe.pivot(index="part", columns="victim_age", values="count").reindex(
+        columns=["under 25", "25 and over", "unknown", "all"]).reset_index()
+    ch.table(wide, None, "Serious violence records by part of the definition and victim age, "
+             "12 months ('-' = hidden)")
 
 
 def _age_sex(ch: Any, records: pd.DataFrame, sv: pd.DataFrame) -> None:
     pop = people.band_population(ch.load("population").frame, ch.cfg.area.code)
     table = people.victims_by_age_sex(sv, pop)
-    safe = ch.table(table, "victims_by_age_sex", "Serious violence victims and suspects by age "
-                    "band and sex, 12 months; rates per 1,000 residents of that age (all sexes)",
-                    formats={"rate_per_1000": ".2f", "lower95": ".2f", "upper95": ".2f",
-                             "population": ",.0f"}, **AGE_SEX)
+    safe = ch.publish(table, "victims_by_age_sex", **AGE_SEX)
+    for role in ("victim", "suspect"):
+        ch.table(age_sex_display(safe, role), None, f"Serious violence {role}s by age and sex, "
+                 "12 months, with the rate per 1,000 residents of that age (all sexes) and its "
+                 "95% confidence interval; '-' = hidden (fewer than "
+                 f"{ch.cfg.min_count}) or not applicable", formats={"Rate per 1,000": ".1f"})
     rates = safe[(safe["sex"] == "all") & (safe["age_band"] != "unknown")]
     wide = rates.pivot(index="age_band", columns="role", values="rate_per_1000").reindex(
         [b[0] for b in people.AGE_BANDS]).reset_index()
@@ -170,13 +183,28 @@ def _age_sex(ch: Any, records: pd.DataFrame, sv: pd.DataFrame) -> None:
               f"per 1,000 residents of that age (95% CI {r['lower95']:.1f}-{r['upper95']:.1f}).")
 
 
+def age_sex_display(safe: pd.DataFrame, role: str) -> pd.DataFrame:
+    """One row per age band: counts by sex, all, the rate and its interval (display only)."""
+    rows = safe[safe["role"] == role]
+    wide = rows.pivot(index="age_band", columns="sex", values="count")
+    order = [b[0] for b in people.AGE_BANDS] + ["unknown"]
+    wide = wide.reindex(index=order, columns=["F", "M", "X", "unknown", "all"])
+    wide.columns = ["Female", "Male", "Other (X)", "Sex not recorded", "All"]
+    rate = rows[rows["sex"] == "all"].set_index("age_band").reindex(order)
+    wide["Rate per 1,000"] = rate["rate_per_1000"]
+    wide["95% CI"] = [f"{lo:.1f}-{hi:.1f}" if pd.notna(lo) else "" for lo, hi in
+                      zip(rate["lower95"], rate["upper95"], strict=True)]
+    return wide.rename_axis("Age").reset_index()
+
+
 def _ethnicity(ch: Any, sv: pd.DataFrame) -> None:
     census = ch.load("census").frame if ch.has("census") else None
     pop = (people.ethnicity_population(census, ch.cfg.area.code) if census is not None
            else pd.Series(dtype=float))
     if pop.empty:
-        ch.not_supplied("census", "Census 2021 TS021 (ethnic group) for the area, the "
-                        "denominator of ethnicity rates")
+        ch.note("Ethnicity rates need Census 2021 TS021 (ethnic group) for the area among the "
+                "`data.census` files (Nomis bulk table census2021-ts021-ltla.csv); it is not "
+                "there, so this section is left out.", kind="missing")
         return
     table = people.ethnicity_rates(sv, pop)
     safe = ch.table(table, "ethnicity_rates", "Serious violence victims and suspects per 1,000 "
@@ -223,8 +251,12 @@ def _places_flags(ch: Any, sv: pd.DataFrame) -> None:
                                                                       "repeat_victims"],
              dependent={"repeat_victims": ["repeat_share_pct"]},
              formats={"repeat_share_pct": ".1f"})
-    ch.table(people.repeat_places(sv), "sv_repeat_places", "LSOAs with the most serious "
-             "violence records (repeat places)", **cat, formats={"share_pct": ".1f"})
+    places = people.repeat_places(sv)
+    if ch.has("lookups"):
+        look = ch.load("lookups").frame.drop_duplicates("lsoa_code").set_index("lsoa_code")
+        places.insert(1, "ward", places["place"].map(look["ward_name"]))
+    ch.table(places, "sv_repeat_places", "LSOAs with the most serious violence records "
+             "(repeat places) and the ward each lies in", **cat, formats={"share_pct": ".1f"})
     cell = 250.0
     cells = people.grid_counts(sv, cell)
     if len(cells):
@@ -264,8 +296,28 @@ def show_ae(ch: Any) -> None:
         monthly["police_violence_with_injury"] = people.monthly_counts(
             vwi["recorded_date"], months).to_numpy()
     counts = [c for c in monthly.columns if c != "month"]
-    ch.table(monthly, "ae_vs_police_monthly", "A&E assault attendances and police-recorded "
-             "violence with injury by month", count_cols=counts)
+    safe = ch.table(monthly, "ae_vs_police_monthly", "A&E assault attendances and "
+                    "police-recorded violence with injury by month", count_cols=counts)
+    names = {"ae_attendances": "A&E assault attendances",
+             "police_violence_with_injury": "Police-recorded violence with injury"}
+    long = safe.melt("month", counts, var_name="series").assign(
+        series=lambda f: f["series"].map(names))
+    fig, alt = plots.multi_line(long, "A&E assault attendances and police-recorded violence "
+                                "with injury, by month", "per month")
+    ch.figure(fig, alt, "Month by month: hospital attendances for assault beside the violence "
+              "with injury the police recorded.")
+    if len(counts) == 2 and safe[counts].notna().all().all():
+        ratio = safe["ae_attendances"].sum() / max(safe["police_violence_with_injury"].sum(), 1)
+        ch.md(f"Over 12 months A&E saw **{int(safe['ae_attendances'].sum()):,}** assault "
+              f"attendances against **{int(safe['police_violence_with_injury'].sum()):,}** "
+              f"police-recorded violence with injury offences ({ratio:.2f} attendances per "
+              "offence). The two overlap but are not the same events: many A&E assaults are "
+              "never reported to the police, and many recorded injuries need no hospital.")
+    grid = people.time_of_week(ae12.rename(columns={"attended": "committed_from"}))
+    safe_grid = ch.publish(grid, "ae_time_of_week", count_cols=["count"], group_cols=["day"])
+    fig, alt = heatmap(safe_grid, "A&E assault attendances by day and hour")
+    ch.figure(fig, alt, "Attendances with a known time of arrival (hatched: hidden).")
     share = people.night_share(ae12["attended"], ae12["time_known"])
     if not np.isnan(share):
-        ch.md(f"{share:.0f}% of attendances with a known time were between 8 pm and 4 am.")
+        ch.md(f"{share:.0f}% of attendances with a known time were between 8 pm and 4 am "
+              "(a third of the day's hours): the night-time economy pattern.")
