@@ -114,6 +114,14 @@ def grid_figure(cells: pd.DataFrame, outline: Any, cell: float, title: str
     return fig, alt
 
 
+def demo_note(ch: Any) -> None:
+    """A warning box when the run is a demonstration on synthetic partner extracts."""
+    if ch.cfg.report.get("demo"):
+        ch.note("Demonstration: the police and A&E extracts in this chapter are SYNTHETIC "
+                "(made by `make demo`), not records of real people. Do not quote these figures.",
+                kind="warning")
+
+
 # --------------------------------------------------------------------------- police records
 def show_police(ch: Any) -> None:
     """The police-records section: age and sex, ethnicity, time of week, places, flags,
@@ -125,6 +133,7 @@ def show_police(ch: Any) -> None:
                         "the time of week, places, domestic abuse, knife and gun flags and "
                         "repeat victims")
         return
+    demo_note(ch)
     mc = ch.cfg.min_count
     records = load_checked(ch, POLICE_KEY)
     sv = people.sv_window(records, ch.period)
