@@ -6,7 +6,7 @@ CONFIG ?= config/barnet.yaml
 PERIOD ?= latest
 JOBS   ?= 2
 
-.PHONY: install report test lint lab validate bench clean
+.PHONY: install report demo test lint lab validate bench clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 
 report: install
 	$(BIN)/sna run --config $(CONFIG) --period $(PERIOD) --jobs $(JOBS)
+
+# The Barnet SNA with SYNTHETIC partner extracts (police records, A&E): a demonstration of
+# chapter 10, written to outputs/barnet-demo/ and marked as a demonstration on every page.
+demo: install
+	$(BIN)/python -m sna.synthetic_records config/barnet.yaml data/demo
+	$(BIN)/sna run --config config/barnet_demo.yaml --period $(PERIOD) --jobs $(JOBS)
 
 validate: install
 	$(BIN)/sna validate --config $(CONFIG)
@@ -34,4 +40,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_run.py
 
 clean:
-	rm -rf data/interim outputs/*/ .pytest_cache
+	rm -rf data/interim data/demo outputs/*/ .pytest_cache

@@ -28,7 +28,7 @@ TOP_KEYS = {"area", "period", "data", "disclosure", "partnership", "targets",
             "recommendations", "plan", "report"}
 AREA_KEYS = {"name", "code", "bcu", "neighbours", "slug", "population_denominator"}
 DISCLOSURE_KEYS = {"min_count"}
-REPORT_KEYS = {"title", "author", "contact"}
+REPORT_KEYS = {"title", "author", "contact", "demo"}
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

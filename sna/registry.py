@@ -135,6 +135,16 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("data_sources", "sna.io.partner:load_data_sources", False,
                "The partnership's data-collection status list", LBB, OGL3 + " (assumed)",
                "data_sources.csv", "the partnership's own list"),
+    SourceSpec("police_records", "sna.io.records:load_police_records", False,
+               "Police crime records, one row per crime and victim (personal data: only "
+               "aggregates after disclosure control are published)",
+               "Metropolitan Police Service (partner extract)", AGREED, "police_records.csv",
+               "the police, under the partnership's data-sharing agreement"),
+    SourceSpec("ae_attendances", "sna.io.records:load_ae_attendances", False,
+               "A&E assault attendances, one row per attendance (personal data: only "
+               "aggregates after disclosure control are published)",
+               "NHS emergency departments (partner extract)", AGREED, "ae_attendances.csv",
+               "the NHS trusts' emergency departments (ISTV/ISP returns)"),
 )
 _BY_KEY = {s.key: s for s in SOURCES}
 

@@ -16,9 +16,12 @@ from sna import registry
 from sna.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ["01_context_profile", "02_violence_trends", "03_spatial", "04_risk_protective",
-           "05_partnership_interventions", "06_recommendations", "07_methodology",
-           "00_summary"]
+CORE = ["01_context_profile", "02_violence_trends", "03_spatial", "04_risk_protective",
+        "05_partnership_interventions", "06_recommendations", "07_methodology", "00_summary"]
+# the core chapters in their run order, then the second-stage chapters (08-10) that are
+# drop-in notebooks themselves; every shipped notebook is one of them
+SHIPPED = sorted((p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")),
+                 key=lambda c: (c == "00_summary", c not in CORE, c))
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -49,10 +52,17 @@ def test_config_loaders_preflight_and_methodology_read_the_one_registry():
 def test_partner_templates_exist_and_match_the_schemas():
     from sna.schemas import PARTNER_SPECS
 
+    from sna.io.records import AE_COLUMNS, POLICE_COLUMNS
+
     with_template = {s.key: s.template for s in registry.SOURCES if s.template}
-    assert with_template == {k: spec.template for k, spec in PARTNER_SPECS.items()}
+    records = {"police_records": POLICE_COLUMNS, "ae_attendances": AE_COLUMNS}
+    assert with_template == {**{k: spec.template for k, spec in PARTNER_SPECS.items()},
+                             **{k: f"{k}.csv" for k in records}}
     for name in with_template.values():
         assert (ROOT / "data" / "templates" / name).is_file(), name
+    for key, columns in records.items():  # record-level templates: the contract header
+        header = (ROOT / "data" / "templates" / f"{key}.csv").read_text().strip().split(",")
+        assert tuple(header) == columns
 
 
 def test_readme_holds_the_registry_table_of_every_source():
@@ -73,13 +83,15 @@ def test_config_refuses_a_key_the_registry_does_not_know(write_yaml):
 # --- chapters ------------------------------------------------------------------------------
 
 def test_shipped_chapters_run_order_dependencies_and_reading_order():
-    assert registry.run_order() == SHIPPED
+    order = registry.run_order()
+    assert [c for c in order if c in CORE] == CORE and set(order) == set(SHIPPED)
+    assert order[-1] == "00_summary"
     assert registry.reading_order() == sorted(SHIPPED)
     deps = registry.depends()
     assert deps["05_partnership_interventions"] == ["03_spatial", "04_risk_protective"]
     assert deps["06_recommendations"] == ["02_violence_trends", "03_spatial",
                                           "04_risk_protective", "05_partnership_interventions"]
-    assert deps["00_summary"] == SHIPPED[:-1]
+    assert sorted(deps["00_summary"]) == sorted(SHIPPED[:-1])
     assert registry.chapters()["00_summary"].reads_all
 
 
@@ -88,8 +100,9 @@ def test_compatibility_names_are_derived_from_the_metadata():
     from sna.report.components import COMPONENTS
     from sna.report.runner import DEPENDS, ORDER
 
-    assert list(CHAPTERS) == SHIPPED and CHAPTERS["00_summary"] == "Executive summary"
-    assert ORDER == SHIPPED and DEPENDS == registry.depends()
+    assert list(CHAPTERS) == registry.run_order()
+    assert CHAPTERS["00_summary"] == "Executive summary"
+    assert ORDER == registry.run_order() and DEPENDS == registry.depends()
     assert [c[:3] for c in COMPONENTS][:4] == [
         (1, "Serious Violence", "01_context_profile"), (2, "Methodology", "07_methodology"),
         (3, "Demographic and Socioeconomic Context", "01_context_profile"),
@@ -130,7 +143,8 @@ def test_a_dropped_in_notebook_is_a_chapter_run_after_its_dependencies(tmp_path)
     assert order.index("08_town_centre") > order.index("03_spatial")
     assert order[-1] == "00_summary"  # the summary waits for the new chapter too
     assert "08_town_centre" in registry.depends(tmp_path / "nb")["00_summary"]
-    assert registry.reading_order(tmp_path / "nb")[-1] == "08_town_centre"
+    reading = registry.reading_order(tmp_path / "nb")
+    assert reading == sorted(reading) and "08_town_centre" in reading
     assert "scratch" not in registry.chapter_titles(tmp_path / "nb")
 
 
