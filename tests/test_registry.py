@@ -50,9 +50,8 @@ def test_config_loaders_preflight_and_methodology_read_the_one_registry():
 
 
 def test_partner_templates_exist_and_match_the_schemas():
-    from sna.schemas import PARTNER_SPECS
-
     from sna.io.records import AE_COLUMNS, POLICE_COLUMNS
+    from sna.schemas import PARTNER_SPECS
 
     with_template = {s.key: s.template for s in registry.SOURCES if s.template}
     records = {"police_records": POLICE_COLUMNS, "ae_attendances": AE_COLUMNS}
