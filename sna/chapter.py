@@ -20,7 +20,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -167,8 +167,7 @@ class Chapter:
         if spec is None:  # undeclared: treated as partner data; the audit fails it
             spec = TableSpec("partner", tuple(count_cols or ()))
         if count_cols and tuple(count_cols) != spec.count_columns:
-            spec = TableSpec(spec.sensitivity, tuple(count_cols), spec.dependent,
-                             spec.group_cols, spec.count_where, spec.partner_where, spec.facts)
+            spec = replace(spec, count_columns=tuple(count_cols))
         record.update(spec.as_manifest())
         folder = self.output_dir / ".declared"
         folder.mkdir(parents=True, exist_ok=True)

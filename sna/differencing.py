@@ -14,21 +14,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 
-from sna.periods import month_range
-from sna.tables import Relation, TableSpec, sv_relation
+from sna.periods import month_range, window_months
+from sna.tables import RUN_12M, Relation, TableSpec, sv_relation
 
 Key = tuple[str, str, str, str]  # place ('' = borough), indicator, first month, last month
 
 
-def gather(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]]) -> dict[Key, dict]:
+def gather(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]],
+           period: str | None = None) -> dict[Key, dict]:
     """``{key: {"value": float | None, "tables": [...]}}`` from every declared fact; value
-    None when every table stating the count hides it."""
+    None when every table stating the count hides it. ``period`` (the run's month) places
+    facts declared over the run's 12 months (:data:`sna.tables.RUN_12M`)."""
     facts: dict[Key, dict] = {}
     for name, (frame, spec) in frames.items():
         for fact in spec.facts:
+            if RUN_12M in (fact.start, fact.end):
+                if period is None:
+                    continue
+                window = window_months(period, "12m")
+                frame = frame.assign(_start=window[0], _end=window[-1])
+                fact = replace(fact, start="_start", end="_end")
             cols = [fact.value, fact.indicator, fact.start, fact.end] + (
                 [fact.place] if fact.place else [])
             if any(c not in frame.columns for c in cols):
@@ -81,7 +90,8 @@ def _label(key: Key) -> str:
 
 
 def leaks(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]], min_count: int = 5,
-          open_min: int = 1, relations: tuple[Relation, ...] | None = None) -> list[str]:
+          open_min: int = 1, relations: tuple[Relation, ...] | None = None,
+          period: str | None = None) -> list[str]:
     """Problems: each suppressed count that one declared relation gives back by subtraction.
 
     ``relations`` defaults to :data:`sna.tables.RELATIONS` plus the serious violence
@@ -89,7 +99,7 @@ def leaks(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]], min_count: int =
     """
     from sna.tables import RELATIONS
 
-    facts = gather(frames)
+    facts = gather(frames, period)
     if not any(f["value"] is None for f in facts.values()):
         return []
     relations = relations if relations is not None else (*RELATIONS, sv_relation())

@@ -235,18 +235,74 @@ def suppress_declared(frame: pd.DataFrame, spec: Any, min_count: int, open_min: 
         sub = frame.loc[subset]
         safe = suppress(sub, counts, threshold, dependent=deps, group_cols=groups or None,
                         flag=None)
-        for col in {*counts, *sum(deps.values(), [])}:
+        for col in counts:
             hidden = safe[col].isna() & sub[col].notna()
-            if hidden.any():
-                if not pd.api.types.is_float_dtype(out[col]) and \
-                        not pd.api.types.is_object_dtype(out[col]):
-                    out[col] = out[col].astype("float" if pd.api.types.is_numeric_dtype(
-                        out[col]) else "object")
-                out.loc[hidden.index[hidden.to_numpy()], col] = np.nan
+            if spec.sv_by:
+                hidden = _two_way(sub, col, hidden, groups, list(spec.sv_by), threshold)
+            for target in (col, *deps.get(col, [])):
+                _blank(out, hidden, target)
     if not spec.count_where:
         for col in counts:
             out[col] = _integer_if_whole(out[col])
     return out
+
+
+def _blank(out: pd.DataFrame, hidden: pd.Series, col: str) -> None:
+    """Set ``out[col]`` to NaN on the ``hidden`` rows (a float/object column if needed)."""
+    rows = hidden.index[hidden.to_numpy()]
+    if not len(rows):
+        return
+    if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_object_dtype(out[col])):
+        numeric = pd.api.types.is_numeric_dtype(out[col]) and \
+            not pd.api.types.is_bool_dtype(out[col])
+        out[col] = out[col].astype("float" if numeric else "object")
+    out.loc[rows, col] = np.nan
+
+
+def _two_way(sub: pd.DataFrame, col: str, hidden: pd.Series, groups: list[str],
+             sv_by: list[str], min_count: int) -> pd.Series:
+    """Secondary suppression in two directions until stable: within ``groups`` (e.g. the
+    wards of one indicator, whose total is published elsewhere) and within each ``sv_by``
+    group (e.g. one ward), where the serious violence components add up to its
+    ``serious_violence`` row. One pass alone leaves cells that the other gives back."""
+    from sna.tables import sv_relation
+
+    relation = sv_relation()
+    work, mask = _with_absent_parts(sub, col, hidden, sv_by, relation)
+    in_sv = work["indicator"].isin([*relation.parts, relation.total]).to_numpy()
+    part = work.loc[in_sv]
+    totals = pd.Series((part["indicator"] == relation.total).to_numpy(), index=part.index)
+    none = pd.Series(False, index=work.index)
+    for _ in range(50):
+        before = mask.copy()
+        if groups:
+            mask = _secondary(work, col, mask, groups, none, min_count)
+        mask.loc[part.index] = _secondary(part, col, mask.loc[part.index], sv_by, totals,
+                                          min_count)
+        if mask.equals(before):
+            break
+    return mask.loc[sub.index]
+
+
+def _with_absent_parts(sub: pd.DataFrame, col: str, hidden: pd.Series, sv_by: list[str],
+                       relation: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """``sub`` plus a hidden placeholder row (value unknown, taken as 0) for each serious
+    violence component absent from a group that has a ``serious_violence`` row: the total
+    minus the shown parts would give the absent one, which may be small (e.g. homicide left
+    out of a table that shows the total and every other component)."""
+    extra = []
+    for key, grp in sub.groupby(sv_by, dropna=False, sort=False):
+        if not (grp["indicator"] == relation.total).any():
+            continue
+        for name in set(relation.parts) - set(grp["indicator"]):
+            row = dict(zip(sv_by, key if isinstance(key, tuple) else (key,), strict=True))
+            extra.append({**row, "indicator": name, col: 0})
+    if not extra:
+        return sub, hidden.copy()
+    index = pd.RangeIndex(len(extra)).map(lambda i: ("_absent", i))
+    pads = pd.DataFrame(extra, index=index)
+    work = pd.concat([sub, pads])
+    return work, pd.concat([hidden, pd.Series(True, index=index)])
 
 
 # --- audits --------------------------------------------------------------------------------

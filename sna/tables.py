@@ -26,10 +26,11 @@ The audit uses them to prove that no suppressed cell can be recovered by subtrac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SENSITIVITIES = ("open", "partner", "mixed")
+RUN_12M = "@12m"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class Fact:
 
     ``place`` is a column (ward code) or None (the borough); ``start``/``end`` are the
     columns of the first and last month of the count (the same column for a monthly row);
-    ``where`` limits the rows used (``{column: value}``).
+    ``where`` limits the rows used (``{column: value}``). ``start``/``end`` may be
+    :data:`RUN_12M`: the 12 months ending at the run's period (a table without period columns).
     """
 
     value: str
@@ -60,6 +62,7 @@ class TableSpec:
     count_where: Mapping[str, Any] = field(default_factory=dict)
     partner_where: Mapping[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
+    sv_by: tuple[str, ...] = ()  # columns within which SV components add up to its row
 
     def __post_init__(self) -> None:
         if self.sensitivity not in SENSITIVITIES:
@@ -91,12 +94,16 @@ TABLES: dict[str, TableSpec] = {
         "open", ("count", "previous_count"),
         {"count": (*_RATE, "eb_rate_per_1000", "change", "change_pct", "change_significant"),
          "previous_count": ("change", "change_pct", "change_significant")},
-        ("indicator", "window"), facts=(Fact("count", place="ward_code"),)),
+        ("indicator", "window"), facts=(Fact("count", place="ward_code"),),
+        sv_by=("ward_code", "window")),
     "lsoa_indicators": TableSpec(
-        "open", ("count",), {"count": (*_RATE, "eb_rate_per_1000")}, ("indicator", "window")),
+        "open", ("count",), {"count": (*_RATE, "eb_rate_per_1000")}, ("indicator", "window"),
+        sv_by=("lsoa_code", "window")),
     "concentration": TableSpec(
         "open", ("top_count", "total"), {"top_count": ("top_share_pct",),
-                                         "total": ("top_share_pct",)}),
+                                         "total": ("top_share_pct",)},
+        facts=(Fact("total", start=RUN_12M, end=RUN_12M, where={"level": "ward"}),),
+        sv_by=("level",)),
     "london_comparison": TableSpec(
         "open", ("count", "previous_count"),
         {"count": ("change_pct", "rate_per_1000", "rate_lower95", "rate_upper95")}),
@@ -177,5 +184,4 @@ def spec_for(name: str, sensitivity: str | None = None) -> TableSpec | None:
         raise ValueError(f"sensitivity must be one of {SENSITIVITIES}, got {sensitivity!r}")
     if spec is None:
         return TableSpec(sensitivity)
-    return TableSpec(sensitivity, spec.count_columns, spec.dependent, spec.group_cols,
-                     spec.count_where, spec.partner_where, spec.facts)
+    return replace(spec, sensitivity=sensitivity)

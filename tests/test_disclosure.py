@@ -327,3 +327,66 @@ def test_monthly_series_against_the_12_month_total():
     assert len(leaks(frames)) == 1 and "2025-09" in leaks(frames)[0]
     dash["count"] = np.nan  # total hidden too: two unknowns
     assert leaks(frames) == []
+
+
+def _ward_table() -> pd.DataFrame:
+    """Three wards; homicide 1 in W1 only; each ward's serious violence row = its parts."""
+    parts = {"violence_with_injury": [60, 50, 40], "personal_robbery": [20, 15, 10],
+             "homicide": [1, 0, 0], "rape": [9, 8, 6], "other_sexual_offences": [12, 7, 9],
+             "possession_of_weapons": [8, 6, 30]}
+    rows = []
+    for w, ward in enumerate(["W1", "W2", "W3"]):
+        for ind, vals in parts.items():
+            rows.append({"ward_code": ward, "indicator": ind, "count": vals[w]})
+        rows.append({"ward_code": ward, "indicator": "serious_violence",
+                     "count": sum(v[w] for v in parts.values())})
+    frame = pd.DataFrame(rows).assign(window="12m", period_start="2025-04",
+                                      period_end="2026-03", previous_count=50)
+    return frame
+
+
+def test_ward_components_protected_in_both_directions():
+    from dataclasses import replace
+
+    from sna.differencing import leaks
+    from sna.disclosure import suppress_declared
+    from sna.tables import TABLES
+
+    wards = _ward_table()
+    borough = (wards.groupby("indicator", as_index=False)["count"].sum()
+               .assign(period_start="2025-04", period_end="2026-03"))
+    borough["count"] = borough["count"].astype(float)
+    borough.loc[borough["indicator"].isin(["homicide", "rape"]), "count"] = np.nan
+    spec = TABLES["ward_indicators"]
+    dash = (borough, TABLES["performance_dashboard"])
+    safe = suppress_declared(wards, spec, 5, 5)
+    assert leaks({"ward_indicators": (safe, spec), "performance_dashboard": dash}) == []
+    # one direction only (wards of an indicator): W1's homicide = its SV row minus its parts
+    one_way = suppress_declared(wards, replace(spec, sv_by=()), 5, 5)
+    problems = leaks({"ward_indicators": (one_way, spec), "performance_dashboard": dash})
+    assert any("homicide in ward W1" in p for p in problems)
+
+
+def test_concentration_total_cannot_undo_the_dashboard_suppression():
+    # the issue's case: the dashboard hid weapons (168) to protect homicide (1), but the
+    # concentration table printed 168 as the weapons total over wards
+    from sna.differencing import leaks
+    from sna.disclosure import suppress_declared
+    from sna.tables import TABLES
+
+    shown = {k: v for k, v in SV_PARTS.items() if k != "homicide"}
+    conc = pd.DataFrame({"level": "ward", "indicator": [*shown, "serious_violence"],
+                         "top_count": [400, 150, 60, 120, 50, 700],
+                         "total": [*shown.values(), 3298]})
+    conc["top_share_pct"] = 100 * conc["top_count"] / conc["total"]
+    dash, _ = _sv_tables({"homicide", "possession_of_weapons"})["sv_breakdown"]
+    frames = {"sv_breakdown": (dash, TABLES["sv_breakdown"]),
+              "concentration": (conc, TABLES["concentration"])}
+    problems = leaks(frames, period="2026-03")
+    assert any("homicide in the borough" in p for p in problems)
+    safe = suppress_declared(conc, TABLES["concentration"], 5, 5)
+    frames["concentration"] = (safe, TABLES["concentration"])
+    assert leaks(frames, period="2026-03") == []
+    assert safe.loc[safe["indicator"] == "possession_of_weapons", "total"].isna().all()
+    # open_data: publish: shown as published
+    assert suppress_declared(conc, TABLES["concentration"], 5, 1)["total"].notna().all()

@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -209,15 +209,14 @@ def audit(ctx: RunContext, declared: dict[str, dict] | None = None) -> list[str]
         except pd.errors.EmptyDataError:
             continue  # nothing published in it
         base = spec_for(csv.stem) or TableSpec("partner")
-        spec = TableSpec(rec.get("sensitivity") or "partner", tuple(rec.get("count_columns", ())),
-                         base.dependent, base.group_cols, base.count_where, base.partner_where,
-                         base.facts)
+        spec = replace(base, sensitivity=rec.get("sensitivity") or "partner",
+                       count_columns=tuple(rec.get("count_columns", ())))
         frames[csv.stem] = (table, spec)
         problems += [f"tables/{csv.name}: {p}" for p in audit_declared(table, spec, m, open_min)]
     for page in sorted((ctx.work / "chapters").glob("*.html")):
         problems += [f"chapters/{page.name}: {p}"
                      for p in audit_html(page.read_text(encoding="utf-8"), m, open_min)]
-    return problems + leaks(frames, m, open_min)
+    return problems + leaks(frames, m, open_min, period=ctx.period)
 
 
 def output_files(work: Path) -> list[dict]:
