@@ -183,6 +183,16 @@ class Chapter:
                                  count_cols=count_cols, dependent=dependent,
                                  group_cols=group_cols)
 
+    def protect(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        """``frame`` disclosure-controlled by the declaration ``name`` of
+        :data:`sna.tables.TABLES`, not written: for a table built for a page only."""
+        from sna.tables import spec_for
+
+        spec = spec_for(name)
+        if spec is None:
+            raise KeyError(f"{name!r} is not declared in sna/tables.py (TABLES)")
+        return self._safe(frame, spec, None, None, None)
+
     def publish(self, frame: pd.DataFrame, name: str, *, count_cols: list[str] | None = None,
                 dependent: dict[str, list[str]] | None = None,
                 group_cols: list[str] | None = None,

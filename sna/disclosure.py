@@ -268,6 +268,8 @@ def _two_way(sub: pd.DataFrame, col: str, hidden: pd.Series, groups: list[str],
     from sna.tables import sv_relation
 
     relation = sv_relation()
+    if sv_by == ["*"]:  # the whole table is one place and window
+        sub, sv_by = sub.assign(_all=0), ["_all"]
     work, mask = _with_absent_parts(sub, col, hidden, sv_by, relation)
     in_sv = work["indicator"].isin([*relation.parts, relation.total]).to_numpy()
     part = work.loc[in_sv]

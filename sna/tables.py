@@ -63,6 +63,7 @@ class TableSpec:
     partner_where: Mapping[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
     sv_by: tuple[str, ...] = ()  # columns within which SV components add up to its row
+    # ("*": the whole table is one place and window)
 
     def __post_init__(self) -> None:
         if self.sensitivity not in SENSITIVITIES:
@@ -126,6 +127,10 @@ TABLES: dict[str, TableSpec] = {
     "monitoring_framework": TableSpec(
         "open", ("baseline_count", "latest_count"),
         {"baseline_count": ("baseline_rate_per_1000",), "latest_count": ("latest_change_pct",)}),
+    # shown on a page only (ch.protect), not written to tables/
+    "ward_reconciliation": TableSpec(
+        "open", ("ward_count", "unallocated", "borough_count"),
+        {"ward_count": ("difference",), "borough_count": ("difference",)}, sv_by=("*",)),
     "population_age": TableSpec("open", ("area_population", "london_population")),
     "profile_indicators": TableSpec("open", ("area_value", "london_value"),
                                     count_where={"unit": "people"}),

@@ -170,8 +170,11 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
     ch.figure(fig, alt, "Monthly recorded offences (grey) and the 12-month average (the "
               "12-month rolling total divided by 12). " + notes)
     comps = [c for c in sv_components() if c != "homicide"]
-    fig, alt = trend_figure(s, comps, f"Offence types in {area}: 12-month rolling totals",
-                            start, marks, rolling_totals=True)
+    series = s[["indicator", "label", "month", "count", "rolling_12m"]]
+    safe = suppress_sv(series, ["count", "rolling_12m"], ch.cfg.threshold("open"), ["month"])
+    fig, alt = trend_figure(s.assign(rolling_12m=safe["rolling_12m"].astype(float)), comps,
+                            f"Offence types in {area}: 12-month rolling totals",
+                            start, marks, rolling_totals=True)  # hidden totals not drawn
     ch.figure(fig, alt, "Each point is the number of offences in the 12 months to that month. "
               "Homicide is not shown (small numbers; see the dashboard).")
     burg = ["residential_burglary", "non_residential_burglary"]
@@ -180,8 +183,6 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
                             bmarks, rolling_totals=True)
     ch.figure(fig, alt, "Burglary is on the dashboard but not part of serious violence. "
               + bnotes)
-    series = s[["indicator", "label", "month", "count", "rolling_12m"]]
-    safe = suppress_sv(series, ["count", "rolling_12m"], ch.cfg.threshold("open"), ["month"])
     ch.publish(safe, "monthly_series")
     ch.md(f"The full monthly series of every indicator since "
           f"{periods.month_label(str(s['month'].min()))} is in the published table "
