@@ -24,6 +24,7 @@ log = logging.getLogger("sna")
 PACKAGES = ("sna", "pandas", "numpy", "geopandas", "shapely", "pyproj", "pyarrow", "duckdb",
             "pandera", "scipy", "statsmodels", "esda", "libpysal", "mapclassify", "matplotlib",
             "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel")
+UNLISTED = ("manifest.json", "run.log")  # not in the manifest's list of outputs
 READING_ORDER = ["00_summary"] + [c for c in CHAPTERS if c != "00_summary"]
 
 
@@ -220,14 +221,15 @@ def audit(ctx: RunContext, declared: dict[str, dict] | None = None) -> list[str]
 
 
 def output_files(work: Path) -> list[dict]:
-    """``[{path, size, sha256}]`` of every file of the run except ``manifest.json``: a reader
-    (or a test of a killed run) can tell a complete output from a partial one."""
+    """``[{path, size, sha256}]`` of every file of the run except ``manifest.json`` and
+    ``run.log`` (still being written): a reader (or a test of a killed run) can tell a
+    complete output from a partial one."""
     from sna.io.common import sha256
 
-    return [{"path": p.relative_to(work).as_posix(), "size": p.stat().st_size,
-             "sha256": sha256(p)}
-            for p in sorted(work.rglob("*")) if p.is_file() and p.name != "manifest.json"
-            and not p.relative_to(work).as_posix().startswith(".")]
+    return [{"path": rel, "size": p.stat().st_size, "sha256": sha256(p)}
+            for p in sorted(work.rglob("*"))
+            if p.is_file() and (rel := p.relative_to(work).as_posix()) not in UNLISTED
+            and not rel.startswith(".")]
 
 
 def finish(ctx: RunContext, results: list, pages: PageExporter) -> int:
