@@ -20,7 +20,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,10 @@ def _display(obj_html: str) -> None:
 
 
 def html_table(frame: pd.DataFrame, caption: str, *, formats: dict[str, str] | None = None,
-               max_rows: int = 200, table_id: str | None = None) -> str:
-    """An accessible HTML table: ``<caption>``, ``<th scope=col>``, every cell escaped."""
+               max_rows: int = 200, table_id: str | None = None,
+               sensitivity: str | None = None) -> str:
+    """An accessible HTML table: ``<caption>``, ``<th scope=col>``, every cell escaped;
+    ``sensitivity`` is recorded as ``data-sensitivity`` for the disclosure audit."""
     formats = formats or {}
     shown = frame.head(max_rows)
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in shown.columns)
@@ -73,6 +75,8 @@ def html_table(frame: pd.DataFrame, caption: str, *, formats: dict[str, str] | N
     if len(frame) > max_rows:
         more = f'<p class="note">Showing {max_rows} of {len(frame)} rows; the CSV has them all.</p>'
     tid = f' id="{esc(table_id)}"' if table_id else ""
+    if sensitivity:
+        tid += f' data-sensitivity="{esc(sensitivity)}"'
     return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{esc(caption)}">'
             f"<table{tid}><caption>{esc(caption)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
@@ -151,16 +155,54 @@ class Chapter:
         """True if the optional source is supplied."""
         return self.cfg.has(key)
 
+    def _declare(self, name: str, sensitivity: str | None,
+                 count_cols: list[str] | None) -> Any:
+        """The table's declaration (:mod:`sna.tables`), recorded for the manifest and audit
+        in ``.declared/<name>.json``; a conservative stand-in when it is undeclared."""
+        from sna.tables import TableSpec, spec_for
+
+        spec = spec_for(name, sensitivity)
+        record = {"declared": spec is not None}
+        if spec is None:  # undeclared: treated as partner data; the audit fails it
+            spec = TableSpec("partner", tuple(count_cols or ()))
+        if count_cols and tuple(count_cols) != spec.count_columns:
+            spec = replace(spec, count_columns=tuple(count_cols))
+        record.update(spec.as_manifest())
+        folder = self.output_dir / ".declared"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
+        return spec
+
+    def _safe(self, frame: pd.DataFrame, spec: Any, count_cols: list[str] | None,
+              dependent: dict[str, list[str]] | None,
+              group_cols: list[str] | None) -> pd.DataFrame:
+        from sna.disclosure import suppress_declared
+
+        return suppress_declared(frame, spec, self.cfg.min_count, self.cfg.threshold("open"),
+                                 count_cols=count_cols, dependent=dependent,
+                                 group_cols=group_cols)
+
+    def protect(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        """``frame`` disclosure-controlled by the declaration ``name`` of
+        :data:`sna.tables.TABLES`, not written: for a table built for a page only."""
+        from sna.tables import spec_for
+
+        spec = spec_for(name)
+        if spec is None:
+            raise KeyError(f"{name!r} is not declared in sna/tables.py (TABLES)")
+        return self._safe(frame, spec, None, None, None)
+
     def publish(self, frame: pd.DataFrame, name: str, *, count_cols: list[str] | None = None,
                 dependent: dict[str, list[str]] | None = None,
-                group_cols: list[str] | None = None) -> pd.DataFrame:
-        """Disclosure-control ``frame`` and write ``tables/<name>.csv``; returns the safe frame."""
-        from sna.disclosure import suppress
-
-        safe = frame
-        if count_cols:
-            safe = suppress(frame, count_cols, self.cfg.min_count, dependent=dependent,
-                            group_cols=group_cols, flag=None)
+                group_cols: list[str] | None = None,
+                sensitivity: str | None = None) -> pd.DataFrame:
+        """Disclosure-control ``frame`` by its declaration in :data:`sna.tables.TABLES`
+        (``sensitivity`` overrides the declared one; ``count_cols``, ``dependent``,
+        ``group_cols`` the declared columns) and write ``tables/<name>.csv``; returns the
+        safe frame. Partner counts below ``min_count`` are always hidden; open published
+        statistics only under ``disclosure.open_data: suppress``."""
+        spec = self._declare(name, sensitivity, count_cols)
+        safe = self._safe(frame, spec, count_cols, dependent, group_cols)
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         neutralise_frame(safe).to_csv(self.tables_dir / f"{name}.csv", index=False,
                                       lineterminator="\n")
@@ -169,20 +211,27 @@ class Chapter:
     def table(self, frame: pd.DataFrame, name: str | None, caption: str, *,
               count_cols: list[str] | None = None, dependent: dict[str, list[str]] | None = None,
               group_cols: list[str] | None = None, formats: dict[str, str] | None = None,
-              show: pd.DataFrame | None = None, max_rows: int = 200) -> pd.DataFrame:
+              show: pd.DataFrame | None = None, max_rows: int = 200,
+              sensitivity: str | None = None) -> pd.DataFrame:
         """Publish (when ``name``) and display a table. ``show`` = a display version
-        (renamed columns) built from the returned safe frame by the caller if needed."""
+        (renamed columns) built from the returned safe frame by the caller if needed.
+        The page's table is marked with its sensitivity (``data-sensitivity``) for the audit;
+        a table shown without a name or ``sensitivity`` is held to partner rules."""
+        from sna.tables import TableSpec, spec_for
+
         safe = frame
+        spec = spec_for(name, sensitivity) if name else None
         if name:
             safe = self.publish(frame, name, count_cols=count_cols, dependent=dependent,
-                                group_cols=group_cols)
+                                group_cols=group_cols, sensitivity=sensitivity)
         elif count_cols:
-            from sna.disclosure import suppress
-
-            safe = suppress(frame, count_cols, self.cfg.min_count, dependent=dependent,
-                            group_cols=group_cols, flag=None)
+            spec = TableSpec(sensitivity or "partner", tuple(count_cols))
+            safe = self._safe(frame, spec, count_cols, dependent, group_cols)
+        elif sensitivity:
+            spec = TableSpec(sensitivity)
         _display(html_table(show if show is not None else safe, caption, formats=formats,
-                            max_rows=max_rows))
+                            max_rows=max_rows,
+                            sensitivity=spec.sensitivity if spec is not None else None))
         return safe
 
     def figure(self, fig: Any, alt: str, caption: str = "") -> None:

@@ -164,14 +164,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _month_arg(text: str) -> str:
-    """``--from`` / ``--to``: a month, normalised to YYYY-MM."""
-    from sna.periods import parse_month
+    """``--from`` / ``--to``: a month (YYYY-MM, YYYYMM or 'Month YYYY'), normalised to YYYY-MM."""
+    from sna.periods import parse_period
 
     try:
-        return parse_month(text)
-    except ValueError:
-        msg = f"{text!r} is not a month: use YYYY-MM, e.g. 2026-03"
-        raise argparse.ArgumentTypeError(msg) from None
+        return parse_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _period_arg(text: str) -> str:
+    """``--period``: 'latest' or a month as :func:`_month_arg` accepts it."""
+    return "latest" if text.strip().lower() == "latest" else _month_arg(text)
 
 
 def _positive_int(text: str) -> int:
@@ -193,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=DEFAULT_CONFIG, help="area YAML (default %(default)s)")
     r = sub.add_parser("run", parents=[common], help="produce the SNA for one period")
-    r.add_argument("--period", default=None, help="YYYY-MM or 'latest' (default: config)")
+    r.add_argument("--period", default=None, type=_period_arg,
+                   help="YYYY-MM, YYYYMM, 'Month YYYY' or 'latest' (default: config)")
     r.add_argument("--out", default="outputs", help="outputs root (default %(default)s)")
     r.add_argument("--chapters", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
                    default=None, help="comma-separated chapter ids or numbers (default: all)")
@@ -225,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
     b.set_defaults(func=cmd_batch)
     v = sub.add_parser("validate", parents=[common], help="check every input; writes nothing")
-    v.add_argument("--period", default=None)
+    v.add_argument("--period", default=None, type=_period_arg)
     v.set_defaults(func=cmd_validate)
     c = sub.add_parser("chapters", help="list chapters and the SNA components each covers")
     c.set_defaults(func=cmd_chapters)

@@ -17,6 +17,7 @@ import yaml
 
 from sna import registry
 from sna.errors import ConfigError
+from sna.periods import parse_period
 
 # The source keys come from the one source registry (sna/registry.py); kept here by name
 # because other modules import them from sna.config.
@@ -27,7 +28,8 @@ SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name
 TOP_KEYS = {"area", "period", "data", "disclosure", "partnership", "targets",
             "recommendations", "plan", "report"}
 AREA_KEYS = {"name", "code", "bcu", "neighbours", "slug", "population_denominator"}
-DISCLOSURE_KEYS = {"min_count"}
+DISCLOSURE_KEYS = {"min_count", "open_data"}
+OPEN_DATA = ("publish", "suppress")
 REPORT_KEYS = {"title", "author", "contact", "demo"}
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -65,6 +67,7 @@ class SnaConfig:
     period: str
     sources: dict[str, tuple[Source, ...]]
     min_count: int = 5
+    open_data: str = "publish"
     partnership: tuple[dict, ...] = ()
     targets: dict[str, Any] = field(default_factory=dict)
     recommendations: Path | None = None
@@ -83,6 +86,66 @@ class SnaConfig:
     def has(self, key: str) -> bool:
         """True if the optional source ``key`` is supplied."""
         return bool(self.sources.get(key))
+
+    def threshold(self, sensitivity: str) -> int:
+        """The smallest count published for a table of ``sensitivity`` (``open``, ``partner``
+        or ``mixed``): ``min_count`` for partner data about people, always; for open published
+        statistics 1 (shown as their publisher shows them) unless ``open_data: suppress``."""
+        if sensitivity == "open" and self.open_data == "publish":
+            return 1
+        return self.min_count
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (PyYAML keeps the
+    last silently, which can drop a data file or a setting)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, list | dict | set):
+                continue  # unhashable: let PyYAML report it
+            if key in seen:
+                raise ConfigError(
+                    f"{key_node.start_mark.name}, line {line}: key {key!r} is given twice (first "
+                    f"on line {seen[key]}); YAML would keep only the last. Merge the two entries "
+                    "(a source with several files takes a list: `key: [file1, file2]`).")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file safely (no Python tags), refusing duplicate keys with file and line.
+
+    Raises
+    ------
+    ConfigError
+        Malformed YAML, a duplicate key, or a file that is not UTF-8 text.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        loader = _StrictLoader(text)
+        loader.name = str(path)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}). Fix the syntax and retry.") from exc
+
+
+def _period(raw: dict, override: str | None, path: Path) -> str:
+    """The configured period, normalised (``latest`` or ``YYYY-MM``); strict forms only."""
+    text = str(override or raw.get("period") or "latest").strip()
+    if text.lower() == "latest":
+        return "latest"
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        where = "--period" if override else f"{path}: period"
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def slugify(name: str) -> str:
@@ -153,10 +216,7 @@ def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
     path = Path(path).resolve()
     if not path.is_file():
         raise ConfigError(f"Config file {path} not found. Pass --config PATH to a YAML file.")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}). Fix the syntax and retry.") from exc
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the YAML must be a mapping with `area:` and `data:` keys.")
     _check_keys(raw, TOP_KEYS, "the top level", path)
@@ -191,6 +251,11 @@ def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
     min_count = disclosure.get("min_count", 5)
     if not isinstance(min_count, int) or isinstance(min_count, bool) or not 1 <= min_count <= 100:
         raise ConfigError(f"{path}: disclosure.min_count must be a whole number 1-100, got {min_count!r}.")
+    open_data = disclosure.get("open_data", "publish")
+    if open_data not in OPEN_DATA:
+        raise ConfigError(f"{path}: disclosure.open_data must be 'publish' (open statistics shown "
+                          f"as published) or 'suppress' (every count 1-{min_count - 1} hidden), "
+                          f"got {open_data!r}.")
     report = raw.get("report") or {}
     _check_keys(report, REPORT_KEYS, "report", path)
     partnership = raw.get("partnership") or []
@@ -200,8 +265,8 @@ def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
     if not isinstance(targets, dict):
         raise ConfigError(f"{path}: `targets:` must map indicator ids to a target change in %.")
     return SnaConfig(
-        path=path, area=area, period=str(period or raw.get("period") or "latest"),
-        sources=sources, min_count=min_count, partnership=tuple(partnership),
+        path=path, area=area, period=_period(raw, period, path),
+        sources=sources, min_count=min_count, open_data=open_data, partnership=tuple(partnership),
         targets=dict(targets), recommendations=_optional_path(raw, "recommendations", folder, path),
         plan=_optional_path(raw, "plan", folder, path), report=dict(report),
     )

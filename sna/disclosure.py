@@ -186,6 +186,127 @@ def suppress(
     return out
 
 
+def _rows(frame: pd.DataFrame, where: Mapping[str, Any]) -> pd.Series:
+    """Rows matching every ``{column: value}`` of ``where`` (all rows when empty; a value
+    may be a list of accepted values)."""
+    mask = pd.Series(True, index=frame.index)
+    for col, value in where.items():
+        if col not in frame.columns:
+            return pd.Series(False, index=frame.index)
+        accepted = value if isinstance(value, list | tuple | set) else [value]
+        mask &= frame[col].isin(accepted)
+    return mask
+
+
+def partner_rows(frame: pd.DataFrame, spec: Any) -> pd.Series:
+    """Rows of a declared table (:class:`sna.tables.TableSpec`) holding partner data."""
+    if spec.sensitivity == "open":
+        return pd.Series(False, index=frame.index)
+    if spec.sensitivity == "mixed" and spec.partner_where:
+        return _rows(frame, spec.partner_where)
+    return pd.Series(True, index=frame.index)
+
+
+def suppress_declared(frame: pd.DataFrame, spec: Any, min_count: int, open_min: int, *,
+                      count_cols: Sequence[str] | None = None,
+                      dependent: Mapping[str, Sequence[str]] | None = None,
+                      group_cols: Sequence[str] | None = None) -> pd.DataFrame:
+    """Apply the policy to a declared table (:class:`sna.tables.TableSpec`).
+
+    Count cells (the declared ``count_columns``, on the rows matching ``count_where``) of
+    partner rows are suppressed below ``min_count``, those of open rows below ``open_min``
+    (1 = shown as published), each with secondary suppression within ``group_cols`` and
+    their dependent values. Explicit ``count_cols``/``dependent``/``group_cols`` replace the
+    declared ones. Returns a copy; rows that hold no counts are untouched.
+    """
+    counts = [c for c in (count_cols or spec.count_columns) if c in frame.columns]
+    if not counts:
+        return frame
+    deps = {c: [d for d in v if d in frame.columns]
+            for c, v in (dependent if dependent is not None else spec.dependent).items()}
+    groups = [g for g in (group_cols if group_cols is not None else spec.group_cols)
+              if g in frame.columns]
+    counted = _rows(frame, spec.count_where)
+    partner = partner_rows(frame, spec)
+    out = frame.copy()
+    for subset, threshold in ((counted & partner, min_count), (counted & ~partner, open_min)):
+        if threshold <= 1 or not subset.any():
+            continue
+        sub = frame.loc[subset]
+        safe = suppress(sub, counts, threshold, dependent=deps, group_cols=groups or None,
+                        flag=None)
+        for col in counts:
+            hidden = safe[col].isna() & sub[col].notna()
+            if spec.sv_by:
+                hidden = _two_way(sub, col, hidden, groups, list(spec.sv_by), threshold)
+            for target in (col, *deps.get(col, [])):
+                _blank(out, hidden, target)
+    if not spec.count_where:
+        for col in counts:
+            out[col] = _integer_if_whole(out[col])
+    return out
+
+
+def _blank(out: pd.DataFrame, hidden: pd.Series, col: str) -> None:
+    """Set ``out[col]`` to NaN on the ``hidden`` rows (a float/object column if needed)."""
+    rows = hidden.index[hidden.to_numpy()]
+    if not len(rows):
+        return
+    if not (pd.api.types.is_float_dtype(out[col]) or pd.api.types.is_object_dtype(out[col])):
+        numeric = pd.api.types.is_numeric_dtype(out[col]) and \
+            not pd.api.types.is_bool_dtype(out[col])
+        out[col] = out[col].astype("float" if numeric else "object")
+    out.loc[rows, col] = np.nan
+
+
+def _two_way(sub: pd.DataFrame, col: str, hidden: pd.Series, groups: list[str],
+             sv_by: list[str], min_count: int) -> pd.Series:
+    """Secondary suppression in two directions until stable: within ``groups`` (e.g. the
+    wards of one indicator, whose total is published elsewhere) and within each ``sv_by``
+    group (e.g. one ward), where the serious violence components add up to its
+    ``serious_violence`` row. One pass alone leaves cells that the other gives back."""
+    from sna.tables import sv_relation
+
+    relation = sv_relation()
+    if sv_by == ["*"]:  # the whole table is one place and window
+        sub, sv_by = sub.assign(_all=0), ["_all"]
+    work, mask = _with_absent_parts(sub, col, hidden, sv_by, relation)
+    in_sv = work["indicator"].isin([*relation.parts, relation.total]).to_numpy()
+    part = work.loc[in_sv]
+    totals = pd.Series((part["indicator"] == relation.total).to_numpy(), index=part.index)
+    none = pd.Series(False, index=work.index)
+    for _ in range(50):
+        before = mask.copy()
+        if groups:
+            mask = _secondary(work, col, mask, groups, none, min_count)
+        mask.loc[part.index] = _secondary(part, col, mask.loc[part.index], sv_by, totals,
+                                          min_count)
+        if mask.equals(before):
+            break
+    return mask.loc[sub.index]
+
+
+def _with_absent_parts(sub: pd.DataFrame, col: str, hidden: pd.Series, sv_by: list[str],
+                       relation: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """``sub`` plus a hidden placeholder row (value unknown, taken as 0) for each serious
+    violence component absent from a group that has a ``serious_violence`` row: the total
+    minus the shown parts would give the absent one, which may be small (e.g. homicide left
+    out of a table that shows the total and every other component)."""
+    extra = []
+    for key, grp in sub.groupby(sv_by, dropna=False, sort=False):
+        if not (grp["indicator"] == relation.total).any():
+            continue
+        for name in set(relation.parts) - set(grp["indicator"]):
+            row = dict(zip(sv_by, key if isinstance(key, tuple) else (key,), strict=True))
+            extra.append({**row, "indicator": name, col: 0})
+    if not extra:
+        return sub, hidden.copy()
+    index = pd.RangeIndex(len(extra)).map(lambda i: ("_absent", i))
+    pads = pd.DataFrame(extra, index=index)
+    work = pd.concat([sub, pads])
+    return work, pd.concat([hidden, pd.Series(True, index=index)])
+
+
 # --- audits --------------------------------------------------------------------------------
 
 def _tokens(name: str) -> set[str]:
@@ -217,6 +338,26 @@ def audit_table(frame: pd.DataFrame, min_count: int = 5,
     return problems
 
 
+def audit_declared(frame: pd.DataFrame, spec: Any, min_count: int, open_min: int) -> list[str]:
+    """Problems of a published table against its declaration: a declared count column that
+    is missing, or a count below the threshold of its row (partner rows ``min_count``, open
+    rows ``open_min``). Rows numbered as in a spreadsheet (header = row 1)."""
+    problems = [f"declared count column {c!r} is not in the table; fix its declaration in "
+                "sna/tables.py." for c in spec.count_columns if c not in frame.columns]
+    counted = _rows(frame, spec.count_where).to_numpy()
+    partner = partner_rows(frame, spec).to_numpy()
+    for col in (c for c in spec.count_columns if c in frame.columns):
+        values = pd.to_numeric(frame[col], errors="coerce")
+        for kind, threshold, rows in (("partner data", min_count, counted & partner),
+                                      ("open data", open_min, counted & ~partner)):
+            small = _small(values, threshold).to_numpy() & rows
+            for pos in np.flatnonzero(small):
+                problems.append(f"row {pos + 2}, column {col!r}: {values.iloc[pos]:g} is below "
+                                f"the disclosure threshold for {kind} ({threshold}); "
+                                "suppress it.")
+    return problems
+
+
 class _TableParser(HTMLParser):
     """Collect the rows of every (outermost and nested) ``<table>`` as lists of cell texts."""
 
@@ -230,7 +371,8 @@ class _TableParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
-            self._stack.append({"rows": [], "caption": "", "in_caption": False})
+            self._stack.append({"rows": [], "caption": "", "in_caption": False,
+                                "sensitivity": dict(attrs).get("data-sensitivity") or ""})
             self.tables.append(self._stack[-1])
         elif not self._stack:
             return
@@ -266,9 +408,12 @@ class _TableParser(HTMLParser):
             self._stack[-1]["caption"] += data
 
 
-def _table_problems(number: int, table: dict[str, Any], min_count: int) -> list[str]:
+def _table_problems(number: int, table: dict[str, Any], min_count: int,
+                    open_min: int = 0) -> list[str]:
     rows = [r for r in table["rows"] if r]
-    if not rows:
+    if table.get("sensitivity") == "open" and open_min:
+        min_count = open_min  # a table declared as open published statistics
+    if not rows or min_count <= 1:
         return []
     header = [text for text, _ in rows[0]]
     cols = [j for j, name in enumerate(header) if is_count_column(name)]
@@ -285,8 +430,12 @@ def _table_problems(number: int, table: dict[str, Any], min_count: int) -> list[
     return problems
 
 
-def audit_html(text: str, min_count: int = 5) -> list[str]:
+def audit_html(text: str, min_count: int = 5, open_min: int = 0) -> list[str]:
     """Scan the ``<table>`` elements of an HTML page for small counts.
+
+    A table marked ``data-sensitivity="open"`` (open published statistics, by
+    ``ch.table``) is held to ``open_min`` when given (1: shown as published); every other
+    table, marked or not, to ``min_count``.
 
     The first row of each table is its header; a column is a count column when its header
     looks like one (:func:`is_count_column`: 'Count', 'Number of offences', 'Victims', ...,
@@ -298,4 +447,4 @@ def audit_html(text: str, min_count: int = 5) -> list[str]:
     parser.feed(text)
     parser.close()
     return [p for n, t in enumerate(parser.tables, start=1)
-            for p in _table_problems(n, t, min_count)]
+            for p in _table_problems(n, t, min_count, open_min)]

@@ -14,7 +14,45 @@ import pandas as pd
 from sna.errors import PeriodError
 
 _MONTH = re.compile(r"^(\d{4})-?(\d{2})$")
+_NAMED = re.compile(r"^([A-Za-z]+)\.?\s+(\d{4})$")
+_MONTH_NAMES = {name.lower(): i for i, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"], start=1)}
+_MONTH_NAMES.update({name[:3]: i for name, i in list(_MONTH_NAMES.items())})
+_MONTH_NAMES["sept"] = 9
+PERIOD_FORMS = "YYYY-MM (e.g. 2026-03), YYYYMM (202603), 'Month YYYY' (March 2026) or 'latest'"
 WINDOWS = {"3m": 3, "12m": 12}
+
+
+def parse_period(value: object) -> str:
+    """A period as a user writes it (config ``period:``, ``--period``, ``--from``/``--to``),
+    normalised to ``YYYY-MM``.
+
+    Only unambiguous forms are accepted: ``YYYY-MM``, ``YYYYMM`` and ``Month YYYY`` (full or
+    three-letter month name, any case). Quarters (``2025Q4``) and dates (``01/03/2026``,
+    ``2026-03-01``) are refused rather than guessed. ``'latest'`` is handled by the caller.
+
+    Raises
+    ------
+    ValueError
+        Naming the value and the accepted forms.
+    """
+    text = str(value).strip()
+    m, named = _MONTH.match(text), _NAMED.match(text)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    elif named and named.group(1).lower() in _MONTH_NAMES:
+        year, month = int(named.group(2)), _MONTH_NAMES[named.group(1).lower()]
+    else:
+        hint = ""
+        if re.fullmatch(r"\d{4}\s*-?\s*[Qq][1-4]|[Qq][1-4]\s*\d{4}", text):
+            hint = " A quarter is not a period: give its last month (2025Q4 -> 2025-12)."
+        elif re.fullmatch(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", text):
+            hint = " A date is ambiguous (day or month first?): give the month alone."
+        raise ValueError(f"period {text!r} is not a month: use {PERIOD_FORMS}.{hint}")
+    if not 1 <= month <= 12 or not 1900 <= year <= 2100:
+        raise ValueError(f"period {text!r} is not a month: use {PERIOD_FORMS}.")
+    return f"{year:04d}-{month:02d}"
 
 
 def parse_month(value: object) -> str:
@@ -99,9 +137,9 @@ def resolve_period(requested: str, complete_months: Iterable[str], *, need: int 
     if str(requested).strip().lower() == "latest":
         return months[-1]
     try:
-        period = parse_month(requested)
+        period = parse_period(requested)
     except ValueError as exc:
-        raise PeriodError(f"period {requested!r} is not a month: use YYYY-MM or 'latest'.") from exc
+        raise PeriodError(str(exc)) from exc
     if period not in months:
         raise PeriodError(
             f"period {period} is outside the complete months of the crime data "

@@ -88,3 +88,24 @@ def test_validate_reports_table_and_writes_nothing(root, tmp_path, capsys):
     out = capsys.readouterr()
     assert "mps_ward" in out.out and "ERROR" in out.out and "row 6" in out.err
     assert set(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("period, needle", [("2025Q4", "quarter"), ("01/03/2026", "ambiguous")])
+def test_ambiguous_period_refused_by_cli(root, tmp_path, capsys, period, needle):
+    # the old parser guessed: 2025Q4 became 2025-10 and 01/03/2026 became January
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--config", str(root / "config" / "barnet.yaml"), "--out", str(out),
+              "--period", period])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and needle in err and "Month YYYY" in err and not out.exists()
+
+
+def test_duplicate_data_key_exit_2(root, tmp_path, capsys):
+    cfg = _copy_config(root, tmp_path)
+    text = cfg.read_text()
+    cfg.write_text(text.replace("  mps_lsoa:", "  mps_ward: ward.csv\n  mps_lsoa:", 1))
+    out = tmp_path / "out"
+    assert main(["run", "--config", str(cfg), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "'mps_ward' is given twice" in err and "area.yaml, line" in err and not out.exists()

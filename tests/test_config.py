@@ -111,3 +111,42 @@ def test_missing_config_file(tmp_path):
                                         ("../../etc", "etc")])
 def test_slug_cannot_escape(name, slug):
     assert slugify(name) == slug
+
+
+def test_duplicate_key_refused_with_line(files, write_yaml):
+    # PyYAML keeps the second `population:` silently: p.csv would be dropped from the run
+    (files / "p2.csv").write_text("x")
+    text = MIN.format(extra="").replace("population: p.csv", "population: p.csv\n  population: p2.csv")
+    with pytest.raises(ConfigError, match=r"area\.yaml, line 7: key 'population' is given twice "
+                                          r"\(first on line 6\)"):
+        load_config(write_yaml(text))
+
+
+def test_duplicate_nested_key_refused(files, write_yaml):
+    with pytest.raises(ConfigError, match="'min_count' is given twice"):
+        load_config(write_yaml(MIN.format(extra="disclosure: {min_count: 5, min_count: 3}")))
+
+
+@pytest.mark.parametrize("period, needle", [("2025Q4", "quarter"), ("'01/03/2026'", "ambiguous"),
+                                            ("2026-03-01", "ambiguous")])
+def test_period_key_strict(files, write_yaml, period, needle):
+    with pytest.raises(ConfigError, match=f"area.yaml: period.*{needle}"):
+        load_config(write_yaml(MIN.format(extra=f"period: {period}")))
+
+
+def test_period_forms_normalised(files, write_yaml):
+    assert load_config(write_yaml(MIN.format(extra="period: March 2026"))).period == "2026-03"
+    assert load_config(write_yaml(MIN.format(extra="period: 202603"))).period == "2026-03"
+    with pytest.raises(ConfigError, match="--period"):
+        load_config(write_yaml(MIN.format(extra="")), period="2025Q4")
+
+
+def test_open_data_key(files, write_yaml):
+    cfg = load_config(write_yaml(MIN.format(extra="disclosure: {min_count: 5, open_data: suppress}")))
+    assert cfg.open_data == "suppress"
+    assert cfg.threshold("open") == 5 and cfg.threshold("partner") == 5
+    cfg = load_config(write_yaml(MIN.format(extra="")))
+    assert cfg.open_data == "publish" and cfg.threshold("open") == 1
+    assert cfg.threshold("partner") == 5 and cfg.threshold("mixed") == 5
+    with pytest.raises(ConfigError, match="open_data must be"):
+        load_config(write_yaml(MIN.format(extra="disclosure: {open_data: hide}")))

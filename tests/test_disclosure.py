@@ -188,3 +188,205 @@ def test_flag_column_can_be_renamed_or_left_out():
     out = suppress(_wards([1, 9]), "count", flag=None)
     assert list(out.columns) == ["indicator", "ward", "count", "rate"]
     assert out["count"].isna().tolist() == [True, False]
+
+
+# --- disclosure by sensitivity (declarations in sna.tables) --------------------------------
+
+def _vulnerable() -> pd.DataFrame:
+    """The shape of tables/vulnerable_populations.csv: ``value`` is a count only where
+    ``unit == 'count'`` (IOM cohort 105 of whom 4 female and 101 male; a 4.9% change)."""
+    return pd.DataFrame({
+        "indicator": ["iom_cohort", "iom_cohort_female", "iom_cohort_male", "iom_pct_change",
+                      "si_suspects_age_10_14"],
+        "value": [105.0, 4.0, 101.0, 4.9, 3.0],
+        "unit": ["count", "count", "count", "percent", "count"]})
+
+
+def test_old_name_based_audit_missed_partner_value_column():
+    # the defect: `value` is not a count-like name, so IOM cohort 4 and suspects 3 passed
+    assert audit_table(_vulnerable()) == []
+
+
+def test_partner_value_counts_suppressed_whatever_open_data_says():
+    from sna.disclosure import audit_declared, suppress_declared
+    from sna.tables import TABLES
+
+    spec = TABLES["vulnerable_populations"]
+    assert len(audit_declared(_vulnerable(), spec, 5, 1)) == 2
+    for open_min in (1, 5):  # open_data: publish or suppress
+        out = suppress_declared(_vulnerable(), spec, 5, open_min)
+        assert out["value"].isna().tolist() == [False, True, False, False, True]
+        assert out.loc[3, "value"] == 4.9  # a percentage row is not a count: untouched
+        assert audit_declared(out, spec, 5, open_min) == []
+
+
+def _dashboard() -> pd.DataFrame:
+    return pd.DataFrame({"indicator": ["homicide", "rape"], "window": "12m",
+                         "period_start": "2025-04", "period_end": "2026-03",
+                         "count": [1, 279], "previous_count": [3, 227],
+                         "change_pct": [-66.7, 22.9], "rate_per_1000": [0.003, 0.72],
+                         "rate_lower95": [0.0, 0.6], "rate_upper95": [0.01, 0.8]})
+
+
+def test_open_counts_shown_as_published_unless_open_data_suppress():
+    from sna.disclosure import audit_declared, suppress_declared
+    from sna.tables import TABLES
+
+    spec = TABLES["performance_dashboard"]
+    shown = suppress_declared(_dashboard(), spec, 5, 1)
+    assert shown["count"].tolist() == [1, 279] and audit_declared(shown, spec, 5, 1) == []
+    hidden = suppress_declared(_dashboard(), spec, 5, 5)
+    assert hidden["count"].isna().tolist() == [True, False]
+    assert hidden["previous_count"].isna().tolist() == [True, False]
+    assert np.isnan(hidden.loc[0, "change_pct"]) and np.isnan(hidden.loc[0, "rate_upper95"])
+    assert len(audit_declared(shown, spec, 5, 5)) == 2  # 1 and 3 under open_data: suppress
+
+
+def test_mixed_table_partner_rows_only():
+    from sna.disclosure import suppress_declared
+    from sna.tables import TableSpec
+
+    spec = TableSpec("mixed", ("count",), partner_where={"source": "partner"})
+    frame = pd.DataFrame({"source": ["mps", "partner", "partner"], "count": [2, 3, 40]})
+    out = suppress_declared(frame, spec, 5, 1)
+    assert out["count"].isna().tolist() == [False, True, False]
+
+
+def test_every_table_of_the_default_run_is_declared():
+    from sna.tables import TABLES
+
+    names = {"performance_dashboard", "sv_breakdown", "monthly_series", "ward_indicators",
+             "vulnerable_populations", "concentration", "cctv_by_ward", "homicide",
+             "homicide_proceeded_against", "stop_search", "london_comparison"}
+    assert names <= set(TABLES)
+    assert TABLES["vulnerable_populations"].sensitivity == "partner"
+    assert TABLES["performance_dashboard"].sensitivity == "open"
+
+
+def test_html_audit_respects_open_mark():
+    page = ('<table data-sensitivity="open"><tr><th>Count</th></tr><tr><td>3</td></tr></table>'
+            '<table><tr><th>Count</th></tr><tr><td>2</td></tr></table>')
+    problems = audit_html(page, 5, open_min=1)
+    assert len(problems) == 1 and "table 2" in problems[0]  # the unmarked table: partner rules
+    assert len(audit_html(page, 5, open_min=5)) == 2
+
+
+# --- differencing across tables ------------------------------------------------------------
+
+SV_PARTS = {"violence_with_injury": 1790, "personal_robbery": 555, "rape": 279,
+            "other_sexual_offences": 505, "possession_of_weapons": 168, "homicide": 1}
+
+
+def _sv_tables(hidden: set[str], weapons_elsewhere: bool = False):
+    """The issue's example: SV total 3,298 on the dashboard, components in sv_breakdown."""
+    from sna.tables import TABLES
+
+    rows = [{"indicator": k, "period_start": "2025-04", "period_end": "2026-03",
+             "count": np.nan if k in hidden else v} for k, v in SV_PARTS.items()]
+    dash = pd.DataFrame([{"indicator": "serious_violence", "window": "12m",
+                          "period_start": "2025-04", "period_end": "2026-03", "count": 3298}])
+    frames = {"performance_dashboard": (dash, TABLES["performance_dashboard"]),
+              "sv_breakdown": (pd.DataFrame(rows), TABLES["sv_breakdown"])}
+    if weapons_elsewhere:  # chapter 03's table printed the weapons count the dashboard hid
+        frames["ward_indicators"] = (pd.DataFrame([{
+            "ward_code": "E05000001", "indicator": "possession_of_weapons", "window": "12m",
+            "period_start": "2025-04", "period_end": "2026-03", "count": 168}]),
+            TABLES["ward_indicators"])
+    return frames
+
+
+def test_one_hidden_component_is_recoverable_from_the_total():
+    from sna.differencing import leaks
+
+    problems = leaks(_sv_tables({"homicide"}))
+    assert len(problems) == 1 and "homicide in the borough, 2025-04 to 2026-03" in problems[0]
+    assert "1 " not in problems[0].split("recovered")[1]  # the value itself is never printed
+
+
+def test_two_hidden_components_protect_each_other_unless_published_elsewhere():
+    from sna.differencing import leaks
+
+    assert leaks(_sv_tables({"homicide", "possession_of_weapons"})) == []
+    # weapons hidden in sv_breakdown but a ward table (the only ward) gives it: leak again
+    problems = leaks(_sv_tables({"homicide", "possession_of_weapons"}, weapons_elsewhere=True))
+    assert any("homicide in the borough" in p for p in problems)
+
+
+def test_monthly_series_against_the_12_month_total():
+    from sna.differencing import leaks
+    from sna.periods import month_range
+    from sna.tables import TABLES
+
+    months = month_range("2025-04", "2026-03")
+    series = pd.DataFrame({"indicator": "homicide", "month": months,
+                           "count": [np.nan if m == "2025-09" else 0 for m in months]})
+    dash = pd.DataFrame([{"indicator": "homicide", "period_start": "2025-04",
+                          "period_end": "2026-03", "count": 1}])
+    frames = {"monthly_series": (series, TABLES["monthly_series"]),
+              "performance_dashboard": (dash, TABLES["performance_dashboard"])}
+    assert len(leaks(frames)) == 1 and "2025-09" in leaks(frames)[0]
+    dash["count"] = np.nan  # total hidden too: two unknowns
+    assert leaks(frames) == []
+
+
+def _ward_table() -> pd.DataFrame:
+    """Three wards; homicide 1 in W1 only; each ward's serious violence row = its parts."""
+    parts = {"violence_with_injury": [60, 50, 40], "personal_robbery": [20, 15, 10],
+             "homicide": [1, 0, 0], "rape": [9, 8, 6], "other_sexual_offences": [12, 7, 9],
+             "possession_of_weapons": [8, 6, 30]}
+    rows = []
+    for w, ward in enumerate(["W1", "W2", "W3"]):
+        for ind, vals in parts.items():
+            rows.append({"ward_code": ward, "indicator": ind, "count": vals[w]})
+        rows.append({"ward_code": ward, "indicator": "serious_violence",
+                     "count": sum(v[w] for v in parts.values())})
+    frame = pd.DataFrame(rows).assign(window="12m", period_start="2025-04",
+                                      period_end="2026-03", previous_count=50)
+    return frame
+
+
+def test_ward_components_protected_in_both_directions():
+    from dataclasses import replace
+
+    from sna.differencing import leaks
+    from sna.disclosure import suppress_declared
+    from sna.tables import TABLES
+
+    wards = _ward_table()
+    borough = (wards.groupby("indicator", as_index=False)["count"].sum()
+               .assign(period_start="2025-04", period_end="2026-03"))
+    borough["count"] = borough["count"].astype(float)
+    borough.loc[borough["indicator"].isin(["homicide", "rape"]), "count"] = np.nan
+    spec = TABLES["ward_indicators"]
+    dash = (borough, TABLES["performance_dashboard"])
+    safe = suppress_declared(wards, spec, 5, 5)
+    assert leaks({"ward_indicators": (safe, spec), "performance_dashboard": dash}) == []
+    # one direction only (wards of an indicator): W1's homicide = its SV row minus its parts
+    one_way = suppress_declared(wards, replace(spec, sv_by=()), 5, 5)
+    problems = leaks({"ward_indicators": (one_way, spec), "performance_dashboard": dash})
+    assert any("homicide in ward W1" in p for p in problems)
+
+
+def test_concentration_total_cannot_undo_the_dashboard_suppression():
+    # the issue's case: the dashboard hid weapons (168) to protect homicide (1), but the
+    # concentration table printed 168 as the weapons total over wards
+    from sna.differencing import leaks
+    from sna.disclosure import suppress_declared
+    from sna.tables import TABLES
+
+    shown = {k: v for k, v in SV_PARTS.items() if k != "homicide"}
+    conc = pd.DataFrame({"level": "ward", "indicator": [*shown, "serious_violence"],
+                         "top_count": [400, 150, 60, 120, 50, 700],
+                         "total": [*shown.values(), 3298]})
+    conc["top_share_pct"] = 100 * conc["top_count"] / conc["total"]
+    dash, _ = _sv_tables({"homicide", "possession_of_weapons"})["sv_breakdown"]
+    frames = {"sv_breakdown": (dash, TABLES["sv_breakdown"]),
+              "concentration": (conc, TABLES["concentration"])}
+    problems = leaks(frames, period="2026-03")
+    assert any("homicide in the borough" in p for p in problems)
+    safe = suppress_declared(conc, TABLES["concentration"], 5, 5)
+    frames["concentration"] = (safe, TABLES["concentration"])
+    assert leaks(frames, period="2026-03") == []
+    assert safe.loc[safe["indicator"] == "possession_of_weapons", "total"].isna().all()
+    # open_data: publish: shown as published
+    assert suppress_declared(conc, TABLES["concentration"], 5, 1)["total"].notna().all()

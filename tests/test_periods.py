@@ -9,6 +9,7 @@ from sna.periods import (
     add_months,
     month_label,
     parse_month,
+    parse_period,
     previous_year,
     resolve_period,
     window_label,
@@ -48,3 +49,29 @@ def test_resolve_latest_and_errors():
         resolve_period("2025-06", months)
     with pytest.raises(PeriodError, match="not a month"):
         resolve_period("June", months)
+
+
+@pytest.mark.parametrize("raw, month", [("2026-03", "2026-03"), ("202603", "2026-03"),
+                                        ("March 2026", "2026-03"), ("mar 2026", "2026-03"),
+                                        (" Sept 2025 ", "2025-09"), (202312, "2023-12")])
+def test_parse_period_accepted_forms(raw, month):
+    assert parse_period(raw) == month
+
+
+@pytest.mark.parametrize("raw, hint", [("2025Q4", "quarter"), ("Q4 2025", "quarter"),
+                                       ("01/03/2026", "date is ambiguous"),
+                                       ("2026-03-01", "date is ambiguous"),
+                                       ("Marchember 2026", "YYYYMM"), ("2026-13", "YYYY-MM")])
+def test_parse_period_refuses_guesses(raw, hint):
+    # the old parser turned 2025Q4 into 2025-10 and 01/03/2026 into January
+    with pytest.raises(ValueError, match="Month YYYY") as info:
+        parse_period(raw)
+    assert hint in str(info.value)
+
+
+def test_resolve_period_refuses_quarter_and_date():
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    for raw in ("2025Q4", "01/12/2025"):
+        with pytest.raises(PeriodError, match="latest"):
+            resolve_period(raw, months)
+    assert resolve_period("December 2025", months) == "2025-12"

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sna.config import Source
 from sna.errors import EmptyDataError, SchemaError
-from sna.io.common import LoadContext, Loaded, Problems, display_path
+from sna.io.common import LoadContext, Loaded, Problems, corrupt_guard, display_path
 from sna.periods import add_months
 
 KNOWN_BREAKS = {
@@ -186,7 +186,8 @@ def load_ambulance(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     warnings: list[str] = []
     frames, totals, files = [], {}, []
     for source in sources:
-        got, tot = _read_workbook(source, warnings)
+        with corrupt_guard(source.path, "an Excel workbook"):
+            got, tot = _read_workbook(source, warnings)
         if not got:
             raise SchemaError(f"{display_path(source.path)}: no sheet laid out as 'Code, Borough, "
                               "<month>...'. Is this the LAS borough workbook?")

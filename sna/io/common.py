@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sna.errors import EmptyDataError, EncodingError, MultiDataError, SchemaError
+from sna.errors import DataError, EmptyDataError, EncodingError, MultiDataError, SchemaError
 
 MAX_PROBLEMS = 20
 
@@ -103,6 +106,70 @@ class Problems:
         raise self.error(str(err))
 
 
+# What a file's first bytes say it is (for true advice when a file is not what its name says)
+_MAGIC = (
+    (b"\xff\xfe", "UTF-16 text (little-endian, e.g. Excel's 'Unicode Text')", "utf-16"),
+    (b"\xfe\xff", "UTF-16 text (big-endian)", "utf-16"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)", None),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook", None),
+    (b"\x1f\x8b", "a gzip-compressed file", None),
+    (b"PAR1", "a Parquet file", None),
+)
+# low-level errors of damaged archives (zip, xlsx, gz, parquet) as raised by the readers
+# (SyntaxError: the XML parse error of a damaged sheet inside an xlsx)
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError,
+                  SyntaxError)
+
+
+def sniff(path: str | Path) -> tuple[str, str | None] | None:
+    """``(what the file is, encoding to set)`` from its first bytes, or None for plain text."""
+    head = read_bytes_head(path, 8)
+    return next(((what, enc) for magic, what, enc in _MAGIC if head.startswith(magic)), None)
+
+
+@contextmanager
+def corrupt_guard(path: str | Path, kind: str) -> Iterator[None]:
+    """Turn the low-level error of a damaged ``kind`` file (truncated zip/xlsx/gz, corrupt
+    Parquet) into a :class:`DataError` naming the file; sna's own errors pass through."""
+    try:
+        yield
+    except DataError:
+        raise
+    except ARCHIVE_ERRORS as exc:
+        raise DataError(
+            f"{display_path(path)}: cannot be read as {kind} ({type(exc).__name__}: "
+            f"{str(exc)[:120]}). The file is truncated or damaged, or not {kind}: "
+            "re-download it or re-save it from the original."
+        ) from exc
+
+
+def _not_csv(path: Path) -> None:
+    """Refuse a binary file given as CSV, saying what it really is."""
+    found = sniff(path)
+    suffix = path.suffix.lower()
+    if found is None or found[1] or (suffix == ".zip" and found[0].startswith("a zip")) \
+            or (suffix == ".gz" and found[0].startswith("a gzip")):
+        return
+    raise SchemaError(
+        f"{display_path(path)}: is {found[0]}, not a CSV text file, although named "
+        f"{path.name!r}. Open it in the program that made it and save it as 'CSV UTF-8', or "
+        "point the config at the original file if this source accepts that format."
+    )
+
+
+def _encoding_advice(path: Path, encoding: str, exc: UnicodeDecodeError) -> str:
+    found = sniff(path)
+    if found and found[1]:
+        return (f"{display_path(path)}: is {found[0]}, not {encoding}. Set `encoding: "
+                f"{found[1]}` for it in the config (data.<key>: {{path: ..., encoding: "
+                f"{found[1]}}}) or re-save it as 'CSV UTF-8'.")
+    return (f"{display_path(path)}: cannot be read as {encoding} (byte {exc.start}: "
+            f"{exc.reason}): it is text in another encoding, most likely Windows-1252 from "
+            "Excel's plain 'CSV' format. Set `encoding: cp1252` for it in the config "
+            "(data.<key>: {path: ..., encoding: cp1252}; `encoding: latin-1` for ISO-8859-1) "
+            "or re-save it as 'CSV UTF-8'.")
+
+
 def read_csv_text(path: str | Path, *, encoding: str = "utf-8-sig", **kwargs: Any) -> pd.DataFrame:
     """Read a CSV as text columns (``dtype=str``), with clear errors.
 
@@ -117,18 +184,15 @@ def read_csv_text(path: str | Path, *, encoding: str = "utf-8-sig", **kwargs: An
         If the file is empty or has a header and no data rows.
     """
     name = display_path(path)
+    _not_csv(Path(path))
     try:
         frame = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False,
                             na_values=[""], **kwargs)
     except UnicodeDecodeError as exc:
-        raise EncodingError(
-            f"{name}: cannot be read as {encoding} (byte {exc.start}: {exc.reason}). "
-            "If the file was saved from Excel, set `encoding: latin-1` for it in the config "
-            "(data.<key>: {path: ..., encoding: latin-1}) or re-save it as UTF-8."
-        ) from exc
+        raise EncodingError(_encoding_advice(Path(path), encoding, exc)) from exc
     except pd.errors.EmptyDataError as exc:
         raise EmptyDataError(f"{name}: the file is empty. Re-download it.") from exc
-    except (EOFError, OSError, pd.errors.ParserError) as exc:
+    except (EOFError, OSError, zipfile.BadZipFile, zlib.error, pd.errors.ParserError) as exc:
         raise SchemaError(
             f"{name}: cannot be parsed as CSV ({type(exc).__name__}: {exc}). "
             "The file may be truncated or not a CSV: re-download it."

@@ -22,6 +22,7 @@ from sna.io.common import (
     LoadContext,
     Loaded,
     Problems,
+    corrupt_guard,
     display_path,
     read_csv_text,
     require_columns,
@@ -76,7 +77,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
 def _read(source: Source) -> pd.DataFrame:
     path = Path(source.path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, source.option("sheet"))
+        with corrupt_guard(path, "an Excel workbook"):
+            frame = _read_xlsx(path, source.option("sheet"))
         if frame.empty:
             raise EmptyDataError(f"{display_path(path)}: the sheet has no data rows.")
         return frame

@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -24,6 +24,7 @@ log = logging.getLogger("sna")
 PACKAGES = ("sna", "pandas", "numpy", "geopandas", "shapely", "pyproj", "pyarrow", "duckdb",
             "pandera", "scipy", "statsmodels", "esda", "libpysal", "mapclassify", "matplotlib",
             "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel")
+UNLISTED = ("manifest.json", "run.log")  # not in the manifest's list of outputs
 
 
 @dataclass
@@ -58,25 +59,31 @@ def versions() -> dict[str, str]:
 
 
 def write_manifest(ctx: RunContext, results: list, *, final: bool,
-                   audit: list[str] | None = None) -> dict:
-    """Write ``manifest.json`` (parameters, inputs with sha256, versions, chapters, times)."""
+                   audit: list[str] | None = None, tables: dict | None = None) -> dict:
+    """Write ``manifest.json`` (parameters, inputs with sha256, versions, chapters, the
+    published tables' sensitivity and count columns, the disclosure audit, and, when
+    ``final``, every output file with its size and sha256, times)."""
     manifest = {
         "sna_manifest_version": 1,
         "demonstration": bool(ctx.cfg.report.get("demo")),
         "area": {"name": ctx.cfg.area.name, "code": ctx.cfg.area.code, "slug": ctx.cfg.area.slug},
         "parameters": {"config_path": os.path.relpath(ctx.cfg.path, Path.cwd()),
                        "config_sha256": _sha(ctx.cfg.path), "period": ctx.period,
-                       "min_count": ctx.cfg.min_count},
+                       "min_count": ctx.cfg.min_count, "open_data": ctx.cfg.open_data},
         "inputs": [{"key": r.key, "files": r.inputs, "rows": r.rows, "months": r.months,
                     "incomplete_months": r.incomplete, "warnings": r.warnings,
                     "meta": r.meta} for r in ctx.reports],
         "versions": versions(),
         "chapters": [{"id": r.chapter_id, "title": r.title, "status": r.status,
                       "seconds": r.seconds, "error": r.error} for r in results],
+        "tables": {name: {"sensitivity": rec.get("sensitivity"),
+                          "count_columns": rec.get("count_columns", [])}
+                   for name, rec in (tables or {}).items()},
         "disclosure_audit": audit or [],
         "started": ctx.started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds") if final else None,
         "platform": f"{platform.system()} {platform.machine()} {sys.version.split()[0]}",
+        "outputs": output_files(ctx.work) if final else [],
     }
     (ctx.work / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str),
                                             encoding="utf-8")
@@ -161,36 +168,86 @@ class PageExporter:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def audit(ctx: RunContext) -> list[str]:
-    """Disclosure audit of every published table and page; returns the problems found."""
+def declarations(work: Path) -> dict[str, dict]:
+    """``{table: {sensitivity, count_columns, declared}}`` for every ``tables/*.csv``, from
+    what ``ch.publish`` recorded (``.declared/``) or else :data:`sna.tables.TABLES`."""
+    from sna.tables import TABLES
+
+    out = {}
+    for csv in sorted((work / "tables").glob("*.csv")):
+        name, rec = csv.stem, work / ".declared" / f"{csv.stem}.json"
+        if rec.is_file():
+            out[name] = json.loads(rec.read_text(encoding="utf-8"))
+        elif name in TABLES:
+            out[name] = dict(TABLES[name].as_manifest(), declared=True)
+        else:
+            out[name] = {"sensitivity": None, "count_columns": [], "declared": False}
+    return out
+
+
+def audit(ctx: RunContext, declared: dict[str, dict] | None = None) -> list[str]:
+    """Disclosure audit of every published table and page; returns the problems found.
+
+    Each table is checked against its declaration (:mod:`sna.tables`; an undeclared table
+    is a problem), pages by each table's ``data-sensitivity`` mark, and the declared additive
+    relations across tables for a suppressed cell that subtraction would reveal
+    (:func:`sna.differencing.leaks`)."""
     import pandas as pd
 
-    from sna.disclosure import audit_html, audit_table
+    from sna.differencing import leaks
+    from sna.disclosure import audit_declared, audit_html
+    from sna.tables import TableSpec, spec_for
 
-    problems = []
+    declared = declarations(ctx.work) if declared is None else declared
+    m, open_min = ctx.cfg.min_count, ctx.cfg.threshold("open")
+    problems, frames = [], {}
     for csv in sorted((ctx.work / "tables").glob("*.csv")):
+        rec = declared.get(csv.stem) or {}
+        if not rec.get("declared"):
+            problems.append(f"tables/{csv.name}: not declared in sna/tables.py (TABLES): "
+                            "declare its sensitivity and count columns before publishing it.")
         try:
             table = pd.read_csv(csv)
         except pd.errors.EmptyDataError:
             continue  # nothing published in it
-        problems += [f"tables/{csv.name}: {p}" for p in audit_table(table, ctx.cfg.min_count)]
+        base = spec_for(csv.stem) or TableSpec("partner")
+        spec = replace(base, sensitivity=rec.get("sensitivity") or "partner",
+                       count_columns=tuple(rec.get("count_columns", ())))
+        frames[csv.stem] = (table, spec)
+        problems += [f"tables/{csv.name}: {p}" for p in audit_declared(table, spec, m, open_min)]
     for page in sorted((ctx.work / "chapters").glob("*.html")):
         problems += [f"chapters/{page.name}: {p}"
-                     for p in audit_html(page.read_text(encoding="utf-8"), ctx.cfg.min_count)]
-    return problems
+                     for p in audit_html(page.read_text(encoding="utf-8"), m, open_min)]
+    return problems + leaks(frames, m, open_min, period=ctx.period)
+
+
+def output_files(work: Path) -> list[dict]:
+    """``[{path, size, sha256}]`` of every file of the run except ``manifest.json`` and
+    ``run.log`` (still being written): a reader (or a test of a killed run) can tell a
+    complete output from a partial one."""
+    from sna.io.common import sha256
+
+    return [{"path": rel, "size": p.stat().st_size, "sha256": sha256(p)}
+            for p in sorted(work.rglob("*"))
+            if p.is_file() and (rel := p.relative_to(work).as_posix()) not in UNLISTED
+            and not rel.startswith(".")]
 
 
 def finish(ctx: RunContext, results: list, pages: PageExporter) -> int:
     """Wait for ``pages`` (exported while the run went on), then index, audit, manifest;
     returns the exit code (0 all ok, 1 otherwise)."""
+    import shutil
+
     pages.finish(results)
-    problems = audit(ctx)
+    declared = declarations(ctx.work)
+    problems = audit(ctx, declared)
+    shutil.rmtree(ctx.work / ".declared", ignore_errors=True)
     for p in problems:
         log.error("disclosure audit: %s", p)
     body = index_body(ctx, results, problems)
     (ctx.work / "index.html").write_text(
         render_page(ctx.page, "Contents", body, current=None, prefix="chapters/"),
         encoding="utf-8")
-    write_manifest(ctx, results, final=True, audit=problems)
+    write_manifest(ctx, results, final=True, audit=problems, tables=declared)
     failed = [r for r in results if r.status != "ok"]
     return 1 if failed or problems else 0

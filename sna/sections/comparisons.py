@@ -115,7 +115,7 @@ def rate_bars(table: pd.DataFrame, members: Sequence[str], area: str,
 
 def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
     """Publish ``london_comparison``; area vs London, BCU and neighbours; bars and funnel."""
-    area, m = ch.cfg.area, ch.cfg.min_count
+    area, m = ch.cfg.area, ch.cfg.threshold("open")
     table = london_table(td.monthly, td.pops, td.members, area, ch.period)
     safe = suppress_sv(table, ["count", "previous_count"], m, ["borough"], dependent={
         "count": ["change_pct", "rate_per_1000", "rate_lower95", "rate_upper95", "london_rank"],
@@ -132,7 +132,7 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
         f"{area.name} vs London (95% CI)": summary["verdict"]})
     ch.table(show, None, "Offences per 1,000 residents in the 12 months to "
              f"{periods.month_label(ch.period)} (BCU and neighbours: pooled rate; '-': not "
-             "available or hidden to protect small numbers)")
+             "available or hidden to protect small numbers)", sensitivity="open")
     if td.members and (table["borough"] == area.name).any():
         ch.figure(*rate_bars(table, td.members, area.name),
                   caption="Serious violence offences per 1,000 residents (Census 2021), 12 "

@@ -128,7 +128,7 @@ def show_knife(ch: Any, td: TrendData) -> pd.DataFrame | None:
         ch.not_supplied("knife_crime", "MPS monthly crime dashboard (knife crime with injury, "
                         "knife injury victims aged 1-24)")
         return None
-    area, m = ch.cfg.area.name, ch.cfg.min_count
+    area, m = ch.cfg.area.name, ch.cfg.threshold("open")
     young = populations_aged(ch.load("population").frame, 24)
     kt = knife_table(td.monthly, td.pops, young, td.members, area, ch.period)
     end = str(kt["period_end"].iloc[0])
@@ -177,7 +177,7 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
         ch.not_supplied("homicide", "MPS homicide dashboard (persons proceeded against for "
                         "homicide by age and sex)")
         return None
-    area, m = ch.cfg.area.name, ch.cfg.min_count
+    area, m = ch.cfg.area.name, ch.cfg.threshold("open")
     ht = homicide_table(ch.load("homicide").frame, area, ch.period)
     safe = suppress(ht, ["area_count", "london_count"], m, group_cols=["dimension"],
                     total_row={"group": "All"}, dependent={"area_count": ["area_share"],
@@ -197,8 +197,9 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
           "recorded: not the number of homicides in the year, which the dashboard above "
           "gives.")
     ch.table(safe, "homicide", f"Persons proceeded against for homicide by age group and sex, "
-             f"{area} and London (MPS homicide dashboard; '<{m}': fewer than {m}; 'hidden': "
-             "hidden so that a small number cannot be worked out from the total)",
+             f"{area} and London (MPS homicide dashboard"
+             + (f"; '<{m}': fewer than {m}; 'hidden': hidden so that a small number cannot be "
+                "worked out from the total)" if m > 1 else ")"),
              show=pd.DataFrame({
                  "By": safe["dimension"], "Group": safe["group"],
                  f"{area} persons": count_texts(ht["area_count"], safe["area_count"], m),
@@ -231,7 +232,7 @@ def show_ambulance(ch: Any) -> None:
                          if b.get("note")))
     summ = ambulance_summary(amb, area, breaks[0]["month"])
     names = {AMBULANCE_ASSAULTS: "assaults", AMBULANCE_WEAPONS: "weapon injuries"}
-    parts = [f"{format_count(r['area_count'], ch.cfg.min_count)} call-outs to "
+    parts = [f"{format_count(r['area_count'], ch.cfg.threshold('open'))} call-outs to "
              f"{names.get(r['incident_type'], r['incident_type'])} ({r['area_share_pct']:.1f}% "
              "of London's)" for _, r in summ.iterrows()]
     if len(summ):

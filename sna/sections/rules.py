@@ -293,7 +293,7 @@ def context_for(ch: Any) -> RuleContext:
     tables["data_sources"] = sources
     missing = tuple(k for k in OPTIONAL_SOURCES if not ch.has(k))
     return RuleContext(area=ch.cfg.area.name, period=ch.period, tables=tables,
-                       not_supplied=missing, min_count=ch.cfg.min_count)
+                       not_supplied=missing, min_count=ch.cfg.threshold("open"))
 
 
 def rule_outcomes(rules: Mapping[str, list[dict]], recs: pd.DataFrame,

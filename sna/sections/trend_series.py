@@ -128,7 +128,7 @@ def show_breakdown(ch: Any, td: TrendData) -> pd.DataFrame:
     """Publish ``sv_breakdown``: serious violence by offence type, area vs London."""
     area = ch.cfg.area.name
     b = sv_breakdown(td.monthly, area, td.members, ch.period)
-    safe = suppress_sv(b, ["count", "previous_count"], ch.cfg.min_count, dependent={
+    safe = suppress_sv(b, ["count", "previous_count"], ch.cfg.threshold("open"), dependent={
         "count": ["change_pct", "share_pct"], "previous_count": ["change_pct"]})
     top = b.sort_values("count", ascending=False).iloc[0]
     name = top["label"][:1].lower() + top["label"][1:]
@@ -144,7 +144,7 @@ def show_breakdown(ch: Any, td: TrendData) -> pd.DataFrame:
     ch.figure(fig, alt, "Share of each offence type in the serious violence total, 12 months "
               f"to {periods.month_label(ch.period)}."
               + (f" Not shown (small numbers): {left_out}." if left_out else ""))
-    m = ch.cfg.min_count
+    m = ch.cfg.threshold("open")
     show = pd.DataFrame({
         "Offence type": safe["label"],
         "Offences": count_texts(b["count"], safe["count"], m),
@@ -170,8 +170,11 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
     ch.figure(fig, alt, "Monthly recorded offences (grey) and the 12-month average (the "
               "12-month rolling total divided by 12). " + notes)
     comps = [c for c in sv_components() if c != "homicide"]
-    fig, alt = trend_figure(s, comps, f"Offence types in {area}: 12-month rolling totals",
-                            start, marks, rolling_totals=True)
+    series = s[["indicator", "label", "month", "count", "rolling_12m"]]
+    safe = suppress_sv(series, ["count", "rolling_12m"], ch.cfg.threshold("open"), ["month"])
+    fig, alt = trend_figure(s.assign(rolling_12m=safe["rolling_12m"].astype(float)), comps,
+                            f"Offence types in {area}: 12-month rolling totals",
+                            start, marks, rolling_totals=True)  # hidden totals not drawn
     ch.figure(fig, alt, "Each point is the number of offences in the 12 months to that month. "
               "Homicide is not shown (small numbers; see the dashboard).")
     burg = ["residential_burglary", "non_residential_burglary"]
@@ -180,18 +183,17 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
                             bmarks, rolling_totals=True)
     ch.figure(fig, alt, "Burglary is on the dashboard but not part of serious violence. "
               + bnotes)
-    series = s[["indicator", "label", "month", "count", "rolling_12m"]]
-    safe = suppress_sv(series, ["count", "rolling_12m"], ch.cfg.min_count, ["month"])
     ch.publish(safe, "monthly_series")
     ch.md(f"The full monthly series of every indicator since "
           f"{periods.month_label(str(s['month'].min()))} is in the published table "
-          f"monthly_series (counts below {ch.cfg.min_count} hidden).")
+          f"monthly_series" + (f" (counts below {m} hidden)." if (m := ch.cfg.threshold("open"))
+                               > 1 else "."))
     return safe
 
 
 def show_annual(ch: Any, td: TrendData) -> None:
     """The last five 12-month totals of every dashboard indicator, and the seasonal context."""
-    area, m = ch.cfg.area.name, ch.cfg.min_count
+    area, m = ch.cfg.area.name, ch.cfg.threshold("open")
     ann = annual_totals(td.monthly, area, ch.period)
     safe = suppress_sv(ann, ["count"], m, ["period_end"])
     ann["text"] = count_texts(ann["count"], safe["count"], m)
@@ -203,8 +205,8 @@ def show_annual(ch: Any, td: TrendData) -> None:
         columns={"indicator": "Indicator"})
     gaps = ", ".join(periods.month_label(g["month"]) for g in td.meta.get("incomplete_months", []))
     ch.table(show, None, f"Offences in {area} in each of the last five 12-month periods "
-             f"('<{m}': fewer than {m}, or hidden to protect a small number"
-             + (f"; 'n/a': the data have no complete {gaps}" if gaps and "n/a" in
-                set(ann["text"]) else "") + ")")
+             + (f" ('<{m}': fewer than {m}, or hidden to protect a small number)" if m > 1
+                else "") + (f" ('n/a': the data have no complete {gaps})" if gaps and "n/a" in
+                            set(ann["text"]) else ""), sensitivity="open")
     ctx = seasonal_table(td.series, ch.period)
     ch.md(md_text(seasonal_sentence(ctx, ch.period, labels()[SV])))

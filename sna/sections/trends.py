@@ -154,8 +154,9 @@ def show_intro(ch: Any, td: TrendData) -> None:
     ch.note("Recorded crime reflects what is reported to and recorded by the police, and "
             "police activity (for example weapons possession rises with stop and search), not "
             "all violence. 3-month figures are volatile: judge change on the 12-month figures. "
-            f"Counts from 1 to {ch.cfg.min_count - 1} are not published (shown as '<"
-            f"{ch.cfg.min_count}').", kind="warning")
+            + (f"Counts from 1 to {m - 1} are not published (shown as '<{m}')."
+               if (m := ch.cfg.threshold("open")) > 1 else
+               "Counts are shown as the MPS publishes them."), kind="warning")
 
 
 def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -166,23 +167,24 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     """
     area = ch.cfg.area
     dash = build_dashboard(td.monthly, td.pops, area, ch.period)
-    safe = safe_dashboard(dash, ch.cfg.min_count)
+    safe = safe_dashboard(dash, ch.cfg.threshold("open"))
     sentences = [dashboard_sentence(dash.loc[i], safe.loc[i], area.name, td.monthly,
-                                    ch.cfg.min_count, ch.cfg.targets.get(dash.loc[i, "indicator"])
+                                    ch.cfg.threshold("open"), ch.cfg.targets.get(dash.loc[i, "indicator"])
                                     if dash.loc[i, "window"] == "12m" else None)
                  for i in dash.index]
     ch.table(safe, "performance_dashboard", f"Performance dashboard: {area.name}, 12 months to "
              f"{periods.month_label(ch.period)} compared with the same months a year earlier",
-             show=dashboard_display(dash, safe, "12m", ch.cfg.min_count))
+             show=dashboard_display(dash, safe, "12m", ch.cfg.threshold("open")))
     twelve = dash.index[dash["window"] == "12m"]
     ch.md(md_bullets(sv_first([sentences[i] for i in twelve],
                             list(dash.loc[twelve, "indicator"]))))
     months = periods.window_label(periods.window_months(ch.period, "3m"))
     ch.table(safe, None, f"The latest 3 months ({months}) compared with the same months a "
-             "year earlier", show=dashboard_display(dash, safe, "3m", ch.cfg.min_count))
+             "year earlier", show=dashboard_display(dash, safe, "3m", ch.cfg.threshold("open")),
+             sensitivity="open")
     hidden = (dash["count"].notna() & safe["count"].isna()).any()
     if hidden:
-        m = ch.cfg.min_count
+        m = ch.cfg.threshold("open")
         ch.note(f"'<{m}': fewer than {m} offences, not published. 'hidden': when a serious "
                 "violence offence type is hidden, one more is hidden too, so that the small "
                 "number cannot be worked out by subtraction from the serious violence total. "
