@@ -247,7 +247,7 @@ def test_performance_dashboard_has_exactly_the_contract_columns():
     assert list(out.columns) == [
         "indicator", "window", "period_start", "period_end", "count", "previous_count",
         "change_pct", "rate_per_1000", "rate_lower95", "rate_upper95", "change_significant",
-        "london_rank", "london_areas", "bcu_rank", "bcu_areas"]
+        "london_rank", "london_areas", "bcu_rank", "bcu_areas", "change_p", "change_robust"]
     assert out[["indicator", "window"]].values.tolist() == [
         ["personal_robbery", "3m"], ["homicide", "3m"],
         ["personal_robbery", "12m"], ["homicide", "12m"]]
