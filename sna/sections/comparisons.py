@@ -87,21 +87,59 @@ def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
     return out
 
 
-def funnel_figure(table: pd.DataFrame, members: Sequence[str], area: str,
-                  indicator: str = SV) -> tuple[Any, str]:
-    """Funnel plot: the indicator's 12-month rate for every London borough vs population,
-    with 95% and 99.8% limits around the London rate."""
+def funnel_data(table: pd.DataFrame, members: Sequence[str], indicator: str = SV
+                ) -> tuple[pd.DataFrame, float, dict[str, float]]:
+    """The boroughs' 12-month counts for the funnel, the London rate and the overdispersion
+    (:func:`sna.funnel.overdispersion`) with how many boroughs fall outside each funnel
+    (``exact95, exact998, random95, random998``)."""
     d = table[(table["indicator"] == indicator) & table["borough"].isin(members)
-              & table["count"].notna()]
+              & table["count"].notna() & table["population"].notna()]
     london = d["count"].sum() / d["population"].sum() * 1000
-    grid = funnel.funnel_population_grid(d["population"].min() * 0.8, d["population"].max()
-                                          * 1.2)
-    lim = funnel.funnel_limits(grid, london).rename(columns={"lower99_8": "lower998",
-                                                              "upper99_8": "upper998"})
+    od = funnel.overdispersion(d["count"], london * d["population"] / 1000)
+    grid = funnel.funnel_population_grid(d["population"].min() * 0.8,
+                                         d["population"].max() * 1.2)
+    exact = funnel.funnel_limits(grid, london)
+    random = funnel.overdispersed_limits(grid, london, tau2=od["tau2"])
+    for name, lim in (("exact", exact), ("random", random)):
+        for level, tag in ((0.95, "95"), (0.998, "998")):
+            od[f"{name}{tag}"] = funnel.count_outside(d["rate_per_1000"], d["population"],
+                                                      lim, level)
+    od["limits_exact"], od["limits_random"] = exact, random
+    return d, london, od
+
+
+def funnel_figure(table: pd.DataFrame, members: Sequence[str], area: str,
+                  indicator: str = SV) -> tuple[Any, str, dict[str, float]]:
+    """Funnel plot: the indicator's 12-month rate for every London borough vs population,
+    with 95% and 99.8% limits around the London rate that allow for overdispersion
+    (Spiegelhalter 2005, additive random effects) and, dotted, the exact Poisson 95% limits.
+    Returns the figure, its alt text and :func:`funnel_data`'s overdispersion summary."""
+    d, london, od = funnel_data(table, members, indicator)
+    rename = {"lower99_8": "lower998", "upper99_8": "upper998"}
     frame = d.rename(columns={"borough": "area", "rate_per_1000": "rate"})
-    return charts.funnel_plot(frame, lim, london, area,
-                             title=f"{labels()[indicator]}: rate per 1,000 residents against "
-                                   "population, London boroughs")
+    fig, alt = charts.funnel_plot(frame, od.pop("limits_random").rename(columns=rename),
+                                  london, area, title=f"{labels()[indicator]}: rate per 1,000 "
+                                  "residents against population, London boroughs")
+    exact = od.pop("limits_exact")
+    ax = fig.axes[0]
+    ax.plot(exact["population"], exact["upper95"], color="#999999", ls=":", lw=1,
+            label="Poisson 95% limits (chance alone)")
+    ax.plot(exact["population"], exact["lower95"], color="#999999", ls=":", lw=1)
+    ax.legend(loc="upper right")
+    alt += (" The limits allow for the differences between boroughs that are more than "
+            f"chance; dotted lines show the Poisson limits for chance alone, outside which "
+            f"{od['exact95']} of {od['areas']} boroughs fall.")
+    return fig, alt, od
+
+
+def funnel_sentence(od: dict[str, float], label: str) -> str:
+    """How many boroughs fall outside each funnel, in plain words."""
+    return (f"{label}: {od['exact95']} of {od['areas']} boroughs fall outside the Poisson 95% "
+            "limits, which allow for chance alone; boroughs differ for many reasons besides "
+            "chance (visitors, night-time economy, deprivation), so the funnel also has limits "
+            "that allow for that usual spread between boroughs (Spiegelhalter's random-effects "
+            f"method): {od['random95']} fall outside those 95% limits and {od['random998']} "
+            "outside the 99.8% limits. Only those stand out from London.")
 
 
 def rate_bars(table: pd.DataFrame, members: Sequence[str], area: str,
@@ -137,11 +175,12 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
         ch.figure(*rate_bars(table, td.members, area.name),
                   caption="Serious violence offences per 1,000 residents (Census 2021), 12 "
                           f"months to {periods.month_label(ch.period)}, London boroughs.")
-        ch.figure(*funnel_figure(table, td.members, area.name),
-                  caption="Boroughs between the dashed lines (95% limits) differ from the "
-                          "London rate no more than chance would explain; outside the solid "
-                          "lines (99.8%) the difference is very unlikely to be chance. "
-                          "Larger boroughs have narrower limits.")
+        fig, alt, od = funnel_figure(table, td.members, area.name)
+        ch.figure(fig, alt, caption="Dashed (95%) and solid (99.8%) lines: how far from the "
+                  "London rate a borough of that size can fall given chance and the usual "
+                  "spread between boroughs; dotted: chance alone (Poisson 95%). Larger "
+                  "boroughs have narrower limits.")
+        ch.md(funnel_sentence(od, labels()[SV]))
     ch.publish(safe, "london_comparison")
     return summary
 
