@@ -491,3 +491,42 @@ def test_random_effects_funnel_flags_about_five_percent_of_heterogeneous_areas()
     assert 0.03 <= outside_raw / counts.size <= 0.075
     assert 0.05 <= outside_re / counts.size <= 0.15
     assert outside_exact / counts.size > 0.5
+
+
+# --- vintage splices and level shifts ------------------------------------------------------
+
+def test_vintage_splices_from_loader_meta():
+    from sna import series
+
+    meta = {"files": [
+        {"path": "/x/hist.parquet", "months_used": ["2010-04", "2024-02"], "vintage": "2024-02"},
+        {"path": "/x/new.parquet", "months_used": ["2024-03", "2024-03"], "vintage": "2026-02"},
+        {"path": "/x/recent.csv", "months_used": ["2024-04", "2026-03"], "vintage": "2026-03"}]}
+    got = series.vintage_splices(meta)
+    assert [(b["month"], b["file"]) for b in got] == [("2024-03", "new.parquet"),
+                                                      ("2024-04", "recent.csv")]
+    assert series.vintage_splices(meta, ["2025-01", "2026-03"]) == []
+
+
+def _seasonal_series(step: float, seed: int) -> pd.Series:
+    from sna import periods
+
+    months = periods.month_range("2018-01", "2025-12")
+    rng = np.random.default_rng(seed)
+    t = np.arange(len(months))
+    mu = 300 * (1 + 0.15 * np.cos(2 * np.pi * t / 12)) * np.where(
+        np.array(months) >= "2024-03", step, 1.0)
+    return pd.Series(rng.poisson(mu), index=months)
+
+
+def test_level_shift_found_at_a_planted_step_and_not_on_a_seasonal_series():
+    from sna import series
+
+    hits = [series.level_shift(_seasonal_series(0.8, s), "2024-03")["p_value"] < 0.05
+            for s in range(20)]
+    assert sum(hits) >= 19  # -20% on ~1,800 offences per half-year: z about 5
+    null = [series.level_shift(_seasonal_series(1.0, s), "2024-03")["p_value"] < 0.05
+            for s in range(100, 160)]
+    assert sum(null) <= 8  # 5% of 60 = 3; 8 is beyond the 99th percentile of Bin(60, 0.05)
+    step = series.level_shift(_seasonal_series(0.8, 1), "2024-03")["step_pct"]
+    assert step == pytest.approx(-20, abs=6)

@@ -378,3 +378,19 @@ def test_sv_without_possession_hidden_when_possession_is(default_run):
         row = table[(table["indicator"] == "serious_violence") & (table["window"] == window)
                     & (table["check"] == "without_possession_of_weapons")].iloc[0]
         assert pd.isna(row["count"]) == bool(hidden)
+
+
+def test_trend_chart_flags_the_change_of_data_release(default_run):
+    """The ward series switches release in March/April 2024; serious violence steps down
+    there by more than the same months a year earlier: the caption says so."""
+    text = default_run["shown"].text()
+    assert "March 2024: the data come from recorded-crime-ward.parquet" in text
+    assert "possible level shift between data releases" in text
+
+
+def test_funnel_says_how_many_boroughs_fall_outside_each_limit(default_run):
+    text = default_run["shown"].text()
+    found = re.search(r"(\d+) of 32 boroughs fall outside the Poisson 95% limits.*?(\d+) fall "
+                      r"outside those 95% limits", text, flags=re.S)
+    assert found, "funnel sentence missing"
+    assert int(found.group(1)) >= 25 and int(found.group(2)) <= 5
