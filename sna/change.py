@@ -269,3 +269,35 @@ def checks_for_area(monthly: pd.DataFrame, area: str, period: str,
     extra = {p: every[p] for p in POLICE_ACTIVITY if p in every and TOTAL in wanted}
     checks = robustness({**wanted, **extra}, period, windows, alpha)
     return checks[checks["indicator"].isin(list(wanted))].reset_index(drop=True)
+
+
+def group_dispersion(monthly: pd.DataFrame, keys: Sequence[str], period: str,
+                     years: int = YEARS) -> pd.DataFrame:
+    """:func:`dispersion` of every group of a long ``[*keys, month, count]`` frame at once
+    (vectorised: one year x month table per group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[*keys, dispersion, df]``; groups with fewer than :data:`MIN_BLOCKS` complete years
+        get the Poisson fallback (``dispersion`` 1, ``df`` inf).
+    """
+    from sna.metrics import monthly_wide
+
+    keys = list(keys)
+    months = periods.month_range(periods.add_months(period, -12 * years + 1), period)
+    wide = monthly_wide(monthly[[*keys, "month", "count"]], keys).reindex(columns=months)
+    cube = wide.to_numpy(dtype=float).reshape(len(wide), years, 12)
+    complete = ~np.isnan(cube).any(axis=2)
+    phi = np.ones(len(wide))
+    df = np.full(len(wide), np.inf)
+    # the same blocks are complete for every group of one source: group the rows by pattern
+    for pattern in {tuple(r) for r in complete}:
+        rows = (complete == np.array(pattern)).all(axis=1)
+        if sum(pattern) >= MIN_BLOCKS:
+            raw, d = pearson_dispersion(cube[rows][:, np.array(pattern), :])
+            phi[rows] = np.where(np.isfinite(raw), np.maximum(raw, 1.0), 1.0)
+            df[rows] = d
+    out = wide.index.to_frame(index=False)
+    out["dispersion"], out["df"] = phi, df
+    return out

@@ -120,3 +120,18 @@ def test_quasi_poisson_change_test_reduces_to_poisson_and_scales():
 
     assert float(metrics.change_test(150, 100, dispersion=2.0, df=30)) == pytest.approx(
         2 * stats.t.sf(z, 30))
+
+
+def test_group_dispersion_matches_one_series_at_a_time():
+    x = simulate(3, seed=40)
+    frame = pd.concat([pd.DataFrame({"ward": f"w{i}", "month": MONTHS, "count": r})
+                       for i, r in enumerate(x)], ignore_index=True)
+    got = change.group_dispersion(frame, ["ward"], "2026-03").set_index("ward")
+    for i in range(3):
+        one = change.dispersion(pd.Series(x[i], index=MONTHS), "2026-03")
+        assert got.loc[f"w{i}", "dispersion"] == pytest.approx(one.phi)
+        assert got.loc[f"w{i}", "df"] == one.df == 55
+    short = change.group_dispersion(frame[frame["month"] >= "2024-04"], ["ward"], "2026-03")
+    assert (short["df"] == 11).all()  # two complete years in the data
+    short = change.group_dispersion(frame[frame["month"] >= "2024-05"], ["ward"], "2026-03")
+    assert (short["dispersion"] == 1.0).all() and np.isinf(short["df"]).all()
