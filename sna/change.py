@@ -94,19 +94,80 @@ def pearson_dispersion(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(total[..., 0, 0] > 0, x2 / max(df, 1), np.nan), np.full(x2.shape, df)
 
 
+def _matrix(series: dict[str, pd.Series] | pd.DataFrame) -> tuple[list[str], list[str],
+                                                                    np.ndarray]:
+    """Names, the full month range and a (series x month) float matrix (NaN = absent)."""
+    wide = series if isinstance(series, pd.DataFrame) else pd.DataFrame(
+        {k: pd.Series(v, dtype=float) for k, v in series.items()}).T
+    cols = sorted(str(c) for c in wide.columns)
+    months = periods.month_range(cols[0], cols[-1])
+    wide = wide.set_axis([str(c) for c in wide.columns], axis=1).reindex(columns=months)
+    return [str(i) for i in wide.index], months, wide.to_numpy(dtype=float)
+
+
+def _slice(x: np.ndarray, end: int, length: int) -> np.ndarray:
+    """Columns ``end - length + 1 .. end`` of ``x``, NaN-padded outside the matrix."""
+    out = np.full((x.shape[0], length), np.nan)
+    lo, hi = max(end - length + 1, 0), min(end, x.shape[1] - 1)
+    if hi >= lo:
+        out[:, lo - (end - length + 1):hi - (end - length + 1) + 1] = x[:, lo:hi + 1]
+    return out
+
+
+def _dispersions(x: np.ndarray, end: int, years: int = YEARS
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``x``: ``phi`` (>= 1), df, raw Pearson estimate and complete blocks, from
+    the complete 12-month blocks among the ``years`` ending at column ``end``."""
+    cube = _slice(x, end, 12 * years).reshape(len(x), years, 12)
+    complete = ~np.isnan(cube).any(axis=2)
+    phi, df = np.ones(len(x)), np.full(len(x), np.inf)
+    raw, blocks = np.full(len(x), np.nan), complete.sum(axis=1)
+    for pattern in {tuple(r) for r in complete}:
+        rows = (complete == np.array(pattern)).all(axis=1)
+        if sum(pattern) >= MIN_BLOCKS:
+            r, d = pearson_dispersion(cube[rows][:, np.array(pattern), :])
+            raw[rows], df[rows] = r, d
+            phi[rows] = np.where(np.isfinite(r), np.maximum(r, 1.0), 1.0)
+    return phi, df, raw, blocks
+
+
 def dispersion(series: pd.Series, period: str, years: int = YEARS) -> Dispersion:
     """Dispersion of one monthly series (index ``YYYY-MM``) from the complete 12-month blocks
     among the ``years`` ending at ``period`` (a block with a missing month is left out)."""
-    start = periods.add_months(period, -12 * years + 1)
-    months = periods.month_range(start, period)
-    values = pd.Series(series, dtype=float).reindex(months).to_numpy().reshape(years, 12)
-    blocks = values[~np.isnan(values).any(axis=1)]
-    if len(blocks) < MIN_BLOCKS:
-        return Dispersion(1.0, np.inf, np.nan, len(blocks))
-    raw, df = pearson_dispersion(blocks)
-    raw_f = float(raw)
-    phi = max(raw_f, 1.0) if np.isfinite(raw_f) else 1.0
-    return Dispersion(phi, float(df), raw_f, len(blocks))
+    _, months, x = _matrix({"s": series})
+    end = _position(months, period)
+    phi, df, raw, blocks = _dispersions(x, end, years)
+    return Dispersion(float(phi[0]), float(df[0]), float(raw[0]), int(blocks[0]))
+
+
+def _position(months: list[str], month: str) -> int:
+    """Column of ``month`` in the consecutive ``months`` (may be outside the range)."""
+    first = pd.Period(months[0], freq="M")
+    return (pd.Period(month, freq="M") - first).n
+
+
+def _changes(x: np.ndarray, months: list[str], end_month: str, window: str | int, back: int,
+             years: int = YEARS, alpha: float = 0.05) -> pd.DataFrame:
+    """The change test of every row of ``x``: ``count, comparison, change_pct, p_value,
+    significant, dispersion, df, method``."""
+    length = len(periods.window_months(end_month, window))
+    end = _position(months, end_month)
+    count = _slice(x, end, length).sum(axis=1)
+    total = sum(_slice(x, end - 12 * j, length).sum(axis=1) for j in range(1, back + 1))
+    phi, df, _, blocks = _dispersions(x, end, years)
+    p = score_pvalue(count, total, back, phi, df)
+    comparison = total / back
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(comparison > 0, np.round((count - comparison) / comparison * 100, 1),
+                       np.nan)
+    return pd.DataFrame({
+        "count": count, "comparison": np.round(comparison, 2), "change_pct": pct,
+        "p_value": np.round(p, 5),
+        "significant": pd.array([pd.NA if np.isnan(v) else bool(v < alpha) for v in p],
+                                dtype="boolean"),
+        "dispersion": np.round(phi, 3), "df": df,
+        "method": [Dispersion(f, d, np.nan, int(k)).method for f, d, k in
+                   zip(phi, df, blocks, strict=True)]})
 
 
 def score_pvalue(count: np.ndarray, baseline_total: np.ndarray, k: np.ndarray | float,
@@ -124,42 +185,12 @@ def score_pvalue(count: np.ndarray, baseline_total: np.ndarray, k: np.ndarray | 
     return np.where(np.isnan(z), np.nan, p)
 
 
-def window_counts(series: pd.Series, period: str, window: str | int, back: int = 1
-                  ) -> tuple[float, list[float]]:
-    """Total of the window ending at ``period`` and of the same window 1..``back`` years
-    earlier (NaN where a month is missing)."""
-    s = pd.Series(series, dtype=float)
-    months = periods.window_months(period, window)
-    out = []
-    for k in range(back + 1):
-        ms = months if k == 0 else [periods.add_months(m, -12 * k) for m in months]
-        out.append(float(s.reindex(ms).sum(skipna=False)))
-    return out[0], out[1:]
-
-
 def change_result(series: pd.Series, period: str, window: str | int = "12m", back: int = 1,
                   years: int = YEARS, alpha: float = 0.05) -> dict:
     """The change of one window against the mean of the same window in the ``back`` earlier
     years: ``count, comparison, change_pct, p_value, significant, dispersion, df, method``."""
-    count, earlier = window_counts(series, period, window, back)
-    disp = dispersion(series, period, years)
-    total = float(np.sum(earlier)) if not np.isnan(earlier).any() else np.nan
-    comparison = total / back
-    p = float(score_pvalue(count, total, back, disp.phi, disp.df))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = round((count - comparison) / comparison * 100, 1) if comparison > 0 else np.nan
-    return {"count": count, "comparison": round(comparison, 2), "change_pct": pct,
-            "p_value": round(p, 5) if np.isfinite(p) else np.nan,
-            "significant": (pd.NA if np.isnan(p) else bool(p < alpha)),
-            "dispersion": round(disp.phi, 3), "df": disp.df, "method": disp.method}
-
-
-def series_by(monthly: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, pd.Series]:
-    """Monthly series (index ``YYYY-MM``) per group of ``keys`` from a long frame."""
-    from sna.metrics import monthly_wide
-
-    wide = monthly_wide(monthly[[*keys, "month", "count"]], keys)
-    return {(k if isinstance(k, tuple) else (k,)): row for k, row in wide.iterrows()}
+    _, months, x = _matrix({"s": series})
+    return _changes(x, months, period, window, back, years, alpha).iloc[0].to_dict()
 
 
 POLICE_ACTIVITY: tuple[str, ...] = ("possession_of_weapons",)
@@ -182,23 +213,15 @@ CHECK_COLUMNS: tuple[str, ...] = (
 """Columns of ``tables/change_robustness.csv``."""
 
 
-def _check_row(indicator: str, window: str, check: str, s: pd.Series, end: str, back: int,
-               alpha: float) -> dict:
-    months = periods.window_months(end, window)
-    res = change_result(s, end, window, back=back, alpha=alpha)
-    res.pop("df")
-    return {"indicator": indicator, "window": window, "check": check,
-            "period_start": months[0], "period_end": months[-1], **res}
-
-
-def robustness(series: dict[str, pd.Series], period: str, windows: Sequence[str] = ("3m", "12m"),
-               alpha: float = 0.05) -> pd.DataFrame:
+def robustness(series: dict[str, pd.Series] | pd.DataFrame, period: str,
+               windows: Sequence[str] = ("3m", "12m"), alpha: float = 0.05) -> pd.DataFrame:
     """The change of every indicator and window, and the checks of whether it holds.
 
     Parameters
     ----------
-    series : dict
-        Indicator id -> the area's monthly series (index ``YYYY-MM``).
+    series : dict or pandas.DataFrame
+        Indicator id -> the area's monthly series (index ``YYYY-MM``), or a frame with one
+        row per indicator and one column per month.
     period : str
         Last month of the windows.
     windows : sequence of str
@@ -214,18 +237,31 @@ def robustness(series: dict[str, pd.Series], period: str, windows: Sequence[str]
         ``comparison`` is the comparison window's count (mean of three years for
         ``three_year_average``).
     """
-    rows = []
+    names, months, x = _matrix(series)
+    if TOTAL in names and all(p in names for p in POLICE_ACTIVITY):
+        rest = x[names.index(TOTAL)] - sum(x[names.index(p)] for p in POLICE_ACTIVITY)
+        x, names = np.vstack([x, rest]), [*names, "_rest"]
     earlier = periods.add_months(period, -1)
+    plan = [("year_earlier", period, 1), ("one_month_earlier", earlier, 1),
+            ("without_possession_of_weapons", period, 1), ("three_year_average", period, 3)]
+    parts = []
     for window in windows:
-        for ind, s in series.items():
-            rows.append(_check_row(ind, window, "year_earlier", s, period, 1, alpha))
-            rows.append(_check_row(ind, window, "one_month_earlier", s, earlier, 1, alpha))
-            if ind == TOTAL and all(p in series for p in POLICE_ACTIVITY):
-                rest = s - sum(series[p].reindex(s.index) for p in POLICE_ACTIVITY)
-                rows.append(_check_row(ind, window, "without_possession_of_weapons", rest,
-                                       period, 1, alpha))
-            rows.append(_check_row(ind, window, "three_year_average", s, period, 3, alpha))
-    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+        for check, end, back in plan:
+            res = _changes(x, months, end, window, back, alpha=alpha)
+            res.insert(0, "indicator", names)
+            res = res[res["indicator"] == "_rest"] if check.startswith("without") else res[
+                res["indicator"] != "_rest"]
+            w = periods.window_months(end, window)
+            parts.append(res.assign(indicator=res["indicator"].replace("_rest", TOTAL),
+                                    window=window, check=check, period_start=w[0],
+                                    period_end=w[-1], _order=len(parts)))
+    out = pd.concat(parts, ignore_index=True)
+    order = {c: i for i, c in enumerate(CHECKS)}
+    rank = {n: i for i, n in enumerate(names)}
+    out = out.sort_values(["window", "indicator", "check"], key=lambda s: s.map(
+        {w: i for i, w in enumerate(windows)} if s.name == "window" else rank
+        if s.name == "indicator" else order), kind="stable")
+    return out[list(CHECK_COLUMNS)].reset_index(drop=True)
 
 
 def robust_flags(checks: pd.DataFrame) -> pd.DataFrame:
@@ -264,11 +300,14 @@ def checks_for_area(monthly: pd.DataFrame, area: str, period: str,
     data = monthly.loc[monthly["borough"] == area, ["indicator", "month", "count"]]
     if data.empty:
         return pd.DataFrame(columns=list(CHECK_COLUMNS))
-    every = {k[0]: v for k, v in series_by(data, ["indicator"]).items()}
-    wanted = {i: every[i] for i in indicators if i in every}
-    extra = {p: every[p] for p in POLICE_ACTIVITY if p in every and TOTAL in wanted}
-    checks = robustness({**wanted, **extra}, period, windows, alpha)
-    return checks[checks["indicator"].isin(list(wanted))].reset_index(drop=True)
+    from sna.metrics import monthly_wide
+
+    wide = monthly_wide(data, ["indicator"])
+    wanted = [i for i in indicators if i in wide.index]
+    extra = [p for p in POLICE_ACTIVITY if p in wide.index and TOTAL in wanted]
+    checks = robustness(wide.loc[list(dict.fromkeys([*wanted, *extra]))], period, windows,
+                        alpha)
+    return checks[checks["indicator"].isin(wanted)].reset_index(drop=True)
 
 
 def group_dispersion(monthly: pd.DataFrame, keys: Sequence[str], period: str,
@@ -287,17 +326,7 @@ def group_dispersion(monthly: pd.DataFrame, keys: Sequence[str], period: str,
     keys = list(keys)
     months = periods.month_range(periods.add_months(period, -12 * years + 1), period)
     wide = monthly_wide(monthly[[*keys, "month", "count"]], keys).reindex(columns=months)
-    cube = wide.to_numpy(dtype=float).reshape(len(wide), years, 12)
-    complete = ~np.isnan(cube).any(axis=2)
-    phi = np.ones(len(wide))
-    df = np.full(len(wide), np.inf)
-    # the same blocks are complete for every group of one source: group the rows by pattern
-    for pattern in {tuple(r) for r in complete}:
-        rows = (complete == np.array(pattern)).all(axis=1)
-        if sum(pattern) >= MIN_BLOCKS:
-            raw, d = pearson_dispersion(cube[rows][:, np.array(pattern), :])
-            phi[rows] = np.where(np.isfinite(raw), np.maximum(raw, 1.0), 1.0)
-            df[rows] = d
+    phi, df, _, _ = _dispersions(wide.to_numpy(dtype=float), len(months) - 1, years)
     out = wide.index.to_frame(index=False)
     out["dispersion"], out["df"] = phi, df
     return out

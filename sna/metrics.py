@@ -335,6 +335,7 @@ def performance_dashboard(
     method: str = "fingertips",
     alpha: float = 0.05,
     decimals: int | None = 4,
+    checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The performance dashboard: one row per indicator x window for ``area``.
 
@@ -367,6 +368,8 @@ def performance_dashboard(
         shorter than 24 months).
     decimals : int or None
         Rounding of the rate columns (``change_pct`` is always rounded to 1 decimal).
+    checks : pandas.DataFrame, optional
+        The area's :func:`sna.change.checks_for_area` if already computed.
 
     Returns
     -------
@@ -393,7 +396,8 @@ def performance_dashboard(
                            for w in windows], ignore_index=True)
     out = skeleton.merge(found.drop(columns=["period_start", "period_end"], errors="ignore"),
                          on=["indicator", "window"], how="left")
-    checks = sna_change.checks_for_area(monthly, area, period, ids, windows, alpha)
+    if checks is None:
+        checks = sna_change.checks_for_area(monthly, area, period, ids, windows, alpha)
     out = out.merge(sna_change.robust_flags(checks), on=["indicator", "window"], how="left")
     return _finish_dashboard(out, period, alpha, decimals)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sna import change, metrics, periods
 from sna import data as sna_data
+from sna.definitions import dashboard_ids
 from sna.narrative import (
     change_sentence,
     format_rate,
@@ -44,17 +45,19 @@ CHECK_DEPENDENT = {"count": ["change_pct", "p_value", "significant"],
 
 
 def build_dashboard(monthly: pd.DataFrame, pops: dict[str, float], area: Any,
-                    period: str) -> pd.DataFrame:
+                    period: str, checks: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`sna.metrics.performance_dashboard` for the area (unsuppressed)."""
-    return metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu)
+    return metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu,
+                                         checks=checks)
 
 
-def build_checks(monthly: pd.DataFrame, area: Any, dash: pd.DataFrame,
-                 period: str) -> pd.DataFrame:
+def build_checks(monthly: pd.DataFrame, area: Any, period: str,
+                 windows: tuple[str, ...] = ("3m", "12m")) -> pd.DataFrame:
     """The robustness checks of every dashboard change (:func:`sna.change.robustness`),
     unsuppressed."""
-    return change.checks_for_area(monthly, area.name, period, list(dict.fromkeys(
-        dash["indicator"])), list(dict.fromkeys(dash["window"])))
+    present = set(monthly["indicator"])
+    ids = [i for i in dashboard_ids() if i in present]
+    return change.checks_for_area(monthly, area.name, period, ids, windows)
 
 
 def safe_checks(checks: pd.DataFrame, min_count: int) -> pd.DataFrame:
@@ -220,9 +223,9 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     (for :func:`record_findings`).
     """
     area = ch.cfg.area
-    dash = build_dashboard(td.monthly, td.pops, area, ch.period)
+    checks = build_checks(td.monthly, area, ch.period)
+    dash = build_dashboard(td.monthly, td.pops, area, ch.period, checks)
     safe = safe_dashboard(dash, ch.cfg.min_count)
-    checks = build_checks(td.monthly, area, dash, ch.period)
     sentences = [dashboard_sentence(
         dash.loc[i], safe.loc[i], area.name, td.monthly, ch.cfg.min_count,
         ch.cfg.targets.get(dash.loc[i, "indicator"]) if dash.loc[i, "window"] == "12m" else None,
