@@ -56,9 +56,11 @@ def london_table(monthly: pd.DataFrame, pops: dict[str, float], members: Sequenc
 
 def group_rate(table: pd.DataFrame, boroughs: Sequence[str], min_count: int) -> pd.DataFrame:
     """Pooled rate per 1,000 of a group of boroughs per indicator (hidden when the pooled
-    count is below ``min_count``): ``indicator, count, population, rate``."""
+    count is below ``min_count``): ``indicator, count, population, rate, areas`` (``areas``:
+    how many of the group have a count)."""
     part = table[table["borough"].isin(boroughs) & table["count"].notna()]
     agg = part.groupby("indicator", sort=False)[["count", "population"]].sum()
+    agg["areas"] = part.groupby("indicator", sort=False)["borough"].nunique()
     agg["rate"] = agg["count"] / agg["population"] * 1000
     agg.loc[(agg["count"] > 0) & (agg["count"] < min_count), "rate"] = np.nan
     return agg.reset_index()
@@ -78,8 +80,9 @@ def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
                         "area_lower": here["rate_lower95"].astype(float).to_numpy(),
                         "area_upper": here["rate_upper95"].astype(float).to_numpy()})
     for name, group in (("london", members), ("bcu", area.bcu), ("neighbours", area.neighbours)):
-        rates = group_rate(table, group, min_count).set_index("indicator")["rate"]
-        out[f"{name}_rate"] = out["indicator"].map(rates)
+        rates = group_rate(table, group, min_count).set_index("indicator")
+        out[f"{name}_rate"] = out["indicator"].map(rates["rate"])
+        out[f"{name}_areas"] = out["indicator"].map(rates["areas"]).fillna(0).astype(int)
     out["verdict"] = np.select(
         [out["area_lower"] > out["london_rate"], out["area_upper"] < out["london_rate"],
          out["area_rate"].notna() & out["london_rate"].notna()],
@@ -165,8 +168,9 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
         "Indicator": summary["indicator"].map(labels()),
         area.name: summary["area_rate"].map(_rate_text),
         "London": summary["london_rate"].map(_rate_text),
-        f"BCU ({', '.join(area.bcu)})": summary["bcu_rate"].map(_rate_text),
-        f"Neighbours ({', '.join(area.neighbours)})": summary["neighbours_rate"].map(_rate_text),
+        f"BCU ({', '.join(area.bcu)})": _with_areas(summary, "bcu", len(area.bcu)),
+        f"Neighbours ({', '.join(area.neighbours)})": _with_areas(summary, "neighbours",
+                                                                 len(area.neighbours)),
         f"{area.name} vs London (95% CI)": summary["verdict"]})
     ch.table(show, None, "Offences per 1,000 residents in the 12 months to "
              f"{periods.month_label(ch.period)} (BCU and neighbours: pooled rate; '-': not "
@@ -183,6 +187,12 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
         ch.md(funnel_sentence(od, labels()[SV]))
     ch.publish(safe, "london_comparison")
     return summary
+
+
+def _with_areas(summary: pd.DataFrame, name: str, of: int) -> list[str]:
+    """A pooled group rate and, when some areas have no value, how many it rests on."""
+    return [_rate_text(r) + ("" if pd.isna(r) or k == of else f" ({k} of {of} areas)")
+            for r, k in zip(summary[f"{name}_rate"], summary[f"{name}_areas"], strict=True)]
 
 
 def comparison_sentences(summary: pd.DataFrame, area: str) -> list[str]:
