@@ -12,8 +12,12 @@ Conventions
 - 95% confidence intervals for rates follow the PHE/OHID Fingertips method
   (PHEindicatormethods ``phe_rate``): exact Poisson limits (chi-square) for counts below 10,
   Byar's approximation for 10 and above.
-- Change compares a window with the same months one year earlier (equal exposure), with the
-  score test for the ratio of two Poisson rates (statsmodels ``test_poisson_2indep``).
+- Change compares a window with the same months one year earlier (equal exposure). The
+  dashboard's test allows for overdispersion and season (:mod:`sna.change`: quasi-Poisson
+  score test with the dispersion of the area's own monthly history) and checks whether the
+  change is robust (a month earlier, without possession of weapons, against the three-year
+  average). :func:`change_test` is the score test for the ratio of two Poisson rates
+  (statsmodels ``test_poisson_2indep``), or its quasi-Poisson version given a dispersion.
 - Months are ``YYYY-MM`` strings (:mod:`sna.periods`).
 """
 
@@ -27,6 +31,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.rates import test_poisson_2indep
 
+from sna import change as sna_change
 from sna import periods
 from sna.definitions import dashboard_ids
 
@@ -45,14 +50,15 @@ never ranked. The MPS does not police the City of London, so it is normally abse
 DASHBOARD_COLUMNS: tuple[str, ...] = (
     "indicator", "window", "period_start", "period_end", "count", "previous_count",
     "change_pct", "rate_per_1000", "rate_lower95", "rate_upper95", "change_significant",
-    "london_rank", "london_areas", "bcu_rank", "bcu_areas",
+    "london_rank", "london_areas", "bcu_rank", "bcu_areas", "change_p", "change_robust",
 )
-"""Columns of ``tables/performance_dashboard.csv`` in order (contract, ARCHITECTURE.md s.4)."""
+"""Columns of ``tables/performance_dashboard.csv`` in order (contract, ARCHITECTURE.md s.4;
+``change_p`` and ``change_robust`` added by issue 20)."""
 
 DASHBOARD_DEPENDENT: dict[str, list[str]] = {
     "count": ["rate_per_1000", "rate_lower95", "rate_upper95", "change_pct",
-              "change_significant"],
-    "previous_count": ["change_pct", "change_significant"],
+              "change_significant", "change_p", "change_robust"],
+    "previous_count": ["change_pct", "change_significant", "change_p", "change_robust"],
 }
 """Dashboard columns derived from each count, blanked with it by :func:`sna.disclosure.suppress`
 (``suppress(db, ["count", "previous_count"], min_count, dependent=DASHBOARD_DEPENDENT)``)."""
@@ -231,16 +237,24 @@ def change_pct(count: Any, previous: Any) -> np.ndarray:
     return np.round(pct, 1)
 
 
-def change_test(count: Any, previous: Any, method: str = "score") -> np.ndarray:
-    """Two-sided p-value that two Poisson counts over equal exposures have equal rates.
+def change_test(count: Any, previous: Any, method: str = "score", dispersion: Any = 1.0,
+                df: Any = np.inf) -> np.ndarray:
+    """Two-sided p-value that two counts over equal exposures have equal rates.
 
-    Uses :func:`statsmodels.stats.rates.test_poisson_2indep` (``compare='ratio'``, equal
-    exposure, default ``method='score'``, recommended by Gu et al. 2008; with equal exposure
-    the statistic is ``(count - previous) / sqrt(count + previous)``). NaN when both counts
-    are 0 or either is missing.
+    With ``dispersion = 1`` (default) the two-Poisson test of
+    :func:`statsmodels.stats.rates.test_poisson_2indep` (``compare='ratio'``, equal exposure,
+    ``method='score'``, recommended by Gu et al. 2008; the statistic is
+    ``(count - previous) / sqrt(count + previous)``). Monthly crime counts are overdispersed,
+    so Poisson p-values are too small: pass the series' dispersion and its degrees of freedom
+    (:func:`sna.change.dispersion`) for the quasi-Poisson score test (statistic divided by
+    ``sqrt(dispersion)``, referred to t(``df``)). NaN when both counts are 0 or either is
+    missing.
     """
     c = np.atleast_1d(np.asarray(count, dtype=float))
     p = np.atleast_1d(np.asarray(previous, dtype=float))
+    shape = np.broadcast(np.asarray(count), np.asarray(previous)).shape
+    if not (np.all(np.asarray(dispersion) == 1) and np.all(np.isinf(np.asarray(df)))):
+        return np.asarray(sna_change.score_pvalue(c, p, 1, dispersion, df)).reshape(shape)
     c, p = np.broadcast_arrays(c, p)
     out = np.full(c.shape, np.nan)
     ok = ~np.isnan(c) & ~np.isnan(p) & (c + p > 0)
@@ -248,14 +262,15 @@ def change_test(count: Any, previous: Any, method: str = "score") -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             res = test_poisson_2indep(c[ok], 1.0, p[ok], 1.0, method=method)
         out[ok] = np.asarray(res.pvalue, dtype=float)
-    return out.reshape(np.broadcast(np.asarray(count), np.asarray(previous)).shape)
+    return out.reshape(shape)
 
 
 def change_significant(count: Any, previous: Any, alpha: float = 0.05,
-                       method: str = "score") -> pd.array:
-    """Whether the change is significant at ``alpha`` (pandas nullable boolean; NA when the
-    test is undefined: both counts 0 or one missing)."""
-    pv = np.atleast_1d(change_test(count, previous, method))
+                       method: str = "score", dispersion: Any = 1.0,
+                       df: Any = np.inf) -> pd.array:
+    """Whether the change is significant at ``alpha`` (:func:`change_test`; pandas nullable
+    boolean; NA when the test is undefined: both counts 0 or one missing)."""
+    pv = np.atleast_1d(change_test(count, previous, method, dispersion, df))
     return pd.array([pd.NA if np.isnan(v) else bool(v < alpha) for v in pv], dtype="boolean")
 
 
@@ -320,6 +335,7 @@ def performance_dashboard(
     method: str = "fingertips",
     alpha: float = 0.05,
     decimals: int | None = 4,
+    checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The performance dashboard: one row per indicator x window for ``area``.
 
@@ -347,9 +363,13 @@ def performance_dashboard(
     method : str
         Confidence interval method of :func:`rate_ci` (Fingertips by default).
     alpha : float
-        Significance level of ``change_significant`` (:func:`change_test`, score test).
+        Significance level of ``change_significant`` (:mod:`sna.change`: quasi-Poisson score
+        test with the dispersion of the area's monthly history; Poisson when the history is
+        shorter than 24 months).
     decimals : int or None
         Rounding of the rate columns (``change_pct`` is always rounded to 1 decimal).
+    checks : pandas.DataFrame, optional
+        The area's :func:`sna.change.checks_for_area` if already computed.
 
     Returns
     -------
@@ -357,7 +377,9 @@ def performance_dashboard(
         Exactly :data:`DASHBOARD_COLUMNS`. ``rate_per_1000`` is per 1,000 residents over the
         window (3-month rates are not annualised), with a 95% CI. ``count`` is NA when a month
         of the window is missing from the data; ``change_pct`` is NaN when ``previous_count``
-        is 0 or missing; ``change_significant`` is NA when both counts are 0 or one is missing.
+        is 0 or missing; ``change_significant`` is NA when both counts are 0 or one is missing;
+        ``change_p`` its p-value; ``change_robust`` True when the change is significant and
+        holds in every check of :func:`sna.change.robustness`.
         ``london_rank`` 1 = lowest rate among the London boroughs in the data, ``london_areas``
         = how many were ranked; ``bcu_rank`` likewise within the BCU. Counts are not
         suppressed here: pass the table through :func:`sna.disclosure.suppress`.
@@ -374,6 +396,9 @@ def performance_dashboard(
                            for w in windows], ignore_index=True)
     out = skeleton.merge(found.drop(columns=["period_start", "period_end"], errors="ignore"),
                          on=["indicator", "window"], how="left")
+    if checks is None:
+        checks = sna_change.checks_for_area(monthly, area, period, ids, windows, alpha)
+    out = out.merge(sna_change.robust_flags(checks), on=["indicator", "window"], how="left")
     return _finish_dashboard(out, period, alpha, decimals)
 
 
@@ -385,7 +410,12 @@ def _finish_dashboard(out: pd.DataFrame, period: str, alpha: float,
     out["period_start"] = out["window"].map(lambda w: months[w][0])
     out["period_end"] = out["window"].map(lambda w: months[w][-1])
     out["change_pct"] = change_pct(out["count"], out["previous_count"])
-    out["change_significant"] = change_significant(out["count"], out["previous_count"], alpha)
+    for col in ("change_significant", "change_robust"):
+        out[col] = out.get(col, pd.Series(pd.NA, index=out.index)).astype("boolean")
+    out["change_p"] = out.get("change_p", pd.Series(np.nan, index=out.index)).astype(float)
+    undefined = out["count"].isna() | out["previous_count"].isna()
+    out.loc[undefined, ["change_significant", "change_robust"]] = pd.NA
+    out.loc[undefined, "change_p"] = np.nan
     if decimals is not None:
         for col in ("rate_per_1000", "rate_lower95", "rate_upper95"):
             out[col] = out[col].round(decimals)

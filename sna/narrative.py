@@ -191,3 +191,66 @@ lower than the London rate (5.10 per 1,000).'
     return (f"{what} in {area} ({format_rate(area_rate)} per {per:,} residents; 95% CI "
             f"{format_rate(lower)} to {format_rate(upper)}) {verdict} the {comparator} rate "
             f"({format_rate(london_rate)} per {per:,}).")
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
+
+
+def _pct_words(pct: Any, significant: Any) -> str:
+    if _missing(pct):
+        return "not available"
+    sig = ("significant" if bool(significant) else "not significant") if not _missing(
+        significant) else "not tested"
+    return f"{float(pct):+.1f}% ({sig})"
+
+
+def robustness_sentence(checks: Any, min_count: int = 5, hidden: Sequence[str] = ()) -> str:
+    """The robustness checks of one indicator and window in plain words, with a conclusion.
+
+    ``checks`` are the rows of :func:`sna.change.robustness` for one indicator and window
+    (``window, check, period_end, count, comparison, change_pct, significant``). A check whose
+    counts are below ``min_count`` is not described; checks in ``hidden`` are described
+    without numbers (significant or not only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"window": "12m", "check": ["year_earlier", "one_month_earlier",
+    ...     "three_year_average"], "period_end": ["2026-03", "2026-02", "2026-03"],
+    ...     "count": [3298, 3211, 3298], "comparison": [3118, 3159, 3573.0],
+    ...     "change_pct": [5.8, 1.6, -7.7], "significant": [True, False, True]})
+    >>> robustness_sentence(rows)
+    'Checks: a month earlier (12 months to February 2026) the change was +1.6% (not \
+significant); against the average of the same months in the three earlier years (3,573) it \
+is -7.7% (significant). Conclusion: not a robust change.'
+    """
+    rows = {r["check"]: r for _, r in checks.iterrows()}
+    head = rows.get("year_earlier")
+    if head is None or _missing(head["significant"]):
+        return ""
+    parts, agree = [], True
+    sign = _sign(float(head["count"]) - float(head["comparison"]))
+    for check, r in rows.items():
+        if check == "year_earlier":
+            continue
+        ok = (not _missing(r["significant"]) and bool(r["significant"])
+              and _sign(float(r["count"]) - float(r["comparison"])) == sign)
+        agree = agree and ok
+        if _missing(r["count"]) or float(r["count"]) < min_count:
+            continue
+        words = _pct_words(r["change_pct"], r["significant"])
+        if check in hidden:
+            words = "significant" if ok else "not significant"
+        if check == "one_month_earlier":
+            parts.append(f"a month earlier ({window_phrase(r['window'], r['period_end'])[4:]}) the "
+                         f"change was {words}")
+        elif check == "three_year_average":
+            parts.append("against the average of the same months in the three earlier years "
+                         f"({float(r['comparison']):,.0f}) it is {words}")
+        else:
+            parts.append(f"without possession of weapons (mostly police activity) it is {words}")
+    robust = bool(head["significant"]) and agree
+    verdict = ("a robust change" if robust else "not a robust change" if
+               bool(head["significant"]) else "no robust change")
+    return ("Checks: " + "; ".join(parts) + ". " if parts else "") + f"Conclusion: {verdict}."

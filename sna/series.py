@@ -1,4 +1,5 @@
-"""Monthly series: 12-month rolling totals, the same month in earlier years, series breaks.
+"""Monthly series: 12-month rolling totals, the same month in earlier years, series breaks,
+changes of data release (vintage splices) and tests for a level shift at them.
 
 Months are ``YYYY-MM`` strings (:mod:`sna.periods`); the long monthly frames are pivoted with
 :func:`sna.metrics.monthly_wide`, so a month absent from the data is never counted as zero.
@@ -7,10 +8,13 @@ Months are ``YYYY-MM`` strings (:mod:`sna.periods`); the long monthly frames are
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from sna import periods
 from sna.definitions import load_indicators
 from sna.metrics import monthly_wide
 
@@ -76,3 +80,61 @@ def series_breaks(indicators: Iterable[str] | None = None, meta: Mapping[str, An
     if months:
         found = [b for b in found if min(months) <= b["month"] <= max(months)]
     return sorted(found, key=lambda b: (b["month"], str(b["indicator"])))
+
+
+def vintage_splices(meta: Mapping[str, Any] | None, months: Sequence[str] | None = None
+                    ) -> list[dict[str, Any]]:
+    """Months where the series switches to another data release (``meta['files']`` of an MPS
+    loader: each file's first month used, after the earliest file), within ``months``.
+
+    Returns
+    -------
+    list of dict
+        ``{month, file, vintage}`` sorted by month.
+    """
+    out = []
+    for f in (meta or {}).get("files", []):
+        used = f.get("months_used") or []
+        if used:
+            out.append({"month": str(used[0]), "file": Path(str(f.get("path", ""))).name,
+                        "vintage": str(f.get("vintage", ""))})
+    out = sorted(out, key=lambda b: b["month"])[1:]
+    if months:
+        out = [b for b in out if min(months) <= b["month"] <= max(months)]
+    return out
+
+
+def level_shift(series: pd.Series, month: str, span: int = 6) -> dict[str, float]:
+    """Test for a step in a monthly series at ``month`` (e.g. a change of data release).
+
+    The ratio of the ``span`` months from ``month`` to the ``span`` months before it is
+    compared with the same ratio one year earlier (so the season cancels): the log ratio of
+    ratios has variance ``phi (1/A + 1/B + 1/C + 1/D)`` with ``phi`` the series' quasi-Poisson
+    dispersion (:func:`sna.change.dispersion`); two-sided normal p-value.
+
+    Returns
+    -------
+    dict
+        ``{month, step_pct, p_value}``; NaN when a month is missing or a total is 0.
+    """
+    from scipy import stats
+
+    from sna.change import dispersion
+
+    s = pd.Series(series, dtype=float)
+
+    def total(start: str, k: int) -> float:
+        return float(s.reindex(periods.month_range(start, periods.add_months(start, k - 1)))
+                     .sum(skipna=False))
+
+    after, before = total(month, span), total(periods.add_months(month, -span), span)
+    last = periods.add_months(month, -12)
+    after0, before0 = total(last, span), total(periods.add_months(last, -span), span)
+    parts = np.array([after, before, after0, before0])
+    if np.isnan(parts).any() or (parts <= 0).any():
+        return {"month": month, "step_pct": np.nan, "p_value": np.nan}
+    phi = dispersion(s, periods.add_months(month, -1)).phi
+    log_rr = np.log(after / before) - np.log(after0 / before0)
+    z = log_rr / np.sqrt(phi * np.sum(1 / parts))
+    return {"month": month, "step_pct": round(float(np.expm1(log_rr) * 100), 1),
+            "p_value": float(2 * stats.norm.sf(abs(z)))}

@@ -84,6 +84,10 @@ TABLES: dict[str, TableSpec] = {
         "open", ("count", "previous_count"),
         {"count": ("change_pct", "rate_per_1000", "rate_lower95", "rate_upper95"),
          "previous_count": ("change_pct",)}, facts=(_BOROUGH,)),
+    "change_robustness": TableSpec(
+        "open", ("count", "comparison"), {"count": ("change_pct", "p_value", "significant"),
+                                          "comparison": ("change_pct", "p_value", "significant")},
+        group_cols=("window", "check")),
     "sv_breakdown": TableSpec(
         "open", ("count", "previous_count", "london_count"),
         {"count": ("change_pct", "share_pct"), "previous_count": ("change_pct",),

@@ -247,7 +247,7 @@ def test_performance_dashboard_has_exactly_the_contract_columns():
     assert list(out.columns) == [
         "indicator", "window", "period_start", "period_end", "count", "previous_count",
         "change_pct", "rate_per_1000", "rate_lower95", "rate_upper95", "change_significant",
-        "london_rank", "london_areas", "bcu_rank", "bcu_areas"]
+        "london_rank", "london_areas", "bcu_rank", "bcu_areas", "change_p", "change_robust"]
     assert out[["indicator", "window"]].values.tolist() == [
         ["personal_robbery", "3m"], ["homicide", "3m"],
         ["personal_robbery", "12m"], ["homicide", "12m"]]
@@ -431,3 +431,102 @@ def test_dashboard_suppression_blanks_dependent_values():
     assert row["change_significant"] is pd.NA and bool(row["suppressed"])
     assert list(safe.columns[:-1]) == list(m.DASHBOARD_COLUMNS)
     assert audit_table(safe, 5) == []
+
+
+# --- funnel overdispersion (Spiegelhalter 2005) --------------------------------------------
+
+def test_funnel_overdispersion_by_hand():
+    """Ten areas with E = 100: sqrt(O) = 10, 11, 9, 12, 8, 10, 13, 7, 14, 10, so
+    z = 2 (sqrt O - sqrt E) = 0, 2, -2, 4, -4, 0, 6, -6, 8, 0. Winsorised at the 10% / 90%
+    quantiles (type 7: -6 + 0.9 * 2 = -4.2 and 6 + 0.1 * 2 = 6.2): sum z^2 = 132.08,
+    phi = 13.208; w = 4E = 400, sum w - sum w^2 / sum w = 3600, tau2 = (132.08 - 9) / 3600."""
+    from sna import funnel
+
+    counts = [100, 121, 81, 144, 64, 100, 169, 49, 196, 100]
+    od = funnel.overdispersion(counts, [100] * 10)
+    assert od["areas"] == 10
+    assert od["phi"] == pytest.approx(13.208)
+    assert od["tau2"] == pytest.approx(123.08 / 3600)
+    # limits for E = 100 (rate 2 per 1,000 in 50,000 residents): (1 +/- z sqrt(s2 + tau2))^2
+    lim = funnel.overdispersed_limits([50_000], 2.0, tau2=od["tau2"])
+    half = 1.959964 * np.sqrt(1 / 400 + 123.08 / 3600)
+    assert lim["upper95"].iloc[0] == pytest.approx(2.0 * (1 + half) ** 2, rel=1e-6)
+    assert lim["lower95"].iloc[0] == pytest.approx(2.0 * (1 - half) ** 2, rel=1e-6)
+    mult = funnel.overdispersed_limits([50_000], 2.0, phi=od["phi"])
+    assert mult["upper95"].iloc[0] == pytest.approx(
+        2.0 * (1 + 1.959964 * np.sqrt(13.208 / 400)) ** 2, rel=1e-6)
+
+
+def test_funnel_no_overdispersion_gives_zero_tau2():
+    from sna import funnel
+
+    od = funnel.overdispersion([100, 101, 99, 100, 100], [100] * 5)
+    assert od["tau2"] == 0.0 and od["phi"] < 1
+
+
+def test_random_effects_funnel_flags_about_five_percent_of_heterogeneous_areas():
+    """Areas whose true rates vary (log-normal, sd 0.12) around London (200 x 32 areas,
+    fixed seed): the Poisson funnel flags most of them; the random-effects funnel without
+    winsorising about 5%; with 10% winsorising (robust to outliers, Spiegelhalter's default)
+    z^2 shrinks to about two-thirds for normal z, so somewhat more (about 10%)."""
+    from sna import funnel
+
+    rng = np.random.default_rng(7)
+    pops = rng.uniform(150_000, 400_000, size=(200, 32))
+    rates = 8.0 * np.exp(rng.normal(0, 0.12, size=pops.shape))
+    counts = rng.poisson(rates * pops / 1000)
+    outside_raw = outside_re = outside_exact = 0
+    grid = funnel.funnel_population_grid(100_000, 500_000, 60)
+    for c, n in zip(counts, pops, strict=True):
+        london = c.sum() / n.sum() * 1000
+        rate = c / n * 1000
+        for share in (0.0, 0.1):
+            od = funnel.overdispersion(c, london * n / 1000, share)
+            out = funnel.count_outside(rate, n, funnel.overdispersed_limits(
+                grid, london, tau2=od["tau2"], levels=(0.95,)))
+            outside_raw, outside_re = ((outside_raw + out, outside_re) if share == 0
+                                       else (outside_raw, outside_re + out))
+        outside_exact += funnel.count_outside(rate, n, funnel.funnel_limits(
+            grid, london, levels=(0.95,)))
+    assert 0.03 <= outside_raw / counts.size <= 0.075
+    assert 0.05 <= outside_re / counts.size <= 0.15
+    assert outside_exact / counts.size > 0.5
+
+
+# --- vintage splices and level shifts ------------------------------------------------------
+
+def test_vintage_splices_from_loader_meta():
+    from sna import series
+
+    meta = {"files": [
+        {"path": "/x/hist.parquet", "months_used": ["2010-04", "2024-02"], "vintage": "2024-02"},
+        {"path": "/x/new.parquet", "months_used": ["2024-03", "2024-03"], "vintage": "2026-02"},
+        {"path": "/x/recent.csv", "months_used": ["2024-04", "2026-03"], "vintage": "2026-03"}]}
+    got = series.vintage_splices(meta)
+    assert [(b["month"], b["file"]) for b in got] == [("2024-03", "new.parquet"),
+                                                      ("2024-04", "recent.csv")]
+    assert series.vintage_splices(meta, ["2025-01", "2026-03"]) == []
+
+
+def _seasonal_series(step: float, seed: int) -> pd.Series:
+    from sna import periods
+
+    months = periods.month_range("2018-01", "2025-12")
+    rng = np.random.default_rng(seed)
+    t = np.arange(len(months))
+    mu = 300 * (1 + 0.15 * np.cos(2 * np.pi * t / 12)) * np.where(
+        np.array(months) >= "2024-03", step, 1.0)
+    return pd.Series(rng.poisson(mu), index=months)
+
+
+def test_level_shift_found_at_a_planted_step_and_not_on_a_seasonal_series():
+    from sna import series
+
+    hits = [series.level_shift(_seasonal_series(0.8, s), "2024-03")["p_value"] < 0.05
+            for s in range(20)]
+    assert sum(hits) >= 19  # -20% on ~1,800 offences per half-year: z about 5
+    null = [series.level_shift(_seasonal_series(1.0, s), "2024-03")["p_value"] < 0.05
+            for s in range(100, 160)]
+    assert sum(null) <= 8  # 5% of 60 = 3; 8 is beyond the 99th percentile of Bin(60, 0.05)
+    step = series.level_shift(_seasonal_series(0.8, 1), "2024-03")["step_pct"]
+    assert step == pytest.approx(-20, abs=6)

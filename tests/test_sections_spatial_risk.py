@@ -231,7 +231,7 @@ def test_risk_factors_contract(ch):
     assert list(factors.columns[:5]) == ["factor", "area_value", "london_value", "unit",
                                          "comparison"]
     assert set(factors["comparison"]) <= {"worse than London", "better than London",
-                                          "similar", "no comparison"}
+                                          "similar", "cannot be judged", "no comparison"}
     young_row = factors[factors["factor"].str.startswith("Young people aged 10-24")].iloc[0]
     pop = ch.load("population").frame
     ltla = pop[pop["geography_code"] == ch.cfg.area.code]
@@ -364,6 +364,6 @@ def test_notebooks_run_on_a_synthetic_borough(tmp_path):
     ward = pd.read_csv(out / "tables" / "ward_indicators.csv")
     assert ward["ward_code"].nunique() == 10 and list(ward.columns[:9]) == CONTRACT
     assert set(pd.read_csv(out / "tables" / "risk_factors.csv")["comparison"]) <= {
-        "worse than London", "better than London", "similar", "no comparison"}
+        "worse than London", "better than London", "similar", "cannot be judged", "no comparison"}
     for table in (out / "tables").glob("*.csv"):
         assert audit_table(pd.read_csv(table), 5) == [], table.name

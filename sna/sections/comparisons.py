@@ -56,9 +56,11 @@ def london_table(monthly: pd.DataFrame, pops: dict[str, float], members: Sequenc
 
 def group_rate(table: pd.DataFrame, boroughs: Sequence[str], min_count: int) -> pd.DataFrame:
     """Pooled rate per 1,000 of a group of boroughs per indicator (hidden when the pooled
-    count is below ``min_count``): ``indicator, count, population, rate``."""
+    count is below ``min_count``): ``indicator, count, population, rate, areas`` (``areas``:
+    how many of the group have a count)."""
     part = table[table["borough"].isin(boroughs) & table["count"].notna()]
     agg = part.groupby("indicator", sort=False)[["count", "population"]].sum()
+    agg["areas"] = part.groupby("indicator", sort=False)["borough"].nunique()
     agg["rate"] = agg["count"] / agg["population"] * 1000
     agg.loc[(agg["count"] > 0) & (agg["count"] < min_count), "rate"] = np.nan
     return agg.reset_index()
@@ -78,8 +80,9 @@ def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
                         "area_lower": here["rate_lower95"].astype(float).to_numpy(),
                         "area_upper": here["rate_upper95"].astype(float).to_numpy()})
     for name, group in (("london", members), ("bcu", area.bcu), ("neighbours", area.neighbours)):
-        rates = group_rate(table, group, min_count).set_index("indicator")["rate"]
-        out[f"{name}_rate"] = out["indicator"].map(rates)
+        rates = group_rate(table, group, min_count).set_index("indicator")
+        out[f"{name}_rate"] = out["indicator"].map(rates["rate"])
+        out[f"{name}_areas"] = out["indicator"].map(rates["areas"]).fillna(0).astype(int)
     out["verdict"] = np.select(
         [out["area_lower"] > out["london_rate"], out["area_upper"] < out["london_rate"],
          out["area_rate"].notna() & out["london_rate"].notna()],
@@ -87,21 +90,59 @@ def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
     return out
 
 
-def funnel_figure(table: pd.DataFrame, members: Sequence[str], area: str,
-                  indicator: str = SV) -> tuple[Any, str]:
-    """Funnel plot: the indicator's 12-month rate for every London borough vs population,
-    with 95% and 99.8% limits around the London rate."""
+def funnel_data(table: pd.DataFrame, members: Sequence[str], indicator: str = SV
+                ) -> tuple[pd.DataFrame, float, dict[str, float]]:
+    """The boroughs' 12-month counts for the funnel, the London rate and the overdispersion
+    (:func:`sna.funnel.overdispersion`) with how many boroughs fall outside each funnel
+    (``exact95, exact998, random95, random998``)."""
     d = table[(table["indicator"] == indicator) & table["borough"].isin(members)
-              & table["count"].notna()]
+              & table["count"].notna() & table["population"].notna()]
     london = d["count"].sum() / d["population"].sum() * 1000
-    grid = funnel.funnel_population_grid(d["population"].min() * 0.8, d["population"].max()
-                                          * 1.2)
-    lim = funnel.funnel_limits(grid, london).rename(columns={"lower99_8": "lower998",
-                                                              "upper99_8": "upper998"})
+    od = funnel.overdispersion(d["count"], london * d["population"] / 1000)
+    grid = funnel.funnel_population_grid(d["population"].min() * 0.8,
+                                         d["population"].max() * 1.2)
+    exact = funnel.funnel_limits(grid, london)
+    random = funnel.overdispersed_limits(grid, london, tau2=od["tau2"])
+    for name, lim in (("exact", exact), ("random", random)):
+        for level, tag in ((0.95, "95"), (0.998, "998")):
+            od[f"{name}{tag}"] = funnel.count_outside(d["rate_per_1000"], d["population"],
+                                                      lim, level)
+    od["limits_exact"], od["limits_random"] = exact, random
+    return d, london, od
+
+
+def funnel_figure(table: pd.DataFrame, members: Sequence[str], area: str,
+                  indicator: str = SV) -> tuple[Any, str, dict[str, float]]:
+    """Funnel plot: the indicator's 12-month rate for every London borough vs population,
+    with 95% and 99.8% limits around the London rate that allow for overdispersion
+    (Spiegelhalter 2005, additive random effects) and, dotted, the exact Poisson 95% limits.
+    Returns the figure, its alt text and :func:`funnel_data`'s overdispersion summary."""
+    d, london, od = funnel_data(table, members, indicator)
+    rename = {"lower99_8": "lower998", "upper99_8": "upper998"}
     frame = d.rename(columns={"borough": "area", "rate_per_1000": "rate"})
-    return charts.funnel_plot(frame, lim, london, area,
-                             title=f"{labels()[indicator]}: rate per 1,000 residents against "
-                                   "population, London boroughs")
+    fig, alt = charts.funnel_plot(frame, od.pop("limits_random").rename(columns=rename),
+                                  london, area, title=f"{labels()[indicator]}: rate per 1,000 "
+                                  "residents against population, London boroughs")
+    exact = od.pop("limits_exact")
+    ax = fig.axes[0]
+    ax.plot(exact["population"], exact["upper95"], color="#999999", ls=":", lw=1,
+            label="Poisson 95% limits (chance alone)")
+    ax.plot(exact["population"], exact["lower95"], color="#999999", ls=":", lw=1)
+    ax.legend(loc="upper right")
+    alt += (" The limits allow for the differences between boroughs that are more than "
+            f"chance; dotted lines show the Poisson limits for chance alone, outside which "
+            f"{od['exact95']} of {od['areas']} boroughs fall.")
+    return fig, alt, od
+
+
+def funnel_sentence(od: dict[str, float], label: str) -> str:
+    """How many boroughs fall outside each funnel, in plain words."""
+    return (f"{label}: {od['exact95']} of {od['areas']} boroughs fall outside the Poisson 95% "
+            "limits, which allow for chance alone; boroughs differ for many reasons besides "
+            "chance (visitors, night-time economy, deprivation), so the funnel also has limits "
+            "that allow for that usual spread between boroughs (Spiegelhalter's random-effects "
+            f"method): {od['random95']} fall outside those 95% limits and {od['random998']} "
+            "outside the 99.8% limits. Only those stand out from London.")
 
 
 def rate_bars(table: pd.DataFrame, members: Sequence[str], area: str,
@@ -127,8 +168,9 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
         "Indicator": summary["indicator"].map(labels()),
         area.name: summary["area_rate"].map(rate_text),
         "London": summary["london_rate"].map(rate_text),
-        f"BCU ({', '.join(area.bcu)})": summary["bcu_rate"].map(rate_text),
-        f"Neighbours ({', '.join(area.neighbours)})": summary["neighbours_rate"].map(rate_text),
+        f"BCU ({', '.join(area.bcu)})": _with_areas(summary, "bcu", len(area.bcu)),
+        f"Neighbours ({', '.join(area.neighbours)})": _with_areas(summary, "neighbours",
+                                                                 len(area.neighbours)),
         f"{area.name} vs London (95% CI)": summary["verdict"]})
     ch.table(show, None, "Offences per 1,000 residents in the 12 months to "
              f"{periods.month_label(ch.period)} (BCU and neighbours: pooled rate; '-': not "
@@ -137,13 +179,20 @@ def show_comparisons(ch: Any, td: TrendData) -> pd.DataFrame:
         ch.figure(*rate_bars(table, td.members, area.name),
                   caption="Serious violence offences per 1,000 residents (Census 2021), 12 "
                           f"months to {periods.month_label(ch.period)}, London boroughs.")
-        ch.figure(*funnel_figure(table, td.members, area.name),
-                  caption="Boroughs between the dashed lines (95% limits) differ from the "
-                          "London rate no more than chance would explain; outside the solid "
-                          "lines (99.8%) the difference is very unlikely to be chance. "
-                          "Larger boroughs have narrower limits.")
+        fig, alt, od = funnel_figure(table, td.members, area.name)
+        ch.figure(fig, alt, caption="Dashed (95%) and solid (99.8%) lines: how far from the "
+                  "London rate a borough of that size can fall given chance and the usual "
+                  "spread between boroughs; dotted: chance alone (Poisson 95%). Larger "
+                  "boroughs have narrower limits.")
+        ch.md(funnel_sentence(od, labels()[SV]))
     ch.publish(safe, "london_comparison")
     return summary
+
+
+def _with_areas(summary: pd.DataFrame, name: str, of: int) -> list[str]:
+    """A pooled group rate and, when some areas have no value, how many it rests on."""
+    return [rate_text(r) + ("" if pd.isna(r) or k == of else f" ({k} of {of} areas)")
+            for r, k in zip(summary[f"{name}_rate"], summary[f"{name}_areas"], strict=True)]
 
 
 def comparison_sentences(summary: pd.DataFrame, area: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna import metrics, periods, plots
+from sna import change, metrics, periods, plots
 from sna.disclosure import suppress
 from sna.narrative import change_sentence, format_count, md_bullets, md_text, window_phrase
 from sna.sections.trend_data import (
@@ -70,8 +70,11 @@ def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, 
                      "denominator": "residents aged 0-24" if denom is young else "residents"})
     out = pd.DataFrame(rows)
     out.insert(6, "change_pct", metrics.change_pct(out["count"], out["previous_count"]))
-    out.insert(7, "change_significant", metrics.change_significant(out["count"],
-                                                                   out["previous_count"]))
+    disp = change.group_dispersion(data[data["borough"] == area], ["indicator"], end)
+    disp = out[["indicator"]].merge(disp, how="left").fillna({"dispersion": 1.0, "df": np.inf})
+    out.insert(7, "change_significant", metrics.change_significant(
+        out["count"], out["previous_count"], dispersion=disp["dispersion"].to_numpy(),
+        df=disp["df"].to_numpy()))
     return out
 
 

@@ -58,21 +58,49 @@ def sv_breakdown(monthly: pd.DataFrame, area: str, members: Sequence[str],
     return out
 
 
-def chart_breaks(indicators: Sequence[str], meta: dict, months: Sequence[str]
-                 ) -> tuple[list[dict], str]:
-    """Series-break markers for a chart (short labels) and the full notes for its caption."""
+def chart_breaks(indicators: Sequence[str], meta: dict, months: Sequence[str],
+                 series: pd.DataFrame | None = None) -> tuple[list[dict], str]:
+    """Series-break markers for a chart (short labels) and the full notes for its caption:
+    recording changes (``indicators.yaml``), gaps, and changes of data release, each release
+    change tested for a level shift in the first indicator's series when ``series``
+    (``indicator, month, count``) is given (:func:`sna.series.level_shift`)."""
     found = sna_series.series_breaks(indicators, None, months)
     have = set(meta.get("months") or months)
     gaps = [{"month": m, "indicator": None,
              "note": f"no complete data for {periods.month_label(m)}"}
             for m in months if m not in have]
+    releases = [{"month": v["month"], "indicator": "release",
+                 "note": release_note(v, indicators, series)}
+                for v in sna_series.vintage_splices(meta, months)]
     marks, notes = [], []
-    for b in sorted(found + gaps, key=lambda b: b["month"]):
-        short = "series break" if b["indicator"] else "gap"
-        if not any(m["month"] == b["month"] for m in marks):
+    for b in sorted(found + gaps + releases, key=lambda b: b["month"]):
+        short = ("new data release" if b["indicator"] == "release" else "series break"
+                 if b["indicator"] else "gap")
+        near = {periods.add_months(b["month"], k) for k in range(-2, 3)}
+        if not any(m["month"] in near for m in marks):  # one marker for close months
             marks.append({"month": b["month"], "note": short})
         notes.append(f"{periods.month_label(b['month'])}: {b['note']}")
     return marks, " ".join(dict.fromkeys(notes))
+
+
+def release_note(splice: dict, indicators: Sequence[str], series: pd.DataFrame | None) -> str:
+    """'the data come from <file> (published to <month>) from here; serious violence steps
+    -16% against the same change a year earlier: a possible level shift between releases'."""
+    text = (f"the data come from {splice['file']} (released with data to "
+            f"{periods.month_label(splice['vintage'])}) from this month")
+    if series is None or not len(indicators):
+        return text + "."
+    ind = indicators[0]
+    s = series[series["indicator"] == ind].set_index("month")["count"]
+    res = sna_series.level_shift(s, splice["month"])
+    if pd.isna(res["p_value"]):
+        return text + "."
+    label = labels()[ind]
+    if res["p_value"] < 0.05:
+        return (text + f"; {label.lower()} steps {res['step_pct']:+.1f}% at this month "
+                "compared with the same months a year earlier, a possible level shift between "
+                "data releases: treat changes across this line with care.")
+    return text + f"; no detectable step in {label.lower()} at this month."
 
 
 def trend_figure(series: pd.DataFrame, indicators: Sequence[str], title: str, start: str,
@@ -164,7 +192,7 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
     area, start = ch.cfg.area.name, periods.add_months(ch.period, -12 * years + 1)
     months = periods.month_range(start, ch.period)
     s = td.series[td.series["month"] <= ch.period]
-    marks, notes = chart_breaks([SV, *sv_components()], td.meta, months)
+    marks, notes = chart_breaks([SV, *sv_components()], td.meta, months, s)
     fig, alt = trend_figure(s, [SV], f"Serious violence in {area}: offences per month", start,
                             marks)
     ch.figure(fig, alt, "Monthly recorded offences (grey) and the 12-month average (the "
@@ -178,7 +206,7 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
     ch.figure(fig, alt, "Each point is the number of offences in the 12 months to that month. "
               "Homicide is not shown (small numbers; see the dashboard).")
     burg = ["residential_burglary", "non_residential_burglary"]
-    bmarks, bnotes = chart_breaks(burg, td.meta, months)
+    bmarks, bnotes = chart_breaks(burg, td.meta, months, s)
     fig, alt = trend_figure(s, burg, f"Burglary in {area}: 12-month rolling totals", start,
                             bmarks, rolling_totals=True)
     ch.figure(fig, alt, "Burglary is on the dashboard but not part of serious violence. "

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from sna import change, metrics, periods
 from sna import data as sna_data
-from sna import metrics, periods
-from sna.narrative import change_sentence, format_rate, md_bullets, md_text, ordinal, window_phrase
+from sna.definitions import dashboard_ids
+from sna.narrative import (
+    change_sentence,
+    format_rate,
+    md_bullets,
+    md_text,
+    ordinal,
+    robustness_sentence,
+    window_phrase,
+)
 from sna.sections.trend_data import (
     SOURCE_TEXT,
     SV,
@@ -26,14 +36,49 @@ from sna.sections.trend_data import (
 )
 
 DEPENDENT = {"count": ["change_pct", "rate_per_1000", "rate_lower95", "rate_upper95",
-                       "change_significant", "london_rank", "bcu_rank"],
-             "previous_count": ["change_pct", "change_significant"]}
+                       "change_significant", "change_p", "change_robust", "london_rank",
+                       "bcu_rank"],
+             "previous_count": ["change_pct", "change_significant", "change_p",
+                                "change_robust"]}
+CHECK_DEPENDENT = {"count": ["change_pct", "p_value", "significant"],
+                   "comparison": ["change_pct", "p_value", "significant"]}
 
 
 def build_dashboard(monthly: pd.DataFrame, pops: dict[str, float], area: Any,
-                    period: str) -> pd.DataFrame:
+                    period: str, checks: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`sna.metrics.performance_dashboard` for the area (unsuppressed)."""
-    return metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu)
+    return metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu,
+                                         checks=checks)
+
+
+def build_checks(monthly: pd.DataFrame, area: Any, period: str,
+                 windows: tuple[str, ...] = ("3m", "12m")) -> pd.DataFrame:
+    """The robustness checks of every dashboard change (:func:`sna.change.robustness`),
+    unsuppressed."""
+    present = set(monthly["indicator"])
+    ids = [i for i in dashboard_ids() if i in present]
+    return change.checks_for_area(monthly, area.name, period, ids, windows)
+
+
+def safe_checks(checks: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """``tables/change_robustness.csv`` after disclosure control (counts below ``min_count``
+    hidden with their change and test; one more serious violence component hidden per check
+    when one is)."""
+    safe = suppress_sv(checks, ["count", "comparison"], min_count, ["window", "check"],
+                       CHECK_DEPENDENT)
+    for window in pow_hidden(safe):
+        # serious violence minus possession of weapons would reveal the hidden count
+        rows = (safe["check"] == "without_possession_of_weapons") & (safe["window"] == window)
+        safe.loc[rows, ["count", "comparison", "change_pct", "p_value"]] = np.nan
+    return safe[list(change.CHECK_COLUMNS)]
+
+
+def pow_hidden(safe_checks: pd.DataFrame) -> list[str]:
+    """Windows in which a possession of weapons count is hidden (so the serious violence total
+    without it must not be published either)."""
+    pw = safe_checks[(safe_checks["indicator"].isin(change.POLICE_ACTIVITY))
+                     & (safe_checks["check"] == "year_earlier")]
+    return sorted(set(pw.loc[pw["count"].isna() | pw["comparison"].isna(), "window"]))
 
 
 def safe_dashboard(dash: pd.DataFrame, min_count: int) -> pd.DataFrame:
@@ -49,9 +94,15 @@ def last_month(monthly: pd.DataFrame, indicator: str) -> str | None:
 
 
 def dashboard_sentence(row: pd.Series, safe: pd.Series, area: str, monthly: pd.DataFrame,
-                       min_count: int, target: float | None = None) -> str:
+                       min_count: int, target: float | None = None,
+                       checks: pd.DataFrame | None = None,
+                       checks_all: pd.DataFrame | None = None) -> str:
     """One sentence for a dashboard row, in the partnership's phrasing (see
-    :func:`sna.narrative.change_sentence`); ranks are left out when the count is hidden."""
+    :func:`sna.narrative.change_sentence`); ranks are left out when the count is hidden.
+    With ``checks`` (the row's robustness checks) a significant 12-month change, and the
+    serious violence total, are followed by the checks and the conclusion
+    (:func:`sna.narrative.robustness_sentence`); ``checks_all`` (every row's checks) tells
+    which numbers are hidden."""
     label = labels()[row["indicator"]]
     secondary = [c for c in ("count", "previous_count")
                  if pd.notna(row[c]) and row[c] >= min_count and pd.isna(safe[c])]
@@ -68,6 +119,12 @@ def dashboard_sentence(row: pd.Series, safe: pd.Series, area: str, monthly: pd.D
         end = last_month(monthly, row["indicator"])
         if end and end < row["period_end"]:
             text = text[:-1] + f" (these data end in {periods.month_label(end)})."
+    if (checks is not None and len(checks) and pd.notna(safe["change_significant"])
+            and (bool(safe["change_significant"]) or row["indicator"] == SV)):
+        hide = ("without_possession_of_weapons",) if row["window"] in pow_hidden(
+            safe_checks(checks_all, min_count)) else ()
+        extra = robustness_sentence(checks, min_count, hide)
+        text += f" {extra}" if extra else ""
     if target is not None and pd.notna(safe["change_pct"]):
         met = "met" if safe["change_pct"] <= target else "not met"
         text += f" Partnership target: {target:+g}% ({met})."
@@ -105,9 +162,9 @@ def _ranks(rank: pd.Series, n: pd.Series) -> list[str]:
 
 def change_findings(dash: pd.DataFrame, safe: pd.DataFrame, sentences: list[str]
                     ) -> list[dict[str, Any]]:
-    """Evidence of every statistically significant change whose counts are published."""
+    """Evidence of every statistically significant change whose counts are published
+    (``p_value`` and ``robust`` from the overdispersion-aware test of :mod:`sna.change`)."""
     out = []
-    pvalues = metrics.change_test(dash["count"], dash["previous_count"])
     for i, row in dash.iterrows():
         shown = pd.notna(safe.loc[i, "count"]) and pd.notna(safe.loc[i, "previous_count"])
         if shown and pd.notna(row["change_significant"]) and bool(row["change_significant"]):
@@ -115,8 +172,9 @@ def change_findings(dash: pd.DataFrame, safe: pd.DataFrame, sentences: list[str]
                         "window": row["window"], "period_start": row["period_start"],
                         "period_end": row["period_end"], "count": int(row["count"]),
                         "previous_count": int(row["previous_count"]),
-                        "change_pct": float(row["change_pct"]), "p_value": float(pvalues[i]),
-                        "significant": True, "direction": "up" if row["change_pct"] > 0
+                        "change_pct": float(row["change_pct"]),
+                        "p_value": float(row["change_p"]), "significant": True,
+                        "robust": _bool(row["change_robust"]), "direction": "up" if row["change_pct"] > 0
                         else "down", "london_rank": _int(row["london_rank"]),
                         "london_areas": _int(row["london_areas"])})
     return out
@@ -166,12 +224,14 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     (for :func:`record_findings`).
     """
     area = ch.cfg.area
-    dash = build_dashboard(td.monthly, td.pops, area, ch.period)
+    checks = build_checks(td.monthly, area, ch.period)
+    dash = build_dashboard(td.monthly, td.pops, area, ch.period, checks)
     safe = safe_dashboard(dash, ch.cfg.threshold("open"))
-    sentences = [dashboard_sentence(dash.loc[i], safe.loc[i], area.name, td.monthly,
-                                    ch.cfg.threshold("open"), ch.cfg.targets.get(dash.loc[i, "indicator"])
-                                    if dash.loc[i, "window"] == "12m" else None)
-                 for i in dash.index]
+    sentences = [dashboard_sentence(
+        dash.loc[i], safe.loc[i], area.name, td.monthly, ch.cfg.threshold("open"),
+        ch.cfg.targets.get(dash.loc[i, "indicator"]) if dash.loc[i, "window"] == "12m" else None,
+        _row_checks(checks, dash.loc[i]) if dash.loc[i, "window"] == "12m" else None, checks)
+        for i in dash.index]
     ch.table(safe, "performance_dashboard", f"Performance dashboard: {area.name}, 12 months to "
              f"{periods.month_label(ch.period)} compared with the same months a year earlier",
              show=dashboard_display(dash, safe, "12m", ch.cfg.threshold("open")))
@@ -182,6 +242,7 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     ch.table(safe, None, f"The latest 3 months ({months}) compared with the same months a "
              "year earlier", show=dashboard_display(dash, safe, "3m", ch.cfg.threshold("open")),
              sensitivity="open")
+    show_checks(ch, checks)
     hidden = (dash["count"].notna() & safe["count"].isna()).any()
     if hidden:
         m = ch.cfg.threshold("open")
@@ -190,6 +251,28 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
                 "number cannot be worked out by subtraction from the serious violence total. "
                 "'n/a': no data for the window.")
     return dash, safe, sentences
+
+
+def _row_checks(checks: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
+    return checks[(checks["indicator"] == row["indicator"]) & (checks["window"] == row["window"])]
+
+
+def show_checks(ch: Any, checks: pd.DataFrame) -> pd.DataFrame:
+    """Publish ``change_robustness`` and explain the test and the checks in one note."""
+    safe = safe_checks(checks, ch.cfg.threshold("open"))
+    ch.publish(safe, "change_robustness")
+    sv = checks[(checks["indicator"] == SV) & (checks["check"] == "year_earlier")
+                & (checks["window"] == "12m")]
+    disp = (f" (for serious violence the monthly counts vary {sv['dispersion'].iloc[0]:.1f} "
+            "times as much as chance alone would make them)") if len(sv) else ""
+    ch.note("'Significant' here means bigger than the usual ups and downs: the test allows for "
+            "the seasons and for months varying more than pure chance" + disp + ", using the "
+            "last six years of monthly counts (5% level). A significant 12-month change is "
+            "called robust only if it also holds with the window ending a month earlier, "
+            "against the average of the same months in the three earlier years, and (for "
+            "serious violence) without possession of weapons, which mostly reflects police "
+            "activity. Every check is in the published table change_robustness.")
+    return safe
 
 
 def sv_first(items: list, indicators: list[str]) -> list:
@@ -210,6 +293,8 @@ def record_findings(ch: Any, dash: pd.DataFrame, safe: pd.DataFrame,
                    previous_count=_int(dash.loc[i, "previous_count"]),
                    change_pct=_float(dash.loc[i, "change_pct"]),
                    significant=_bool(dash.loc[i, "change_significant"]),
+                   p_value=_float(dash.loc[i, "change_p"]),
+                   robust=_bool(dash.loc[i, "change_robust"]),
                    london_rank=_int(safe.loc[i, "london_rank"]),
                    london_areas=_int(safe.loc[i, "london_areas"]))
     for f in change_findings(dash, safe, sentences):

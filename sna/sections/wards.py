@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sna import maps, periods, spatial
+from sna.change import group_dispersion
 from sna.definitions import classify, indicator_ids, indicator_label, indicator_monthly
 from sna.metrics import change_pct, change_significant
 from sna.safe import md_esc
@@ -179,7 +180,8 @@ def ward_table(wd: WardData, period: str) -> pd.DataFrame:
         rate_per_1000, lower95, upper95``, then ``eb_rate_per_1000``, ``rank`` (1 = highest
         rate), ``indicator_label, period_start, period_end, months_in_window,
         previous_count`` (same months a year earlier), ``change``, ``change_pct`` and
-        ``change_significant`` (Poisson score test, 5%).
+        ``change_significant`` (5%; quasi-Poisson score test with each ward's dispersion,
+        :func:`sna.change.group_dispersion`).
     """
     keys = ("ward_code", "ward_name", "indicator")
     cur, missing = window_counts(wd.monthly, period, keys)
@@ -198,7 +200,12 @@ def ward_table(wd: WardData, period: str) -> pd.DataFrame:
                            for k in zip(t["ward_code"], t["indicator"], strict=True)]
     t["change"] = t["count"] - t["previous_count"]
     t["change_pct"] = change_pct(t["count"], t["previous_count"])
-    t["change_significant"] = change_significant(t["count"], t["previous_count"])
+    disp = group_dispersion(wd.monthly, ["ward_code", "indicator"], period)
+    disp = t[["ward_code", "indicator"]].merge(disp, how="left").fillna(
+        {"dispersion": 1.0, "df": np.inf})
+    t["change_significant"] = change_significant(t["count"], t["previous_count"],
+                                                 dispersion=disp["dispersion"].to_numpy(),
+                                                 df=disp["df"].to_numpy())
     order = {ind: i for i, ind in enumerate(indicator_order(t["indicator"]))}
     return t.sort_values(["indicator", "rank", "ward_name"],
                          key=lambda s: s.map(order) if s.name == "indicator" else s,
@@ -401,7 +408,8 @@ def change_summary(table: pd.DataFrame, min_count: int) -> str:
     return (f"Against the same 12 months a year earlier, {label(ind).lower()} rose most in "
             f"**{md_esc(up.ward_name)}** ({_move(up)}) and fell most in "
             f"**{md_esc(down.ward_name)}** ({_move(down)}). Changes that are statistically "
-            f"significant (Poisson test, 5%): {sig_text}.")
+            f"significant (5%, allowing for the seasons and for months varying more than "
+            f"chance): {sig_text}.")
 
 
 def _move(r) -> str:

@@ -3,40 +3,90 @@ poverty) and young people at risk (DfE LA Interactive Tool, NEET).
 
 Decisions
 ---------
-* Borough vs London: a difference within 10% of the London value is "similar"; where the
-  area's count can be derived (rates with a Census denominator) a 95% CI decides instead.
+* "Worse" or "better than London" only with a denominator and an interval (issue 20):
+  a proportion whose numerator and denominator are known gets a Wilson 95% interval and a
+  two-proportion z-test against London (:func:`compare_proportion`); a rate with a Census
+  denominator gets its Poisson 95% interval, which must exclude the London value. Where the
+  publisher gives no cohort size the comparison is "cannot be judged" and the text says so;
+  a value resting on fewer than :data:`SMALL` people is labelled a small number.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from sna.metrics import rate_ci
 from sna.safe import md_esc
 from sna.sections.wards import lsoa_population, num
 
-TOLERANCE = 0.10
+SMALL = 50
+"""A numerator (people, events) below this is labelled a small number: one or two people
+move a percentage by several points."""
+
+NO_COHORT = ("the publisher gives no cohort size (number of people), so whether the "
+             "difference is more than chance cannot be judged")
+COMPARISONS = ("worse than London", "better than London", "similar", "cannot be judged",
+               "no comparison")
+"""Values of the ``comparison`` column of ``risk_factors`` and ``young_people``."""
 
 
 def compare(area: float, london: float, higher_is_worse: bool = True, lower: float = np.nan,
-            upper: float = np.nan, tolerance: float = TOLERANCE) -> tuple[str, str]:
-    """``('worse than London'|'better than London'|'similar', basis)``.
+            upper: float = np.nan) -> tuple[str, str]:
+    """``('worse than London'|'better than London'|'similar'|'cannot be judged', basis)``.
 
     With a 95% CI of the area value (``lower``, ``upper``) the London value must lie outside
-    it; otherwise the difference must exceed ``tolerance`` of the London value.
+    it; without one the difference cannot be judged (no >10% rule).
     """
     if not (np.isfinite(area) and np.isfinite(london)):
         return "no comparison", "no London value"
-    if np.isfinite(lower) and np.isfinite(upper):
-        basis = "whether the London value is inside the area's 95% confidence interval"
-        higher, differs = area > london, not lower <= london <= upper
-    else:
-        basis = f"whether the difference is more than {tolerance:.0%} of the London value"
-        higher, differs = area > london, abs(area - london) > tolerance * abs(london)
-    if not differs:
+    if not (np.isfinite(lower) and np.isfinite(upper)):
+        return "cannot be judged", NO_COHORT
+    basis = "whether the London value is inside the area's 95% confidence interval"
+    if lower <= london <= upper:
         return "similar", basis
-    return ("worse than London" if higher == higher_is_worse else "better than London"), basis
+    return ("worse than London" if (area > london) == higher_is_worse
+            else "better than London"), basis
+
+
+def wilson(k: float, n: float) -> tuple[float, float]:
+    """Wilson score 95% interval of a proportion ``k / n``, in % (statsmodels
+    ``proportion_confint(method='wilson')``; Newcombe 1998); NaN when ``n`` is not positive."""
+    if not (np.isfinite(k) and np.isfinite(n) and n > 0):
+        return np.nan, np.nan
+    lo, hi = proportion_confint(round(k), round(n), alpha=0.05, method="wilson")
+    return float(lo) * 100, float(hi) * 100
+
+
+def compare_proportion(k: float, n: float, k_london: float, n_london: float,
+                       higher_is_worse: bool = True, alpha: float = 0.05) -> dict:
+    """The area's proportion against London's with a Wilson interval and a two-proportion
+    z-test (statsmodels ``proportions_ztest``, pooled): 'worse' / 'better than London' only
+    when ``p < alpha``.
+
+    Returns
+    -------
+    dict
+        ``comparison, basis, area_lower, area_upper, p_value, denominator, small_number``
+        (interval in %).
+    """
+    lo, hi = wilson(k, n)
+    if not all(np.isfinite(v) and v >= 0 for v in (k, n, k_london, n_london)) or min(
+            n, n_london) <= 0:
+        comparison, basis, p = "cannot be judged", NO_COHORT, np.nan
+    else:
+        _, p = proportions_ztest([round(k), round(k_london)], [round(n), round(n_london)])
+        p = float(p)
+        basis = (f"two-proportion test against London (p = {p:.2g}; {round(k):,} of "
+                 f"{round(n):,} in the area)")
+        if not np.isfinite(p) or p >= alpha:
+            comparison = "similar"
+        else:
+            comparison = ("worse than London" if (k / n > k_london / n_london) == higher_is_worse
+                          else "better than London")
+    return {"comparison": comparison, "basis": basis, "area_lower": lo, "area_upper": hi,
+            "p_value": p, "denominator": n, "small_number": bool(np.isfinite(k) and k < SMALL)}
 
 
 def _ltla_ages(population: pd.DataFrame) -> pd.DataFrame:
@@ -46,11 +96,29 @@ def _ltla_ages(population: pd.DataFrame) -> pd.DataFrame:
 
 
 def _row(factor, area, london, unit, source, year, higher_is_worse=True, lower=np.nan,
-         upper=np.nan, note=""):
-    comparison, basis = compare(area, london, higher_is_worse, lower, upper)
+         upper=np.nan, note="", test: dict | None = None):
+    """One risk-factor row; ``test`` (from :func:`compare_proportion`) overrides the CI rule."""
+    if test is None:
+        comparison, basis = compare(area, london, higher_is_worse, lower, upper)
+        test = {"comparison": comparison, "basis": basis, "area_lower": lower,
+                "area_upper": upper, "p_value": np.nan, "denominator": np.nan,
+                "small_number": False}
     return {"factor": factor, "area_value": round(float(area), 2),
-            "london_value": round(float(london), 2), "unit": unit, "comparison": comparison,
-            "basis": basis, "source": source, "year": year, "note": note}
+            "london_value": round(float(london), 2), "unit": unit,
+            "comparison": test["comparison"], "basis": test["basis"], "source": source,
+            "year": year, "note": note, "area_lower": _r(test["area_lower"]),
+            "area_upper": _r(test["area_upper"]), "p_value": test["p_value"],
+            "denominator": test["denominator"], "small_number": test["small_number"]}
+
+
+def _r(v: float) -> float:
+    return round(float(v), 2) if np.isfinite(v) else np.nan
+
+
+def _prop_row(factor, k, n, k_london, n_london, unit, source, year, note=""):
+    test = compare_proportion(k, n, k_london, n_london)
+    return _row(factor, k / n * 100, k_london / n_london * 100, unit, source, year, note=note,
+                test=test)
 
 
 def census_factors(population: pd.DataFrame, census: pd.DataFrame | None,
@@ -61,10 +129,10 @@ def census_factors(population: pd.DataFrame, census: pd.DataFrame | None,
     a = ages.loc[area_code] if area_code in ages.index else None
     rows = []
     if a is not None:
-        rows.append(_row("Young people aged 10-24 (share of residents)",
-                         a["pop_10_24"] / a["population"] * 100,
-                         london["pop_10_24"] / london["population"] * 100, "% of residents",
-                         "Census 2021 TS007A", "2021",
+        rows.append(_prop_row("Young people aged 10-24 (share of residents)",
+                              a["pop_10_24"], a["population"], london["pop_10_24"],
+                              london["population"], "% of residents", "Census 2021 TS007A",
+                              "2021",
                          note="More young residents means more people in the age group most "
                               "involved in serious violence, as victims and offenders."))
     if census is None:
@@ -79,7 +147,7 @@ def census_factors(population: pd.DataFrame, census: pd.DataFrame | None,
     for table, factor, num_pat, den_pat in specs:
         row = _census_share(census, table, num_pat, den_pat, area_code)
         if row is not None:
-            rows.append(_row(factor, row[0], row[1], "%", f"Census 2021 {table}", "2021"))
+            rows.append(_prop_row(factor, *row, "%", f"Census 2021 {table}", "2021"))
     return rows
 
 
@@ -91,7 +159,7 @@ def _census_share(census, table, num_pat, den_pat, area_code):
     den = t[t["category"].str.contains(den_pat, regex=True)] if den_pat else t[t["is_total"]]
     n, d = num.groupby("geography_code")["value"].sum(), den.groupby("geography_code")["value"].sum()
     ldn = [c for c in d.index if c.startswith("E09")]
-    return n.get(area_code, np.nan) / d[area_code] * 100, n[ldn].sum() / d[ldn].sum() * 100
+    return n.get(area_code, np.nan), d[area_code], n[ldn].sum(), d[ldn].sum()
 
 
 def deprivation_factor(imd: pd.DataFrame, area_code: str) -> list[dict]:
@@ -99,12 +167,12 @@ def deprivation_factor(imd: pd.DataFrame, area_code: str) -> list[dict]:
     for edition in ("IoD2025", "IoD2019"):
         d = imd[(imd["edition"] == edition) & (imd["domain"] == "imd")]
         if area_code in set(d["lad_code"]):
-            share = d.groupby(d["lad_code"] == area_code)["decile"].apply(
-                lambda s: (s <= 2).mean() * 100)
-            ldn = d[d["lad_code"].str.startswith("E09")]
-            return [_row("Neighbourhoods (LSOAs) in the 20% most deprived in England",
-                         share[True], (ldn["decile"] <= 2).mean() * 100, "% of LSOAs",
-                         f"English Indices of Deprivation ({edition})", edition[-4:])]
+            here = d.loc[d["lad_code"] == area_code, "decile"]
+            ldn = d.loc[d["lad_code"].str.startswith("E09"), "decile"]
+            return [_prop_row("Neighbourhoods (LSOAs) in the 20% most deprived in England",
+                              (here <= 2).sum(), len(here), (ldn <= 2).sum(), len(ldn),
+                              "% of LSOAs", f"English Indices of Deprivation ({edition})",
+                              edition[-4:])]
     return []
 
 
@@ -115,12 +183,12 @@ def child_poverty_factor(clif: pd.DataFrame, population: pd.DataFrame, area: str
     ldn = ages[ages.index.str.startswith("E09")]
     if area_code not in ages.index or "borough" not in clif:
         return []
-    a = clif.loc[clif["borough"] == area, "children"].sum() / ages.loc[area_code, "pop_0_15"]
-    london = clif["children"].sum() / ldn["pop_0_15"].sum()
+    k = clif.loc[clif["borough"] == area, "children"].sum()
     period = str(clif["period"].iloc[0]) if "period" in clif else ""
-    return [_row("Children in relative low-income families (under 16)", a * 100, london * 100,
-                 "% of children (estimate)", "DWP/HMRC Children in low income families; "
-                 "Census 2021 denominator", period,
+    return [_prop_row("Children in relative low-income families (under 16)", k,
+                      ages.loc[area_code, "pop_0_15"], clif["children"].sum(),
+                      ldn["pop_0_15"].sum(), "% of children (estimate)", "DWP/HMRC Children "
+                      "in low income families; Census 2021 denominator", period,
                  note="The denominator is the 2021 Census count of children, an estimate.")]
 
 
@@ -135,8 +203,11 @@ LAIT = {  # id -> (label, unit, higher_is_worse, (population column, per) for a 
                    "% of 16-17 year olds", True, None),
     "CIN": ("Children in need", "per 10,000 children", True, ("pop_0_17", 10_000)),
 }
-LAIT_NOTES = {"ReoffYO": "A small cohort (a few dozen young people): one or two people move "
-                         "the rate by several points."}
+LAIT_NOTES = {"ReoffYO": "Small numbers: the cohort is a few dozen young people, so one or two "
+                         "people move the rate by several points; the publisher gives no "
+                         "cohort size, so the difference from London cannot be judged."}
+SMALL_COHORT = {"ReoffYO"}
+"""LAIT indicators known to rest on small cohorts (labelled small numbers)."""
 
 
 def young_people(lait: pd.DataFrame, population: pd.DataFrame, area: str, area_code: str,
@@ -153,40 +224,63 @@ def young_people(lait: pd.DataFrame, population: pd.DataFrame, area: str, area_c
         year = a["year"].max()
         y = d[d["year"] == year].set_index("area_name")["value"]
         boroughs = d[(d["year"] == year) & d["region"].notna()].set_index("area_name")["value"]
-        lo = hi = np.nan
+        lo = hi = events = np.nan
         if ci and area_code in ages.index:
             pop = ages.loc[area_code, ci[0]]
-            _, lo, hi = rate_ci(y[area] * pop / ci[1], pop, ci[1])
+            events = y[area] * pop / ci[1]
+            _, lo, hi = rate_ci(events, pop, ci[1])
         comparison, basis = compare(y[area], y.get("London", np.nan), worse_high, lo, hi)
+        nb = y.reindex(list(neighbours))
         rows.append({"indicator": ind, "label": name, "unit": unit, "year": int(year),
                      "year_label": a.loc[a["year"] == year, "year_label"].iloc[0],
                      "area_value": y[area], "london_value": y.get("London", np.nan),
-                     "neighbours_mean": y.reindex(list(neighbours)).mean(),
+                     "neighbours_mean": nb.mean(), "neighbours_n": int(nb.notna().sum()),
+                     "neighbours_of": len(nb),
                      "london_rank": int(boroughs.rank(method="min")[area]),
                      "london_areas": int(boroughs.notna().sum()),
                      "comparison": comparison, "basis": basis,
+                     "area_lower": _r(lo), "area_upper": _r(hi), "p_value": np.nan,
+                     "denominator": pop if ci and area_code in ages.index else np.nan,
+                     "small_number": bool(ind in SMALL_COHORT or (np.isfinite(events)
+                                                                   and events < SMALL)),
                      "note": LAIT_NOTES.get(ind, "")})
     return pd.DataFrame(rows)
 
 
 def neet_row(neet: pd.DataFrame, area: str, neighbours) -> dict | None:
-    """'NEET or activity not known' (16-17), latest year: the area against London."""
+    """'NEET or activity not known' (16-17), latest year: the area against London, with the
+    cohort (``Cohort_DJFavg``, the December-February average of 16-17 year olds known to the
+    local authority) as denominator for a Wilson interval and a two-proportion test."""
     d = neet[neet["measure"] == "NEET_not_known_percent"]
     a = d[(d["la_name"] == area) & d["value"].notna()]
     if a.empty:
         return None
     year = a["time_period"].max()
     y = d[d["time_period"] == year]
-    ldn = y[(y["geographic_level"] == "Regional") & (y["region_name"] == "London")]["value"]
-    ldn = float(ldn.iloc[0]) if len(ldn) else np.nan
-    comparison, basis = compare(float(a.loc[a["time_period"] == year, "value"].iloc[0]), ldn)
+    is_ldn = (y["geographic_level"] == "Regional") & (y["region_name"] == "London")
+    ldn = float(y.loc[is_ldn, "value"].iloc[0]) if is_ldn.any() else np.nan
+    value = float(a.loc[a["time_period"] == year, "value"].iloc[0])
+    cohort = neet[(neet["measure"] == "Cohort_DJFavg") & (neet["time_period"] == year)]
+    n = cohort.loc[cohort["la_name"] == area, "value"].astype(float)
+    c_ldn = cohort[(cohort["geographic_level"] == "Regional")
+                   & (cohort["region_name"] == "London")]["value"].astype(float)
+    if len(n) and len(c_ldn) and np.isfinite(ldn):
+        n0, n1 = float(n.iloc[0]), float(c_ldn.iloc[0])
+        test = compare_proportion(value / 100 * n0, n0, ldn / 100 * n1, n1)
+    else:
+        comparison, basis = compare(value, ldn)
+        test = {"comparison": comparison, "basis": basis, "area_lower": np.nan,
+                "area_upper": np.nan, "p_value": np.nan, "denominator": np.nan,
+                "small_number": False}
+    nb = y[y["la_name"].isin(list(neighbours))]["value"]
     return {"indicator": "NEET_not_known_percent",
             "label": "16-17 year olds NEET or whose activity is not known",
             "unit": "% of 16-17 year olds", "year": int(year), "year_label": str(year),
-            "area_value": float(a.loc[a["time_period"] == year, "value"].iloc[0]),
-            "london_value": ldn,
-            "neighbours_mean": float(y[y["la_name"].isin(list(neighbours))]["value"].mean()),
-            "comparison": comparison, "basis": basis, "note": ""}
+            "area_value": value, "london_value": ldn,
+            "neighbours_mean": float(nb.mean()), "neighbours_n": int(nb.notna().sum()),
+            "neighbours_of": len(list(neighbours)), **{k: (_r(v) if k.startswith("area_")
+                                                          else v) for k, v in test.items()},
+            "note": "Counts derived from the published percentage (1 decimal) and cohort."}
 
 
 def trend_frame(lait: pd.DataFrame, area: str, neighbours, years: int = 8) -> pd.DataFrame:
@@ -201,6 +295,11 @@ def trend_frame(lait: pd.DataFrame, area: str, neighbours, years: int = 8) -> pd
     return pd.DataFrame({"panel": out["indicator"].map(lambda i: f"{LAIT[i][0]} ({LAIT[i][1]})"),
                          "x": out["year"].astype(int), "value": out["value"],
                          "series": out["area_name"]})
+
+
+EXTRA = ("area_lower", "area_upper", "p_value", "denominator", "small_number")
+"""Columns added by issue 20: the area's 95% interval, the test's p-value, the denominator
+(cohort or population) and the small-number label."""
 
 
 def risk_factors(ch, young: pd.DataFrame) -> pd.DataFrame:
@@ -221,9 +320,10 @@ def risk_factors(ch, young: pd.DataFrame) -> pd.DataFrame:
                      "london_value": round(float(r.london_value), 2), "unit": r.unit,
                      "comparison": r.comparison, "basis": r.basis,
                      "source": "DfE LA Interactive Tool" if r.indicator in LAIT
-                     else "DfE NEET and participation", "year": r.year_label, "note": r.note})
+                     else "DfE NEET and participation", "year": r.year_label, "note": r.note,
+                     **{c: getattr(r, c, np.nan) for c in EXTRA}})
     cols = ["factor", "area_value", "london_value", "unit", "comparison", "basis", "source",
-            "year", "note"]
+            "year", "note", *EXTRA]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -248,27 +348,61 @@ def _val(x: float) -> str:
 
 
 def factors_sentence(factors: pd.DataFrame, area: str) -> tuple[str, list[str]]:
-    """Which factors are worse / better than London (Markdown) and the 'worse' factor names."""
+    """Which factors are worse / better than London (Markdown) and the 'worse' factor names.
+
+    Only a comparison with a denominator and an interval can be worse or better; the factors
+    whose difference cannot be judged (no cohort size) and small numbers are named."""
     worse = factors[factors["comparison"] == "worse than London"]
     better = factors[factors["comparison"] == "better than London"]
+    unjudged = factors[factors["comparison"] == "cannot be judged"]
+    similar = factors[factors["comparison"] == "similar"]
+
     def _items(d):
         return "; ".join(f"{md_esc(r.factor)} ({_val(r.area_value)} against "
-                         f"{_val(r.london_value)} {md_esc(r.unit)})"
+                         f"{_val(r.london_value)} {md_esc(r.unit)}"
+                         f"{', small numbers' if _small(r) else ''})"
                          for r in d.itertuples()) or "none"
     verb = "is" if len(worse) == 1 else "are"
     text = (f"Of {len(factors)} risk factors compared with London, **{len(worse)} {verb} worse "
             f"in {md_esc(area)}**: {_items(worse)}. {len(better)} "
-            f"{'is' if len(better) == 1 else 'are'} better: {_items(better)}. The rest are "
-            "similar (within 10% of London, or not significantly different).")
+            f"{'is' if len(better) == 1 else 'are'} better: {_items(better)}. "
+            f"{len(similar)} {'is' if len(similar) == 1 else 'are'} not significantly different "
+            "(London inside the area's 95% interval, or a two-proportion test not significant "
+            "at 5%).")
+    if len(unjudged):
+        text += (f" For {len(unjudged)} the difference cannot be judged, because the publisher "
+                 f"gives no cohort size: {_items(unjudged)}.")
     return text, list(worse["factor"])
 
 
+def _small(r) -> bool:
+    v = getattr(r, "small_number", False)
+    return bool(v) if pd.notna(v) else False
+
+
 def factors_display(factors: pd.DataFrame, area: str) -> pd.DataFrame:
-    """Risk factors against London for display."""
-    return pd.DataFrame({"Risk factor": factors["factor"], area: factors["area_value"],
+    """Risk factors against London for display (with the area's 95% interval where known
+    and a 'small numbers' label)."""
+    ci = [f"{_val(lo)} to {_val(hi)}" if pd.notna(lo) and pd.notna(hi) else "-"
+          for lo, hi in zip(factors.get("area_lower", pd.Series(np.nan, factors.index)),
+                            factors.get("area_upper", pd.Series(np.nan, factors.index)),
+                            strict=True)]
+    small = factors.get("small_number", pd.Series(False, factors.index)).fillna(False)
+    return pd.DataFrame({"Risk factor": factors["factor"] + np.where(
+                             small.astype(bool), " (small numbers)", ""),
+                         area: factors["area_value"], "95% interval": ci,
                          "London": factors["london_value"], "Unit": factors["unit"],
                          "Compared with London": factors["comparison"],
                          "Year": factors["year"].astype(str), "Source": factors["source"]})
+
+
+def _neighbours(young: pd.DataFrame) -> list[str]:
+    """'24.5 (1 of 5 published)': the neighbours' average and how many published a value."""
+    n = young.get("neighbours_n", pd.Series(np.nan, young.index))
+    of = young.get("neighbours_of", pd.Series(np.nan, young.index))
+    return ["-" if pd.isna(m) else f"{_val(m)} ({int(k)} of {int(t)} published)"
+            if pd.notna(k) and pd.notna(t) else _val(m)
+            for m, k, t in zip(young["neighbours_mean"], n, of, strict=True)]
 
 
 def young_display(young: pd.DataFrame, area: str) -> pd.DataFrame:
@@ -281,6 +415,6 @@ def young_display(young: pd.DataFrame, area: str) -> pd.DataFrame:
                          "Year": young["year_label"].astype(str),
                          area: young["area_value"].round(2),
                          "London": young["london_value"].round(2),
-                         "Statistical neighbours (average)": young["neighbours_mean"].round(2),
+                         "Statistical neighbours (average)": _neighbours(young),
                          "London rank (1 = lowest)": rank,
                          "Compared with London": young["comparison"]})
