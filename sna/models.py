@@ -150,3 +150,57 @@ def count_model(
             "n": len(d),
         }
     )
+
+
+# --- change tests that allow for overdispersion (issue 20) ---------------------------------
+
+def two_way_dispersion(counts: pd.DataFrame) -> float:
+    """Pearson dispersion of an areas x years table of counts under the Poisson model with an
+    area effect and a year effect (expected = row total x column total / grand total).
+
+    This is the quasi-Poisson scale of ``count ~ area + year``: 1 for Poisson counts, above 1
+    when counts vary more than chance between years (estimated as Pearson chi-square / df,
+    floored at 1). Rows or columns that are all zero carry no information and are dropped.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        One row per area, one column per (earlier) window, non-negative counts.
+    """
+    a = counts.to_numpy(dtype=float)
+    a = a[np.nansum(a, axis=1) > 0][:, np.nansum(a, axis=0) > 0] if a.size else a
+    if a.ndim != 2 or min(a.shape) < 2 or np.isnan(a).any():
+        return 1.0
+    exp = np.outer(a.sum(axis=1), a.sum(axis=0)) / a.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = np.nansum(np.where(exp > 0, (a - exp) ** 2 / exp, 0.0))
+    df = (a.shape[0] - 1) * (a.shape[1] - 1)
+    return max(1.0, float(chi2 / df))
+
+
+def quasi_change_p(count, previous, dispersion: float) -> np.ndarray:
+    """Two-sided p-value of a change between two equal-length windows, quasi-Poisson.
+
+    ``z = (count - previous) / sqrt(dispersion * (count + previous))``: the Poisson score test
+    with its variance scaled by the dispersion of earlier changes (:func:`two_way_dispersion`).
+    NaN when both counts are 0 or one is missing.
+    """
+    from scipy.stats import norm
+
+    c = np.asarray(count, dtype=float)
+    p = np.asarray(previous, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (c - p) / np.sqrt(dispersion * (c + p))
+    return np.where(np.isfinite(z), 2 * norm.sf(np.abs(z)), np.nan)
+
+
+def fdr(pvalues) -> np.ndarray:
+    """Benjamini-Hochberg q-values (false discovery rate); NaN p-values stay NaN."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="fdr_bh")[1]
+    return out

@@ -243,19 +243,23 @@ def test_every_rule_copes_with_missing_tables(when):
 
 def test_worst_quartile_and_other_selectors():
     ctx = _ctx(performance_dashboard=_dash([RISE[:6] + [30, 32, 2.5], FALL]),
-               gap_analysis=pd.DataFrame({"ward_code": ["W1", "W2"], "ward_name": ["A", "B"],
-                                          "persistent": ["True", "False"],
-                                          "gap": ["unknown", "yes"],
-                                          "need_indicators": ["serious_violence", ""]}),
+               gap_analysis=pd.DataFrame({"ward_code": ["W1", "W2", "W3"],
+                                          "ward_name": ["A", "B", "C"],
+                                          "persistent": ["True", "False", "True"],
+                                          "need": [True, True, True],
+                                          "gap": ["unknown", "yes", "yes"],
+                                          "need_indicators": ["serious_violence", "", "rape"]}),
                risk_factors=pd.DataFrame({"factor": ["NEET", "Income"], "area_value": [5, 1],
-                                          "london_value": [4, 2], "unit": "%",
+                                          "london_value": [4, 2], "unit": "%", "year": "2025",
+                                          "basis": "whether the London value is inside the "
+                                                   "area's 95% confidence interval",
                                           "comparison": ["worse than London", "similar"]}),
                data_sources=pd.DataFrame({"source": ["NHS", "ONS"], "data_items": ["A&E", "C"],
                                           "status": ["Not collected", "collected"]}))
     ctx.not_supplied = ("assets", "cctv")
     assert [h["rank"] for h in RU.worst_quartile(ctx, {})] == ["30th of 32"]
-    assert [h["ward"] for h in RU.persistent_gap(ctx, {})] == ["A"]
-    assert RU.persistent_gap(ctx, {"gap_values": ["yes"]}) == []
+    assert [h["ward"] for h in RU.persistent_gap(ctx, {})] == ["C"]  # 'unknown' is not a gap
+    assert [h["wards"] for h in RU.register_unknown(ctx, {})] == ["A"]
     assert [h["factor"] for h in RU.worse_than_london(ctx, {})] == ["NEET"]
     assert [h["items"] for h in RU.not_collected(ctx, {})] == ["A&E"]
     assert [h["key"] for h in RU.not_supplied(ctx, {"keys": ["assets"]})] == ["assets"]

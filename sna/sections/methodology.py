@@ -16,7 +16,7 @@ import pandas as pd
 
 from sna.config import OPTIONAL_SOURCES, SnaConfig
 from sna.definitions import cannot_separate, load_indicators
-from sna.periods import previous_year, window_label, window_months
+from sna.periods import add_months, month_label, previous_year, window_label, window_months
 
 OGL3, OGL2 = "Open Government Licence v3.0", "Open Government Licence v2.0"
 LBB = "{area} council and partners"
@@ -58,8 +58,69 @@ OPEN_SUBSTITUTES = (  # wording in a partnership's data-source list -> configure
     ("ambulance", "ambulance"), ("metropolitan police", "mps_ward"), ("met", "mps_ward"),
     ("a&e", ""), ("education", "dfe_lait"))
 INVENTORY_COLUMNS = ["source", "description", "status", "files", "publisher", "licence", "rows",
-                     "months_covered", "incomplete_months", "last_update", "quality_flags",
-                     "series_breaks", "unmapped_categories"]
+                     "months_covered", "incomplete_months", "last_update", "latest_period",
+                     "stale", "quality_flags", "series_breaks", "unmapped_categories"]
+STALE_MONTHS = 12  # a source ending more than this many months before the period is out of date
+
+
+def latest_period(months: str, meta: Mapping[str, Any]) -> str:
+    """The last month a source covers (``YYYY-MM``) from its months ('2010-04 to 2026-03') or
+    its ``period`` (first and last date); else its latest vintage or edition as published
+    ('2021', 'IoD2025'), or '' when the source has no date (boundaries, lookups)."""
+    if months:
+        return str(months).split(" to ")[-1].strip()[:7]
+    if meta.get("period"):
+        return str(list(meta["period"])[-1])[:7]
+    files = meta.get("files") or []
+    vintages = [str(f["vintage"]) for f in files if isinstance(f, dict) and f.get("vintage")]
+    years = [str(y) for y in meta.get("years") or []]
+    for values in (vintages, years, [str(e) for e in meta.get("editions") or []]):
+        if values:
+            return max(values)
+    return ""
+
+
+def is_stale(latest: str, period: str) -> bool:
+    """True when a monthly ``latest`` (``YYYY-MM``) is more than :data:`STALE_MONTHS` months
+    before ``period``. Annual or reference data (Census, IoD: a year or an edition) are
+    never flagged: they are the latest published and say their year in the text."""
+    return len(latest) == 7 and latest[4] == "-" and latest < add_months(period,
+                                                                        -STALE_MONTHS)
+
+
+def source_dates(manifest: Mapping[str, Any] | None, cfg: SnaConfig,
+                 period: str) -> dict[str, tuple[str, bool]]:
+    """Source key -> (latest period, out of date?) for every configured source, from the
+    run's manifest, else from each source's cached metadata (a notebook run by hand)."""
+    from sna import data as sna_data
+
+    out = {}
+    if manifest is not None:
+        for e in manifest.get("inputs", []):
+            last = latest_period(e.get("months") or "", e.get("meta") or {})
+            out[e["key"]] = (last, is_stale(last, period))
+        return out
+    for key in cfg.sources:
+        try:
+            meta = sna_data.load_meta(cfg, key)
+        except Exception:  # noqa: BLE001 - a source that cannot be read has no date here
+            continue
+        months = list(meta.get("months") or [])
+        last = latest_period(f"{months[0]} to {months[-1]}" if months else "", meta)
+        out[key] = (last, is_stale(last, period))
+    return out
+
+
+def stale_sentence(inventory: pd.DataFrame, period: str) -> str:
+    """Names the sources that end more than 12 months before the period ('' when none)."""
+    old = inventory[inventory["stale"].fillna(False).astype(bool)]
+    if old.empty:
+        return ""
+    items = "; ".join(f"{d} (to {month_label(str(m))})" for d, m in
+                      zip(old["description"], old["latest_period"], strict=True))
+    return (f"**Out of date:** {len(old)} sources end more than {STALE_MONTHS} months before "
+            f"{month_label(period)}, so they describe an earlier time and are not used as "
+            f"current evidence: {items}.")
 
 
 def definitions_table() -> pd.DataFrame:
@@ -155,8 +216,9 @@ def _unmapped(meta: Mapping[str, Any]) -> str:
                   for u in meta.get("unmapped") or [])
 
 
-def _input_row(entry: Mapping[str, Any], area: str) -> dict:
+def _input_row(entry: Mapping[str, Any], area: str, period: str = "") -> dict:
     key, meta = entry["key"], entry.get("meta") or {}
+    last = latest_period(entry.get("months") or "", meta)
     what, publisher, licence = SOURCES.get(key, (key.replace("_", " "), "", ""))
     publisher = publisher.replace("{area}", area)
     breaks = [f"{b.get('month')}: {b.get('note', '')}" if isinstance(b, dict) else str(b)
@@ -167,6 +229,7 @@ def _input_row(entry: Mapping[str, Any], area: str) -> dict:
             "rows": entry.get("rows"), "months_covered": entry.get("months") or "",
             "incomplete_months": _incomplete(entry.get("incomplete_months") or []),
             "last_update": _last_update(meta, entry.get("months") or ""),
+            "latest_period": last, "stale": is_stale(last, period) if period else False,
             "quality_flags": _short(entry.get("warnings") or [], 2, 240),
             "series_breaks": _short(breaks, 2, 240), "unmapped_categories": _unmapped(meta)}
 
@@ -212,7 +275,7 @@ def _substitute(cfg: SnaConfig, text: str) -> str:
 
 
 def data_inventory(manifest: Mapping[str, Any] | None, cfg: SnaConfig,
-                   data_sources: pd.DataFrame | None = None) -> pd.DataFrame:
+                   data_sources: pd.DataFrame | None = None, period: str = "") -> pd.DataFrame:
     """Every source used, with provenance and quality, then what is missing.
 
     Parameters
@@ -224,19 +287,23 @@ def data_inventory(manifest: Mapping[str, Any] | None, cfg: SnaConfig,
         The area configuration (optional keys not supplied are listed).
     data_sources : pandas.DataFrame, optional
         The ``data_sources`` frame: its 'not collected' rows are listed as missing.
+    period : str, optional
+        ``YYYY-MM`` of the assessment: sets ``stale`` (:func:`is_stale`) of each source.
 
     Returns
     -------
     pandas.DataFrame
         :data:`INVENTORY_COLUMNS`; ``status`` is 'used', 'not supplied (...)' or 'not collected
-        (...)'.
+        (...)'; ``latest_period`` the last month (or year) a source covers and ``stale`` True
+        when it ends more than 12 months before ``period``.
     """
     if manifest is not None:
-        used = [_input_row(e, cfg.area.name) for e in manifest.get("inputs", [])]
+        used = [_input_row(e, cfg.area.name, period) for e in manifest.get("inputs", [])]
     else:
         used = [_config_row(cfg, k) for k in cfg.sources]
     frame = pd.DataFrame(used + _missing_rows(cfg, data_sources), columns=INVENTORY_COLUMNS)
     frame["rows"] = pd.to_numeric(frame["rows"], errors="coerce").astype("Int64")
+    frame["stale"] = frame["stale"].map(lambda v: v is True or str(v) == "True")
     return frame
 
 
@@ -296,6 +363,10 @@ def inventory_display(inventory: pd.DataFrame) -> pd.DataFrame:
     latest = inventory["last_update"].fillna("").astype(str)
     coverage = [m + (f" (latest {u})" if u and not m.endswith(u) else "") if m else u
                 for m, u in zip(months, latest, strict=True)]
+    stale = inventory["stale"].fillna(False).astype(bool) if "stale" in inventory else \
+        pd.Series(False, index=inventory.index)
+    coverage = [c + (" - OUT OF DATE (ends more than 12 months before the period)" if old
+                     else "") for c, old in zip(coverage, stale, strict=True)]
     return pd.DataFrame({
         "Source": inventory["description"] + key.map(lambda k: f" [{k}]" if k else ""),
         "Status": inventory["status"].str.capitalize(),
@@ -306,7 +377,14 @@ def inventory_display(inventory: pd.DataFrame) -> pd.DataFrame:
 
 
 def record_findings(ch: Any, inventory: pd.DataFrame, manifest_found: bool) -> None:
-    """One headline and one 'data_gap' finding per source the partnership does not collect."""
+    """One headline, one 'data_gap' finding naming the out-of-date sources, and one per
+    source the partnership does not collect."""
     ch.finding(headline(inventory, manifest_found), kind="headline", anchor="Data-inventory")
+    stale = stale_sentence(inventory, ch.period).replace("**", "")
+    if stale:
+        old = inventory[inventory["stale"].fillna(False).astype(bool)]
+        ch.finding(stale, kind="data_gap", anchor="Data-inventory",
+                   stale_sources=list(old["source"]),
+                   latest_periods=list(old["latest_period"].astype(str)))
     for text in data_gap_findings(inventory):
         ch.finding(text, kind="data_gap", anchor="What-is-missing")
