@@ -258,3 +258,36 @@ def test_interventions_count_excludes_superseded_planned_unfunded():
     assert G.headline(reg, None, "Barnet").startswith(
         "1 current interventions in the register (3 more are superseded, unfunded or planned")
     assert "A further 3 entries are not counted as current" in P.register_sentence(reg)
+
+
+def test_methodology_data_gaps_agree_with_the_partnership(root):
+    from sna.config import load_config
+
+    cfg = load_config(root / "config" / "barnet.yaml")
+    inv = M.data_inventory(None, cfg, SOURCES)
+    texts = M.data_gap_findings(inv, PARTNERS)
+    joined = " ".join(texts)
+    assert "(LDS)" not in joined and "(MET)" not in joined
+    assert "London Ambulance Service (London Datastore)" in joined
+    met = next(t for t in texts if t.startswith("Metropolitan Police Service"))
+    assert "shares recorded crime" in met and "not collected by the partnership" not in met
+
+
+def test_ward_borough_reconciliation_hand_made():
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    ward = pd.DataFrame({"major": "VIOLENCE AGAINST THE PERSON", "minor": "VIOLENCE WITH INJURY",
+                         "month": months, "count": 10})
+    boro = pd.concat([ward.assign(count=11),
+                      pd.DataFrame({"major": "MISCELLANEOUS CRIMES AGAINST SOCIETY",
+                                    "minor": "AVIATION SECURITY", "month": months,
+                                    "count": 1})])
+    out = M.ward_borough_reconciliation(ward, boro)
+    allr = out[out["measure"] == "All offences"].iloc[0]
+    assert (allr["ward_total"], allr["borough_total"]) == (120, 144)
+    assert allr["difference_pct"] == pytest.approx(-16.7)
+    vwi = out[out["measure"] == "Violence with injury"].iloc[0]
+    assert (vwi["ward_total"], vwi["borough_total"], vwi["difference"]) == (120, 132, -12)
+    assert allr["borough_only_categories"] == "AVIATION SECURITY"
+    text = M.reconciliation_sentence(out, "Hillingdon")
+    assert "16.7% below the borough file" in text and "AVIATION SECURITY" in text
+    assert M.ward_borough_reconciliation(ward.iloc[:6], boro).empty  # no full window shared
