@@ -462,7 +462,11 @@ def change_summary(table: pd.DataFrame, min_count: int) -> str:
 
 
 def _move(r) -> str:
-    return f"{num(r.previous_count, 0)} to {num(r['count'], 0)}, {r.change_pct:+.1f}%"
+    text = f"{num(r.previous_count, 0)} to {num(r['count'], 0)}, {r.change_pct:+.1f}%"
+    mean3 = r.get("three_year_mean", np.nan)
+    if pd.notna(mean3):
+        text += f"; the three years before averaged {num(mean3, 0)}"
+    return text
 
 
 def _count_text(n: float, min_count: int) -> str:
