@@ -291,3 +291,14 @@ def test_ward_borough_reconciliation_hand_made():
     text = M.reconciliation_sentence(out, "Hillingdon")
     assert "16.7% below the borough file" in text and "AVIATION SECURITY" in text
     assert M.ward_borough_reconciliation(ward.iloc[:6], boro).empty  # no full window shared
+
+
+def test_knife_victims_1_24_divided_by_residents_aged_1_24():
+    from sna.sections.other_sources import populations_aged
+
+    pop = pd.DataFrame({"geography_name": "Barnet", "level": "ltla",
+                        "age_min": [0, 5, 10, 15, 20, 25], "age_max": [4, 9, 14, 19, 24, 29],
+                        "population": [500.0, 400, 300, 200, 100, 1000]})
+    # 1-24: four fifths of 0-4 (400) + 400 + 300 + 200 + 100; the old denominator was 0-24
+    assert populations_aged(pop, 24, min_age=1) == {"Barnet": 1400.0}
+    assert populations_aged(pop, 24) == {"Barnet": 1500.0}

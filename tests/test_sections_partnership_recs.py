@@ -327,15 +327,34 @@ def test_monitoring_framework():
     mf = R.monitoring_framework(dash, {"personal_robbery": -5}, "2026-02").set_index(
         "indicator")
     row = mf.loc["personal_robbery"]
-    assert row["baseline_count"] == 120 and row["latest_count"] == 30
-    assert row["target"] == "down 5% on the baseline (114 or fewer a year)"
-    assert row["baseline_period"] == "Mar 2025 to Feb 2026"
+    # one baseline with chapter 02: the same 12 months a year earlier (100), not this year
+    assert row["baseline_count"] == 100 and row["current_count"] == 120
+    assert row["latest_count"] == 30
+    assert row["target"] == "down 5% on the baseline (95 or fewer a year)"
+    assert row["target_count"] == 95 and row["target_status"] == "not met"
+    assert row["baseline_period"] == "Mar 2024 to Feb 2025"
+    assert row["current_period"] == "Mar 2025 to Feb 2026"
     assert mf.loc["rape", "target"] == "not set" and pd.isna(mf.loc["rape", "baseline_count"])
     assert set(mf["direction_wanted"]) == {"down"}
     empty = R.monitoring_framework(None, {}, "2026-02")
     assert "serious_violence" in set(empty["indicator"]) and empty["baseline_count"].isna().all()
     shown = R.monitoring_display(mf.reset_index())
-    assert "Baseline count (Mar 2025 to Feb 2026)" in shown.columns
+    assert "Baseline (12 months a year earlier)" in shown.columns
+    assert shown.loc[0, "Target status"] in {"met", "not met", "no target", "no data"}
+
+
+def test_knife_target_assessed_on_the_knife_data_period():
+    dash = _dash([["knife_crime_with_injury", "12m", None, None, None, None, None, 32, None]])
+    dash["period_end"] = "2026-03"
+    knife = pd.DataFrame({"indicator": ["knife_crime_with_injury"], "count": [80],
+                          "previous_count": [100], "rate_per_1000": [0.2],
+                          "period_start": ["2025-03"], "period_end": ["2026-02"]})
+    mf = R.monitoring_framework(dash, {"knife_crime_with_injury": -10}, "2026-03",
+                                knife).set_index("indicator")
+    row = mf.loc["knife_crime_with_injury"]
+    assert row["target_status"] == "met" and row["target_count"] == 90
+    assert row["current_period"] == "Mar 2025 to Feb 2026"
+    assert row["baseline_period"] == "Mar 2024 to Feb 2025"
 
 
 # --- 07 methodology -------------------------------------------------------------------------

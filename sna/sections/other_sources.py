@@ -33,9 +33,18 @@ AGE_GROUPS = {"10 to 14": "10-19", "15 to 19": "10-19", "20 to 24": "20-24",
 AMBULANCE_ASSAULTS, AMBULANCE_WEAPONS = "All Assaults Borough", "All Weapons Borough"
 
 
-def populations_aged(population: pd.DataFrame, max_age: int) -> dict[str, float]:
-    """Residents aged 0 to ``max_age`` (whole five-year bands) by LTLA name."""
-    return populations(population[population["age_max"] <= max_age])
+def populations_aged(population: pd.DataFrame, max_age: int,
+                     min_age: int = 0) -> dict[str, float]:
+    """Residents aged ``min_age`` to ``max_age`` by LTLA name.
+
+    Census TS007A gives five-year bands, so a band that ``min_age`` cuts (0-4 for victims
+    aged 1-24) is counted in proportion to the single years it keeps (four fifths of 0-4),
+    assuming residents are spread evenly over the band's years.
+    """
+    d = population[(population["age_max"] <= max_age) & (population["age_max"] >= min_age)]
+    width = d["age_max"] - d["age_min"] + 1
+    kept = d["age_max"] - np.maximum(d["age_min"], min_age) + 1
+    return populations(d.assign(population=d["population"] * kept / width))
 
 
 def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, float],
@@ -45,7 +54,8 @@ def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, 
 
     Returns ``indicator, label, period_start, period_end, count, previous_count, change_pct,
     change_significant, rate_per_1000, london_rate_per_1000, denominator``; victims aged 1-24
-    are per 1,000 residents aged 0-24, offences per 1,000 residents (unsuppressed).
+    are per 1,000 residents aged 1-24 (:func:`populations_aged`), offences per 1,000
+    residents (unsuppressed).
     """
     data = monthly.loc[monthly["source"] == "knife_crime", ["borough", "indicator", "month",
                                                             "count"]]
@@ -67,7 +77,7 @@ def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, 
                      "rate_per_1000": round(count / denom.get(area, np.nan) * 1000, 4),
                      "london_rate_per_1000": round(inside["count"].sum() / sum(
                          denom.get(b, 0) for b in inside["borough"]) * 1000, 4),
-                     "denominator": "residents aged 0-24" if denom is young else "residents"})
+                     "denominator": "residents aged 1-24" if denom is young else "residents"})
     out = pd.DataFrame(rows)
     out.insert(6, "change_pct", metrics.change_pct(out["count"], out["previous_count"]))
     out.insert(7, "change_significant", metrics.change_significant(out["count"],
@@ -129,7 +139,7 @@ def show_knife(ch: Any, td: TrendData) -> pd.DataFrame | None:
                         "knife injury victims aged 1-24)")
         return None
     area, m = ch.cfg.area.name, ch.cfg.min_count
-    young = populations_aged(ch.load("population").frame, 24)
+    young = populations_aged(ch.load("population").frame, 24, min_age=1)
     kt = knife_table(td.monthly, td.pops, young, td.members, area, ch.period)
     end = str(kt["period_end"].iloc[0])
     if end < ch.period:
