@@ -302,3 +302,16 @@ def test_knife_victims_1_24_divided_by_residents_aged_1_24():
     # 1-24: four fifths of 0-4 (400) + 400 + 300 + 200 + 100; the old denominator was 0-24
     assert populations_aged(pop, 24, min_age=1) == {"Barnet": 1400.0}
     assert populations_aged(pop, 24) == {"Barnet": 1500.0}
+
+
+def test_summary_opening_names_out_of_date_sources():
+    from sna.sections import summary as S
+
+    findings = {"07_methodology": [{"kind": "data_gap", "text": "Out of date: ...",
+                                    "evidence": {"stale_sources": ["ambulance", "cctv"],
+                                                 "latest_periods": ["2016-07", "2023-02"]}}]}
+    stale = S.stale_sources(findings)
+    assert stale == ["ambulance (to July 2016)", "cctv (to February 2023)"]
+    text = S.opening_paragraph("Barnet", "2026-03", [], stale)
+    assert "out of date: ambulance (to July 2016); cctv (to February 2023)" in text
+    assert "out of date" not in S.opening_paragraph("Barnet", "2026-03", [])

@@ -406,6 +406,7 @@ def record_findings(ch: Any, inventory: pd.DataFrame, manifest_found: bool) -> N
         old = inventory[inventory["stale"].fillna(False).astype(bool)]
         ch.finding(stale, kind="data_gap", anchor="Data-inventory",
                    stale_sources=list(old["source"]),
+                   stale_names=list(old["description"]),
                    latest_periods=list(old["latest_period"].astype(str)))
     from sna.sections.partnership import partnership_table
 

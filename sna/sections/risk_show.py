@@ -51,14 +51,19 @@ def show_deprivation(ch: Any, ld, profile: pd.DataFrame | None) -> dict:
              formats=deprivation.DECILE_FORMATS)
     rii = deprivation.gradient_rii(profile, ch.load("imd").frame if ch.has("imd") else None)
     ch.md(deprivation.rii_sentence(rii))
-    if rii:
+    if rii or gradient:
+        rii = rii or dict.fromkeys(("measure", "areas", "rii", "rii_lower95", "rii_upper95",
+                                    "sii", "p_value", "dispersion"), float("nan"))
         ch.publish(pd.DataFrame([{
             "indicator": wards.LSOA_SV, "measure": rii["measure"], "areas": rii["areas"],
             "period_start": window_months(ld.end, 12)[0],
             "period_end": ld.end, "rii": rii["rii"], "rii_lower95": rii["rii_lower95"],
             "rii_upper95": rii["rii_upper95"], "sii_per_1000": rii["sii"] * 1000,
-            "p_value": rii["p_value"], "dispersion": rii["dispersion"]}]),
+            "p_value": rii["p_value"], "dispersion": rii["dispersion"],
+            **{k: gradient.get(k, float("nan")) for k in (
+                "rate_most_deprived_30pct", "rate_least_deprived_30pct", "ratio")}}]),
             "deprivation_gradient")
+        rii = {} if pd.isna(rii["rii"]) else rii
     if gradient:
         evidence = gradient | ({"rii": round(rii["rii"], 2), "rii_lower95":
                                 round(rii["rii_lower95"], 2), "rii_upper95":
