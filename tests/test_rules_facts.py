@@ -315,3 +315,25 @@ def test_summary_opening_names_out_of_date_sources():
     text = S.opening_paragraph("Barnet", "2026-03", [], stale)
     assert "out of date: ambulance (to July 2016); cctv (to February 2023)" in text
     assert "out of date" not in S.opening_paragraph("Barnet", "2026-03", [])
+
+
+def test_rise_names_the_wards_with_the_largest_rises(root):
+    wards = _wards(previous_count=[251, 90, 3], count=[339, 100, 9])
+    ctx = _ctx(performance_dashboard=DASH, ward_indicators=wards)
+    hit = RU.significant_rise(ctx, {})[0]
+    # Mill Hill's 3 -> 9 is below the disclosure threshold on one side: not named
+    assert hit["places"] == " The largest ward rises were in Burnt Oak (+88) and Hale (+10)."
+    recs = _shipped(root, ctx)
+    assert "Burnt Oak (+88)" in recs.set_index("id").loc["rising_indicator:serious_violence",
+                                                        "evidence"]
+
+
+def test_register_sentence_states_the_documents_dates():
+    from sna.sections import partnership as P
+
+    reg = P.register_table(pd.DataFrame({
+        "intervention": ["A", "B"], "lead_agency": "x", "target_group": "y",
+        "sv_strand": "general_violence", "type": "prevention", "reported_output": "",
+        "status_or_period": "ongoing",
+        "source_doc": ["Board papers Oct 2021", "SCPB 28 Apr 2023 agenda pack"]}))
+    assert "compiled from documents dated 2021 to 2023" in P.register_sentence(reg)

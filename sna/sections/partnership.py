@@ -219,6 +219,12 @@ def register_sentence(register: pd.DataFrame) -> str:
     text = (f"The register has {len(register)} current interventions in "
             f"{register['sv_strand'].nunique()} strands of work. By type: {top}. "
             f"{where.capitalize()}.")
+    years = sorted({int(y) for d in register.get("source_doc", pd.Series(dtype=str))
+                    for y in re.findall(r"\b(20\d\d)\b", _text(d))})
+    if years:
+        text += (f" The register was compiled from documents dated {years[0]}"
+                 + (f" to {years[-1]}" if years[-1] != years[0] else "")
+                 + "; services may have started, changed or stopped since.")
     if len(others):
         kinds = others["standing"].value_counts()
         text += (f" A further {len(others)} entries are not counted as current services ("

@@ -129,11 +129,30 @@ def significant_rise(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]:
         rising = pct > float(params.get("min_change_pct", 0)) or (prev == 0 and count > 0)
         if _truthy(r[flag]) and rising:
             out.append({"key": r["indicator"], "label": _label(r["indicator"]),
+                        "places": _places(ctx, r["indicator"]),
                         "change": _change_text(count, prev, pct, ctx.min_count),
                         "window": window_phrase(window, ctx.period),
                         "test": ROBUST_TEXT if flag == "change_robust"
                         else "statistically significant"})
     return out
+
+
+def _places(ctx: RuleContext, indicator: str, n: int = 3) -> str:
+    """' The largest rises were in Burnt Oak (+88) and ...' from chapter 03's ward table for
+    the 12 months (counts below the disclosure threshold are left out); '' when none."""
+    wi = _table(ctx, "ward_indicators")
+    if wi.empty or "previous_count" not in wi:
+        return ""
+    d = wi[(wi["indicator"] == indicator) & (wi.get("window", "12m").astype(str) == "12m")]
+    d = d.assign(_c=pd.to_numeric(d["count"], errors="coerce"),
+                 _p=pd.to_numeric(d["previous_count"], errors="coerce"))
+    d = d[(d["_c"] >= ctx.min_count) & (d["_p"] >= ctx.min_count) & (d["_c"] > d["_p"])]
+    top = d.assign(_d=d["_c"] - d["_p"]).nlargest(n, "_d")
+    if top.empty:
+        return ""
+    items = [f"{w} ({int(c):+d})" for w, c in zip(top["ward_name"], top["_d"], strict=True)]
+    joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return f" The largest ward rises were in {joined}."
 
 
 def worst_quartile(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]:
