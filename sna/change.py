@@ -300,8 +300,6 @@ def checks_for_area(monthly: pd.DataFrame, area: str, period: str,
     data = monthly.loc[monthly["borough"] == area, ["indicator", "month", "count"]]
     if data.empty:
         return pd.DataFrame(columns=list(CHECK_COLUMNS))
-    from sna.metrics import monthly_wide
-
     wide = monthly_wide(data, ["indicator"])
     wanted = [i for i in indicators if i in wide.index]
     extra = [p for p in POLICE_ACTIVITY if p in wide.index and TOTAL in wanted]
@@ -321,8 +319,6 @@ def group_dispersion(monthly: pd.DataFrame, keys: Sequence[str], period: str,
         ``[*keys, dispersion, df]``; groups with fewer than :data:`MIN_BLOCKS` complete years
         get the Poisson fallback (``dispersion`` 1, ``df`` inf).
     """
-    from sna.metrics import monthly_wide
-
     keys = list(keys)
     months = periods.month_range(periods.add_months(period, -12 * years + 1), period)
     wide = monthly_wide(monthly[[*keys, "month", "count"]], keys).reindex(columns=months)
@@ -330,3 +326,30 @@ def group_dispersion(monthly: pd.DataFrame, keys: Sequence[str], period: str,
     out = wide.index.to_frame(index=False)
     out["dispersion"], out["df"] = phi, df
     return out
+
+
+def _coverage_mask(wide: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+    """NaN where a month is absent from the data for that row's indicator (not a real zero)."""
+    key = "indicator" if "indicator" in wide.index.names else None
+    if key is None:
+        present = set(monthly["month"].astype(str))
+        return wide.loc[:, [m for m in wide.columns if m in present]].reindex(columns=wide.columns)
+    flags = monthly.assign(_p=1.0).pivot_table(index=key, columns="month", values="_p",
+                                                aggfunc="max")
+    flags = flags.reindex(index=wide.index.get_level_values(key), columns=wide.columns)
+    return wide.where(flags.to_numpy() == 1)
+
+
+def monthly_wide(monthly: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Pivot a long monthly frame to one row per group, one column per month (``YYYY-MM``).
+
+    Missing (group, month) rows are 0 when the month is in the data for the row's indicator
+    (the frames of :func:`sna.definitions.indicator_monthly` carry explicit zeros) and NaN
+    when the month is absent for that indicator (not supplied or dropped as incomplete).
+    """
+    by = list(by) if by is not None else [c for c in monthly.columns if c not in ("month", "count")]
+    data = monthly.assign(month=monthly["month"].astype(str))
+    wide = (data.groupby([*by, "month"], dropna=False)["count"].sum()
+            .unstack("month", fill_value=0))
+    wide = wide.reindex(columns=periods.month_range(wide.columns.min(), wide.columns.max()))
+    return _coverage_mask(wide.astype(float), data)

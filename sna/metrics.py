@@ -33,6 +33,7 @@ from statsmodels.stats.rates import test_poisson_2indep
 
 from sna import change as sna_change
 from sna import periods
+from sna.change import monthly_wide  # noqa: F401 - public here as before
 from sna.definitions import dashboard_ids
 
 LONDON_BOROUGHS: tuple[str, ...] = (
@@ -160,33 +161,6 @@ def rate_ci(
 
 
 # --- windows and change --------------------------------------------------------------------
-
-def _coverage_mask(wide: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
-    """NaN where a month is absent from the data for that row's indicator (not a real zero)."""
-    key = "indicator" if "indicator" in wide.index.names else None
-    if key is None:
-        present = set(monthly["month"].astype(str))
-        return wide.loc[:, [m for m in wide.columns if m in present]].reindex(columns=wide.columns)
-    flags = monthly.assign(_p=1.0).pivot_table(index=key, columns="month", values="_p",
-                                                aggfunc="max")
-    flags = flags.reindex(index=wide.index.get_level_values(key), columns=wide.columns)
-    return wide.where(flags.to_numpy() == 1)
-
-
-def monthly_wide(monthly: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
-    """Pivot a long monthly frame to one row per group, one column per month (``YYYY-MM``).
-
-    Missing (group, month) rows are 0 when the month is in the data for the row's indicator
-    (the frames of :func:`sna.definitions.indicator_monthly` carry explicit zeros) and NaN
-    when the month is absent for that indicator (not supplied or dropped as incomplete).
-    """
-    by = list(by) if by is not None else [c for c in monthly.columns if c not in ("month", "count")]
-    data = monthly.assign(month=monthly["month"].astype(str))
-    wide = (data.groupby([*by, "month"], dropna=False)["count"].sum()
-            .unstack("month", fill_value=0))
-    wide = wide.reindex(columns=periods.month_range(wide.columns.min(), wide.columns.max()))
-    return _coverage_mask(wide.astype(float), data)
-
 
 def window_total(
     monthly: pd.DataFrame, period: str, window: str | int, *, previous: bool = False,

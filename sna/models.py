@@ -150,3 +150,118 @@ def count_model(
             "n": len(d),
         }
     )
+
+
+# --- change tests that allow for overdispersion (issue 20) ---------------------------------
+
+def two_way_dispersion(counts: pd.DataFrame) -> float:
+    """Pearson dispersion of an areas x years table of counts under the Poisson model with an
+    area effect and a year effect (expected = row total x column total / grand total).
+
+    This is the quasi-Poisson scale of ``count ~ area + year``: 1 for Poisson counts, above 1
+    when counts vary more than chance between years (estimated as Pearson chi-square / df,
+    floored at 1). Rows or columns that are all zero carry no information and are dropped.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        One row per area, one column per (earlier) window, non-negative counts.
+    """
+    a = counts.to_numpy(dtype=float)
+    a = a[np.nansum(a, axis=1) > 0][:, np.nansum(a, axis=0) > 0] if a.size else a
+    if a.ndim != 2 or min(a.shape) < 2 or np.isnan(a).any():
+        return 1.0
+    exp = np.outer(a.sum(axis=1), a.sum(axis=0)) / a.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = np.nansum(np.where(exp > 0, (a - exp) ** 2 / exp, 0.0))
+    df = (a.shape[0] - 1) * (a.shape[1] - 1)
+    return max(1.0, float(chi2 / df))
+
+
+def quasi_change_p(count, previous, dispersion: float) -> np.ndarray:
+    """Two-sided p-value of a change between two equal-length windows, quasi-Poisson.
+
+    ``z = (count - previous) / sqrt(dispersion * (count + previous))``: the Poisson score test
+    with its variance scaled by the dispersion of earlier changes (:func:`two_way_dispersion`).
+    NaN when both counts are 0 or one is missing.
+    """
+    from scipy.stats import norm
+
+    c = np.asarray(count, dtype=float)
+    p = np.asarray(previous, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (c - p) / np.sqrt(dispersion * (c + p))
+    return np.where(np.isfinite(z), 2 * norm.sf(np.abs(z)), np.nan)
+
+
+def fdr(pvalues) -> np.ndarray:
+    """Benjamini-Hochberg q-values (false discovery rate); NaN p-values stay NaN."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="fdr_bh")[1]
+    return out
+
+
+# --- inequality gradient and spatial diagnostics (issue 20) --------------------------------
+
+def relative_index_of_inequality(frame: pd.DataFrame, outcome: str, exposure: str,
+                                 rank: str, alpha: float = 0.05) -> dict:
+    """Relative and slope index of inequality of a rate across areas ranked by deprivation.
+
+    Areas are ordered from least to most deprived (``rank``: 1 = most deprived nationally,
+    as in the IoD) and given the midpoint of their cumulative share of ``exposure`` (the
+    ridit, 0 = least and 1 = most deprived end). A quasi-Poisson regression of ``outcome``
+    on the ridit with log(exposure) offset gives the RII, the modelled rate at the most
+    deprived end divided by that at the least deprived end, with a 95% interval that allows
+    for overdispersion (scale = Pearson chi2 / df); the SII is the modelled difference in the
+    rate per unit of exposure between the two ends (Mackenbach & Kunst, 1997).
+
+    Returns
+    -------
+    dict
+        ``rii, rii_lower95, rii_upper95, sii, p_value, areas, dispersion``.
+    """
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
+
+    d = frame[[outcome, exposure, rank]].dropna()
+    d = d[d[exposure] > 0].sort_values(rank, ascending=False)  # least deprived first
+    share = d[exposure] / d[exposure].sum()
+    ridit = (share.cumsum() - share / 2).to_numpy()
+    x = add_constant(pd.Series(ridit, name="ridit", index=d.index))
+    fit = GLM(d[outcome].to_numpy(float), x, family=families.Poisson(),
+                 offset=np.log(d[exposure].to_numpy(float))).fit(scale="X2")
+    lo, hi = np.asarray(fit.conf_int(alpha=alpha))[1]
+    b0, b1 = float(fit.params.iloc[0]), float(fit.params.iloc[1])
+    return {"rii": math.exp(b1), "rii_lower95": math.exp(lo), "rii_upper95": math.exp(hi),
+            "sii": math.exp(b0 + b1) - math.exp(b0), "p_value": float(fit.pvalues.iloc[1]),
+            "areas": len(d), "dispersion": float(fit.scale)}
+
+
+def residual_moran(polygons, residuals: pd.Series, key: str, permutations: int = 999,
+                   seed: int = 12345) -> dict:
+    """Moran's I of model residuals on queen contiguity (row-standardised), with a
+    permutation p-value (esda). Clustered residuals mean the model's intervals are too
+    narrow. ``residuals`` is indexed by ``key`` values of ``polygons``.
+
+    Returns ``{'moran_i', 'p_value', 'areas'}`` (NaN when fewer than 3 areas match).
+    """
+    from esda.moran import Moran
+    from libpysal.weights import Queen
+
+    g = polygons[[key, "geometry"]].merge(residuals.rename("resid"), left_on=key,
+                                          right_index=True).reset_index(drop=True)
+    if len(g) < 3:
+        return {"moran_i": np.nan, "p_value": np.nan, "areas": len(g)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = Queen.from_dataframe(g, use_index=False)
+        w.transform = "r"
+        np.random.seed(seed)
+        mi = Moran(g["resid"].to_numpy(float), w, permutations=permutations)
+    return {"moran_i": float(mi.I), "p_value": float(mi.p_sim), "areas": len(g)}

@@ -153,3 +153,14 @@ def resolve_period(requested: str, complete_months: Iterable[str], *, need: int 
             f"({months[0]} to {months[-1]}). Choose a later period or add older files."
         )
     return period
+
+
+STALE_MONTHS = 12
+"""A source ending more than this many months before the assessment period is out of date."""
+
+
+def is_stale(latest: str, period: str) -> bool:
+    """True when a monthly ``latest`` (``YYYY-MM``) is more than :data:`STALE_MONTHS` months
+    before ``period``. Annual or reference data (Census, IoD: a year or an edition) are
+    never flagged: they are the latest published and say their year in the text."""
+    return len(latest) == 7 and latest[4] == "-" and latest < add_months(period, -STALE_MONTHS)

@@ -142,6 +142,8 @@ TABLES: dict[str, TableSpec] = {
     "young_people": TableSpec("open"),
     "risk_correlations": TableSpec("open"),
     "count_model": TableSpec("open"),
+    "deprivation_gradient": TableSpec("open"),
+    "ward_borough_reconciliation": TableSpec("open", ("ward_total", "borough_total")),
     "ward_hotspots": TableSpec("open"),
     "definitions": TableSpec("open"),
     "data_inventory": TableSpec("open"),

@@ -3,6 +3,7 @@ chapter. These run real kernels (slow: marked, still run by `make test`)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -195,3 +196,92 @@ def test_reproducible_tables_and_numbers(default_run, tmp_path, root):
         a = _page_numbers(page.read_text(encoding="utf-8"))
         b = _page_numbers((second / "chapters" / page.name).read_text(encoding="utf-8"))
         assert a == b, page.name
+
+
+_NUM = re.compile(r"(?<![\w.-])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d+)(%?)(?![\w])")
+
+
+def _table_values(folder: Path) -> set[float]:
+    import pandas as pd
+
+    vals: set[float] = set()
+    for f in (folder / "tables").glob("*.csv"):
+        frame = pd.read_csv(f)
+        for c in frame.columns:
+            vals.update(float(v) for v in pd.to_numeric(frame[c], errors="coerce").dropna())
+    return vals
+
+
+def _unsourced(text: str, vals: set[float]) -> list[str]:
+    """Numbers in ``text`` shown with decimals, thousands separators or as a percentage
+    that no published table holds at that precision (small whole numbers count items,
+    years and months are dates, 'per 1,000' is a unit)."""
+    text = re.sub(r"\d{4}-\d{2}(-\d{2})?|per 1,000|per 100,000|per 10,000", "", text)
+    bad = []
+    for m in _NUM.finditer(text):
+        tok, pct = m.group(1), m.group(2)
+        x = float(tok.replace(",", ""))
+        dp = len(tok.split(".")[1]) if "." in tok else 0
+        if (dp == 0 and "," not in tok and not pct and x < 100) or (
+                dp == 0 and 1990 <= x <= 2035 and "," not in tok):
+            continue
+        if not any(round(v, dp) == x for v in vals):
+            bad.append(m.group(0))
+    return bad
+
+
+def test_one_number_everywhere(default_run):
+    """Issue 20: every number in the findings JSON (and so the summary) is a published table
+    value at the precision shown; the same quantity is quoted the same way in the chapter,
+    the findings, the summary and the data pack."""
+    import pandas as pd
+
+    res, out = default_run
+    folder = out / "barnet" / res.period
+    vals = _table_values(folder)
+    findings = {f.stem: json.loads(f.read_text()) for f in (folder / "findings").glob("*.json")}
+    for cid, items in findings.items():
+        for f in items:
+            assert _unsourced(f["text"], vals) == [], (cid, f["text"])
+    tables = {n: pd.read_csv(folder / "tables" / f"{n}.csv") for n in (
+        "performance_dashboard", "deprivation_gradient", "interventions", "recommendations",
+        "data_inventory", "monitoring_framework")}
+    # chapter 02 headline = the dashboard row
+    head = next(f for f in findings["02_violence_trends"] if f["kind"] == "headline")
+    row = tables["performance_dashboard"].query(
+        "indicator == 'serious_violence' and window == '12m'").iloc[0]
+    ev = head["evidence"]
+    assert (ev["count"], ev["previous_count"], ev["change_pct"]) == (
+        row["count"], row["previous_count"], row["change_pct"])
+    # chapter 04: the deprivation finding, the chapter text and the table agree
+    grad = tables["deprivation_gradient"].iloc[0]
+    risk = next(f for f in findings["04_risk_protective"] if "deprived" in f["text"])
+    page = (folder / "chapters" / "04_risk_protective.html").read_text(encoding="utf-8")
+    most = f"{grad['rate_most_deprived_30pct']:.1f}"
+    assert f"({most} against" in risk["text"] and f"rate is <strong>{most} per 1,000" in page
+    # chapter 05 counts current interventions only; chapter 06 its own recommendations
+    current = int((tables["interventions"]["standing"] == "current").sum())
+    head05 = next(f for f in findings["05_partnership_interventions"] if f["kind"] == "headline")
+    assert head05["text"].startswith(f"{current} current interventions")
+    head06 = next(f for f in findings["06_recommendations"] if f["kind"] == "headline")
+    assert head06["text"].startswith(f"{len(tables['recommendations'])} recommendations")
+    # the summary quotes the chapters word for word
+    texts = {f["text"] for cid, items in findings.items() if cid != "00_summary" for f in items}
+    summary = (folder / "index.html").read_text(encoding="utf-8") + (
+        folder / "chapters" / "00_summary.html").read_text(encoding="utf-8")
+    for f in findings["00_summary"]:
+        assert _unsourced(f["text"], vals) == []
+    for t in texts:
+        if html.escape(t, quote=False) in summary:
+            assert _unsourced(t, vals) == []
+    # out-of-date sources: inventory, methodology finding and recommendation agree
+    stale = tables["data_inventory"][tables["data_inventory"]["stale"] == True]  # noqa: E712
+    gap = next(f for f in findings["07_methodology"] if "Out of date" in f["text"])
+    assert sorted(gap["evidence"]["stale_sources"]) == sorted(stale["source"])
+    # the data pack holds the same numbers as the CSV tables
+    for name in ("performance_dashboard", "monitoring_framework", "deprivation_gradient"):
+        sheet = pd.read_excel(folder / "data_pack.xlsx", sheet_name=name)
+        csv = tables[name]
+        for c in csv.select_dtypes("number").columns:
+            a, b = pd.to_numeric(sheet[c], errors="coerce"), csv[c]
+            assert ((a - b).abs().fillna(0) < 1e-6).all() and (a.isna() == b.isna()).all(), c

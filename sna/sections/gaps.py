@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sna.definitions import load_indicators
-from sna.sections.partnership import BOROUGH_WIDE, STRAND_LABELS, norm_ward_name
+from sna.sections.partnership import BOROUGH_WIDE, STRAND_LABELS, current_only, norm_ward_name
 
 # Which strands of the register answer need measured by each crime indicator.
 VIOLENCE_STRANDS = ("general_violence", "youth_violence_exploitation")
@@ -227,10 +227,20 @@ def gap_sentence(gap: pd.DataFrame, area: str) -> str:
     if len(unknown):
         text += (f" For {len(unknown)} of them the register cannot tell: no intervention names "
                  "the ward or says it is borough-wide, and some entries do not say where they "
-                 "work. Recording the wards each intervention covers would answer this.")
+                 "work. That is a gap in what the register records, not evidence that no "
+                 "service works there; recording the wards each intervention covers would "
+                 "answer it.")
     if not len(yes) and not len(unknown):
         text += " Every one is reached by at least one intervention of the relevant strand."
     return text
+
+
+def register_gap_sentence(wards: list[str]) -> str:
+    """High-need wards where the register records no service: a gap in the register."""
+    names = wards[0] if len(wards) == 1 else ", ".join(wards[:-1]) + " and " + wards[-1]
+    return (f"The interventions register records no service working in {names}, where "
+            "violence need is high; this is a gap in what the register records, not evidence "
+            "that no service works there.")
 
 
 def missing_chapter_tables(tables: dict[str, pd.DataFrame | None]) -> str:
@@ -267,8 +277,12 @@ def gap_map(wards_gdf, gap: pd.DataFrame):
 
 def headline(register: pd.DataFrame, gap: pd.DataFrame | None, area: str) -> str:
     """The chapter's one-line headline for the index and the summary."""
-    parts = [f"{len(register)} interventions in the register" if len(register)
+    current = current_only(register)
+    parts = [f"{len(current)} current interventions in the register" if len(register)
              else "No interventions register supplied"]
+    if len(current) < len(register):
+        parts[0] += (f" ({len(register) - len(current)} more are superseded, unfunded or "
+                     "planned only)")
     if gap is not None and gap["need"].any():
         need = gap[gap["need"]]
         names = ", ".join(need["ward_name"]) if len(need) <= 4 else f"{len(need)} wards"
@@ -281,7 +295,8 @@ def headline(register: pd.DataFrame, gap: pd.DataFrame | None, area: str) -> str
         if yes:
             text += f", {yes} not reached"
         if unknown:
-            text += f", and for {unknown} the register does not say where services work"
+            text += (f", and for {unknown} the register does not record where services work "
+                     "(a gap in the register, not evidence of no service)")
         parts.append(text)
     return "; ".join(parts) + "."
 
@@ -296,6 +311,7 @@ def build_gap(wards: pd.DataFrame, register: pd.DataFrame,
               tables: dict[str, pd.DataFrame | None]) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """``(gap_analysis, risk_factor_coverage)``; the first is ``None`` when neither ward table
     of chapter 03 is available (ward need cannot be assessed)."""
+    register = current_only(register)  # superseded, unfunded or planned reach nobody
     risks = risk_coverage(tables.get("risk_factors"), register)
     wi, wh = tables.get("ward_indicators"), tables.get("ward_hotspots")
     if wi is None and wh is None:
@@ -324,13 +340,16 @@ def record_findings(ch, register: pd.DataFrame, gap: pd.DataFrame | None,
     """Write the chapter's findings: one headline, then gaps (wards, risk factors)."""
     area = ch.cfg.area.name
     ch.finding(headline(register, gap, area), kind="headline", anchor="Gap-analysis",
-               interventions=len(register))
+               interventions=len(current_only(register)), register_entries=len(register))
     if gap is not None:
-        for _, r in gap[gap["gap"].isin(["yes", "unknown"])].head(5).iterrows():
-            how = ("no intervention of the right kind reaches it" if r["gap"] == "yes"
-                   else "the register does not show any intervention working there")
-            ch.finding(f"{r['ward_name']} has high violence need and {how}.", kind="gap",
-                       anchor="Gap-analysis", ward_code=r["ward_code"], gap=r["gap"])
+        for _, r in gap[gap["gap"] == "yes"].head(5).iterrows():
+            ch.finding(f"{r['ward_name']} has high violence need and no intervention of the "
+                       "right kind reaches it.", kind="gap", anchor="Gap-analysis",
+                       ward_code=r["ward_code"], gap=r["gap"])
+        unknown = gap[gap["need"] & (gap["gap"] == "unknown")]
+        if len(unknown):
+            ch.finding(register_gap_sentence(list(unknown["ward_name"])), kind="data_gap",
+                       anchor="Gap-analysis", wards=list(unknown["ward_name"]))
     for _, r in risks[risks["gap"] == "yes"].head(3).iterrows():
         ch.finding(f"{r['factor']} is worse than London and no intervention in the register "
                    f"addresses {str(r['strand']).lower()}.", kind="gap",

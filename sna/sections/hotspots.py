@@ -55,8 +55,7 @@ def hotspot_windows(wd: WardData, period: str, n: int = 3) -> dict[str, pd.DataF
 
 
 def gi_hotspots(polygons, table: pd.DataFrame, indicator: str, key: str = "ward_code",
-                permutations: int = PERMUTATIONS, seed: int = SEED):
-    """Getis-Ord Gi* of one indicator's smoothed rates over ``polygons`` (joined on ``key``)."""
+        permutations: int = PERMUTATIONS, seed: int = SEED):
     d = table.loc[table["indicator"] == indicator, [key, "eb_rate_per_1000"]]
     g = polygons.merge(d, on=key).dropna(subset=["eb_rate_per_1000"]).reset_index(drop=True)
     with warnings.catch_warnings():
@@ -101,13 +100,14 @@ def ward_hotspots(wd: WardData, windows: dict[str, pd.DataFrame],
 
 
 def names_where(frame: pd.DataFrame, mask: pd.Series, col: str = "ward_name") -> str:
-    """The ``col`` values where ``mask`` holds, comma-separated ('none' when empty)."""
     return ", ".join(frame.loc[mask, col].astype(str)) or "none"
 
 
 def hotspot_overview(hot: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator: hot and cold spots after FDR, persistent hot spots, and the
-    ward with the highest Gi* z-score with its uncorrected p-value."""
+    ward with the strongest clustering of high rates, with its permutation p-value (that ward
+    alone) and q-value (after the false discovery rate correction): one significance measure
+    throughout, never the analytic z beside a permutation verdict."""
     rows = []
     for ind, d in hot.groupby("indicator", sort=False):
         top = d.sort_values("gi_z", ascending=False).iloc[0]
@@ -115,8 +115,8 @@ def hotspot_overview(hot: pd.DataFrame) -> pd.DataFrame:
                      "Hot spots (FDR 5%)": names_where(d, d["hotspot_class"].str.startswith("Hot")),
                      "Cold spots (FDR 5%)": names_where(d, d["hotspot_class"].str.startswith("Cold")),
                      "Hot in every window": names_where(d, d["persistent"].astype(bool)),
-                     "Highest Gi* z (ward)": f"{top['ward_name']} (z = {top['gi_z']:.2f}, "
-                                             f"uncorrected p = {top['gi_p']:.3f})"})
+                     "Strongest cluster (ward)": f"{top['ward_name']} (p = {top['gi_p']:.3f}, "
+                                                 f"q = {top['gi_q']:.2f})"})
     return pd.DataFrame(rows)
 
 
@@ -131,13 +131,15 @@ def hotspot_map(wd: WardData, hot: pd.DataFrame, indicator: str = "serious_viole
     if (g["hotspot_class"] != gi_star.NOT_SIGNIFICANT).any():
         return maps.hotspot_map(g, f"{label(indicator)}: hot spots (Gi*, FDR 5%)")
     fig, _ = maps.change_map(g, "gi_z", f"{label(indicator)}: clustering of high (red) and "
-                              "low (blue) rates, Gi* z-score", legend_title="Gi* z-score")
+                              "low (blue) rates (Gi* score; none significant)",
+                              legend_title="Gi* score")
     s = g.set_index("ward_name")["gi_z"].dropna().sort_values()
     alt = (f"Map of {len(g)} wards: Getis-Ord Gi* z-scores of the smoothed "
            f"{label(indicator).lower()} rate; red where a ward and its neighbours have high "
            f"rates, blue where they have low rates. No ward is significant after the false "
-           f"discovery rate correction. Highest: {s.index[-1]} (z = {s.iloc[-1]:.2f}); "
-           f"lowest: {s.index[0]} (z = {s.iloc[0]:.2f}).")
+           f"discovery rate correction, so the colours show the strength of clustering, not "
+           f"hot spots. Strongest clustering of high rates: {s.index[-1]}; of low rates: "
+           f"{s.index[0]}.")
     return fig, alt
 
 
@@ -215,15 +217,19 @@ def hotspot_text(hot: pd.DataFrame, table: pd.DataFrame) -> tuple[str, str, dict
     pers = h[h["persistent"].astype(bool)]
     best = h.sort_values("gi_z", ascending=False).iloc[0]
     evidence.update(hot_spots=list(hotw["ward_name"]), persistent=list(pers["ward_name"]),
-                    strongest_cluster=best["ward_name"], gi_z=round(float(best["gi_z"]), 2),
-                    uncorrected_p=round(float(best["gi_p"]), 4), wards_tested=len(h))
+                    strongest_cluster=best["ward_name"],
+                    uncorrected_p=round(float(best["gi_p"]), 4),
+                    q_value=round(float(best["gi_q"]), 4), wards_tested=len(h))
     if hotw.empty:
         finding = (f"No ward is a statistically significant hot spot of {label(ind).lower()} "
                    "after correcting for multiple testing; the highest-rate wards are "
                    f"{high}.")
         detail = (f"The strongest clustering of high rates is around **{md_esc(best['ward_name'])}**"
-                  f" (Gi* z = {best['gi_z']:.2f}, uncorrected p = {best['gi_p']:.3f}), which does "
-                  f"not survive the correction for testing {len(h)} wards at once.")
+                  f": on its own, a pattern this strong would arise by chance in "
+                  f"{best['gi_p'] * 100:.1f}% of random re-arrangements (permutation p = "
+                  f"{best['gi_p']:.3f}), but with {len(h)} wards tested at once some ward is "
+                  f"expected to look like this by chance (q = {best['gi_q']:.2f}), so it is not "
+                  "a statistically significant hot spot.")
     else:
         finding = (f"{_join(hotw['ward_name'])} {'is a' if len(hotw) == 1 else 'are'} "
                    f"statistically significant hot spot{'s' * (len(hotw) > 1)} of "
@@ -265,8 +271,3 @@ def headline(table: pd.DataFrame, hot: pd.DataFrame, conc: pd.DataFrame) -> str:
     r = top.iloc[0]
     return (f"{label(ind)} is highest in {r.ward_name} ({num(r.eb_rate_per_1000)} per 1,000 "
             f"residents, smoothed), then {_join(top['ward_name'].iloc[1:])}; {spots}{share}.")
-
-
-# Former private names, kept while other branches still import them.
-_gi = gi_hotspots
-_names = names_where

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna import change, metrics, periods, plots
+from sna import metrics, periods, plots
 from sna.disclosure import suppress
 from sna.narrative import change_sentence, format_count, md_bullets, md_text, window_phrase
 from sna.sections.trend_data import (
@@ -33,9 +33,18 @@ AGE_GROUPS = {"10 to 14": "10-19", "15 to 19": "10-19", "20 to 24": "20-24",
 AMBULANCE_ASSAULTS, AMBULANCE_WEAPONS = "All Assaults Borough", "All Weapons Borough"
 
 
-def populations_aged(population: pd.DataFrame, max_age: int) -> dict[str, float]:
-    """Residents aged 0 to ``max_age`` (whole five-year bands) by LTLA name."""
-    return populations(population[population["age_max"] <= max_age])
+def populations_aged(population: pd.DataFrame, max_age: int,
+                     min_age: int = 0) -> dict[str, float]:
+    """Residents aged ``min_age`` to ``max_age`` by LTLA name.
+
+    Census TS007A gives five-year bands, so a band that ``min_age`` cuts (0-4 for victims
+    aged 1-24) is counted in proportion to the single years it keeps (four fifths of 0-4),
+    assuming residents are spread evenly over the band's years.
+    """
+    d = population[(population["age_max"] <= max_age) & (population["age_max"] >= min_age)]
+    width = d["age_max"] - d["age_min"] + 1
+    kept = d["age_max"] - np.maximum(d["age_min"], min_age) + 1
+    return populations(d.assign(population=d["population"] * kept / width))
 
 
 def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, float],
@@ -45,7 +54,8 @@ def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, 
 
     Returns ``indicator, label, period_start, period_end, count, previous_count, change_pct,
     change_significant, rate_per_1000, london_rate_per_1000, denominator``; victims aged 1-24
-    are per 1,000 residents aged 0-24, offences per 1,000 residents (unsuppressed).
+    are per 1,000 residents aged 1-24 (:func:`populations_aged`), offences per 1,000
+    residents (unsuppressed).
     """
     data = monthly.loc[monthly["source"] == "knife_crime", ["borough", "indicator", "month",
                                                             "count"]]
@@ -67,14 +77,11 @@ def knife_table(monthly: pd.DataFrame, pops: dict[str, float], young: dict[str, 
                      "rate_per_1000": round(count / denom.get(area, np.nan) * 1000, 4),
                      "london_rate_per_1000": round(inside["count"].sum() / sum(
                          denom.get(b, 0) for b in inside["borough"]) * 1000, 4),
-                     "denominator": "residents aged 0-24" if denom is young else "residents"})
+                     "denominator": "residents aged 1-24" if denom is young else "residents"})
     out = pd.DataFrame(rows)
     out.insert(6, "change_pct", metrics.change_pct(out["count"], out["previous_count"]))
-    disp = change.group_dispersion(data[data["borough"] == area], ["indicator"], end)
-    disp = out[["indicator"]].merge(disp, how="left").fillna({"dispersion": 1.0, "df": np.inf})
-    out.insert(7, "change_significant", metrics.change_significant(
-        out["count"], out["previous_count"], dispersion=disp["dispersion"].to_numpy(),
-        df=disp["df"].to_numpy()))
+    out.insert(7, "change_significant", metrics.change_significant(out["count"],
+                                                                   out["previous_count"]))
     return out
 
 
@@ -131,8 +138,8 @@ def show_knife(ch: Any, td: TrendData) -> pd.DataFrame | None:
         ch.not_supplied("knife_crime", "MPS monthly crime dashboard (knife crime with injury, "
                         "knife injury victims aged 1-24)")
         return None
-    area, m = ch.cfg.area.name, ch.cfg.threshold("open")
-    young = populations_aged(ch.load("population").frame, 24)
+    area, m = ch.cfg.area.name, ch.cfg.min_count
+    young = populations_aged(ch.load("population").frame, 24, min_age=1)
     kt = knife_table(td.monthly, td.pops, young, td.members, area, ch.period)
     end = str(kt["period_end"].iloc[0])
     if end < ch.period:
@@ -180,7 +187,7 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
         ch.not_supplied("homicide", "MPS homicide dashboard (persons proceeded against for "
                         "homicide by age and sex)")
         return None
-    area, m = ch.cfg.area.name, ch.cfg.threshold("open")
+    area, m = ch.cfg.area.name, ch.cfg.min_count
     ht = homicide_table(ch.load("homicide").frame, area, ch.period)
     safe = suppress(ht, ["area_count", "london_count"], m, group_cols=["dimension"],
                     total_row={"group": "All"}, dependent={"area_count": ["area_share"],
@@ -200,9 +207,8 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
           "recorded: not the number of homicides in the year, which the dashboard above "
           "gives.")
     ch.table(safe, "homicide", f"Persons proceeded against for homicide by age group and sex, "
-             f"{area} and London (MPS homicide dashboard"
-             + (f"; '<{m}': fewer than {m}; 'hidden': hidden so that a small number cannot be "
-                "worked out from the total)" if m > 1 else ")"),
+             f"{area} and London (MPS homicide dashboard; '<{m}': fewer than {m}; 'hidden': "
+             "hidden so that a small number cannot be worked out from the total)",
              show=pd.DataFrame({
                  "By": safe["dimension"], "Group": safe["group"],
                  f"{area} persons": count_texts(ht["area_count"], safe["area_count"], m),
@@ -235,7 +241,7 @@ def show_ambulance(ch: Any) -> None:
                          if b.get("note")))
     summ = ambulance_summary(amb, area, breaks[0]["month"])
     names = {AMBULANCE_ASSAULTS: "assaults", AMBULANCE_WEAPONS: "weapon injuries"}
-    parts = [f"{format_count(r['area_count'], ch.cfg.threshold('open'))} call-outs to "
+    parts = [f"{format_count(r['area_count'], ch.cfg.min_count)} call-outs to "
              f"{names.get(r['incident_type'], r['incident_type'])} ({r['area_share_pct']:.1f}% "
              "of London's)" for _, r in summ.iterrows()]
     if len(summ):

@@ -37,6 +37,10 @@ TYPE_REASONS = {
 BOROUGH_WIDE = "borough-wide or not stated"
 EFFECTIVENESS = re.compile(r"^(iom_reoffending_rate|iom_offences_per_case_per_year_\w+|vvap_\w+|"
                            r"victim_satisfaction_pct|\w*progress\w*)$")
+STANDING = (  # status_or_period wording -> standing (first match wins); else 'current'
+    (re.compile(r"supersed|replaced by|discontinued|\bended\b", re.I), "superseded"),
+    (re.compile(r"unsuccessful|unfunded|not funded|no funding", re.I), "unfunded"),
+    (re.compile(r"^\s*(?:planned|in development|proposed)", re.I), "planned only"))
 PLAN_COUNTS = re.compile(r"^vvap_|_(actions|objectives|strands)(_|$)")  # not people: not suppressed
 
 
@@ -123,6 +127,20 @@ def small_numbers_in_text(text: object, min_count: int = 5) -> str:
     return re.sub(pattern, swap, _text(text))
 
 
+def standing(status: object) -> str:
+    """'current', or 'superseded', 'unfunded' or 'planned only' from the register's
+    ``status_or_period`` ('superseded by VVAP', 'bid unsuccessful', 'planned 2023')."""
+    text = _text(status)
+    return next((name for pat, name in STANDING if pat.search(text)), "current")
+
+
+def current_only(register: pd.DataFrame) -> pd.DataFrame:
+    """The register's current entries (all of them when it has no ``standing`` column)."""
+    if "standing" not in register or register.empty:
+        return register
+    return register[register["standing"] == "current"]
+
+
 def register_table(frame: pd.DataFrame | None, min_count: int = 5) -> pd.DataFrame:
     """The interventions register as published, with the SNA type group and ward coverage.
 
@@ -130,12 +148,14 @@ def register_table(frame: pd.DataFrame | None, min_count: int = 5) -> pd.DataFra
     -------
     pandas.DataFrame
         ``intervention, lead_agency, target_group, sv_strand, strand, type, type_group,
-        ward_coverage, status_or_period, reported_output, source_doc`` (``type`` as in the
-        register; ``type_group`` one of :data:`GROUPS` via :data:`TYPE_GROUPS`). Small
+        ward_coverage, status_or_period, standing, reported_output, source_doc`` (``type`` as
+        in the register; ``type_group`` one of :data:`GROUPS` via :data:`TYPE_GROUPS`;
+        ``standing`` current, superseded, unfunded or planned only, :func:`standing`). Small
         numbers in ``reported_output`` are written 'fewer than 5' (:func:`small_numbers_in_text`).
     """
     cols = ["intervention", "lead_agency", "target_group", "sv_strand", "strand", "type",
-            "type_group", "ward_coverage", "status_or_period", "reported_output", "source_doc"]
+            "type_group", "ward_coverage", "status_or_period", "standing", "reported_output",
+            "source_doc"]
     if frame is None or frame.empty:
         return pd.DataFrame(columns=cols)
     out = frame.copy()
@@ -143,6 +163,7 @@ def register_table(frame: pd.DataFrame | None, min_count: int = 5) -> pd.DataFra
     out["type_group"] = out["type"].map(lambda t: TYPE_GROUPS.get(t, "Other or not stated"))
     wards = out["wards"] if "wards" in out else pd.Series("", index=out.index)
     out["ward_coverage"] = wards.map(ward_coverage)
+    out["standing"] = out["status_or_period"].map(standing)
     out["reported_output"] = out["reported_output"].map(
         lambda t: small_numbers_in_text(t, min_count))
     return out.reindex(columns=cols).fillna("")
@@ -187,14 +208,29 @@ def register_sentence(register: pd.DataFrame) -> str:
     """What the register holds, in one or two sentences."""
     if register.empty:
         return "The interventions register is empty."
+    others = register[register["standing"] != "current"] if "standing" in register else \
+        register.iloc[:0]
+    register = current_only(register)
     groups = register["type_group"].value_counts()
     top = ", ".join(f"{g.lower()} ({n})" for g, n in groups.items())
     stated = int((register["ward_coverage"] != BOROUGH_WIDE).sum())
     where = (f"{stated} of them say which wards they work in"
              if stated else "none of them says which wards it works in")
-    return (f"The register has {len(register)} interventions in "
+    text = (f"The register has {len(register)} current interventions in "
             f"{register['sv_strand'].nunique()} strands of work. By type: {top}. "
             f"{where.capitalize()}.")
+    years = sorted({int(y) for d in register.get("source_doc", pd.Series(dtype=str))
+                    for y in re.findall(r"\b(20\d\d)\b", _text(d))})
+    if years:
+        text += (f" The register was compiled from documents dated {years[0]}"
+                 + (f" to {years[-1]}" if years[-1] != years[0] else "")
+                 + "; services may have started, changed or stopped since.")
+    if len(others):
+        kinds = others["standing"].value_counts()
+        text += (f" A further {len(others)} entries are not counted as current services ("
+                 + ", ".join(f"{n} {k}" for k, n in kinds.items()) + "): "
+                 + "; ".join(others["intervention"].map(_text)) + ".")
+    return text
 
 
 def reported_outputs(register: pd.DataFrame) -> pd.DataFrame:

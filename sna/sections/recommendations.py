@@ -17,7 +17,7 @@ import pandas as pd
 
 from sna.definitions import dashboard_ids, load_indicators
 from sna.errors import ConfigError
-from sna.periods import window_label, window_months
+from sna.periods import previous_year, window_label, window_months
 from sna.sections.rules import as_number, read_yaml
 
 DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "config" / "implementation_plan.yaml"
@@ -58,15 +58,26 @@ def implementation_plan(recs: pd.DataFrame, plan: list[dict]) -> pd.DataFrame:
                                        "measure"])
 
 
-def _target(pct: Any, baseline: float) -> str:
+def target_status(count: float, baseline: float, pct: Any) -> tuple[str, float, str]:
+    """``(target words, target count, status)`` for one indicator.
+
+    One definition for every chapter (chapter 02 says 'target met' when the 12-month change
+    on the same months a year earlier is at or below the target): the **baseline** is the
+    12 months a year before the latest 12 months, the target count is the baseline changed by
+    the target %, and the status compares the latest 12 months with it.
+    """
     t = as_number(pct)
     if math.isnan(t):
-        return "not set"
-    text = (f"down {abs(t):g}%" if t < 0 else f"up to {t:g}% more" if t > 0 else "no rise") + \
+        return "not set", math.nan, "no target"
+    words = (f"down {abs(t):g}%" if t < 0 else f"up to {t:g}% more" if t > 0 else "no rise") + \
         " on the baseline"
-    if not math.isnan(baseline) and baseline > 0:
-        text += f" ({round(baseline * (1 + t / 100)):,} or fewer a year)"
-    return text
+    if math.isnan(baseline) or baseline <= 0:
+        return words, math.nan, "no data"
+    goal = float(round(baseline * (1 + t / 100)))
+    words += f" ({goal:,.0f} or fewer a year)"
+    if math.isnan(count):
+        return words, goal, "no data"
+    return words, goal, "met" if count <= goal else "not met"
 
 
 def _dash_rows(dashboard: pd.DataFrame | None, window: str) -> pd.DataFrame:
@@ -75,9 +86,23 @@ def _dash_rows(dashboard: pd.DataFrame | None, window: str) -> pd.DataFrame:
     return dashboard[dashboard["window"].astype(str) == window].set_index("indicator")
 
 
+def _fallback(row: pd.Series, ind: str, knife: pd.DataFrame | None) -> pd.Series:
+    """The knife table's latest 12 months (to the last month of the knife data) when the
+    dashboard's window is not covered by it (an empty count)."""
+    if not math.isnan(as_number(row.get("count"))) or knife is None or knife.empty:
+        return row
+    k = knife[knife["indicator"] == ind]
+    if k.empty:
+        return row
+    k = k.iloc[0]
+    return pd.Series({"count": as_number(k["count"]), "previous_count": as_number(k["previous_count"]),
+                      "rate_per_1000": as_number(k.get("rate_per_1000")),
+                      "period_start": str(k["period_start"]), "period_end": str(k["period_end"])})
+
+
 def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, Any],
-                         period: str) -> pd.DataFrame:
-    """Every dashboard indicator with baseline, latest quarter, direction, target, source.
+                         period: str, knife: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every dashboard indicator with baseline, latest year and quarter, target and status.
 
     Parameters
     ----------
@@ -86,31 +111,45 @@ def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, A
     targets : mapping
         ``cfg.targets``: indicator id -> target % change on the baseline.
     period : str
-        ``YYYY-MM``: the baseline is the 12 months to it, the latest figure the 3 months to it.
+        ``YYYY-MM``: the latest year is the 12 months to it; the **baseline** the same 12
+        months a year earlier (the comparison chapter 02 uses); the latest quarter the 3
+        months to it.
+    knife : pandas.DataFrame, optional
+        ``tables/knife_crime.csv``: when the knife data end before ``period`` the knife
+        indicators are assessed on the latest 12 months they cover (the periods say so).
 
     Returns
     -------
     pandas.DataFrame
         ``indicator, label, baseline_period, baseline_count, baseline_rate_per_1000,
-        latest_period, latest_count, latest_change_pct, direction_wanted, target, source,
-        frequency``. Counts as published (after disclosure control).
+        current_period, current_count, latest_period, latest_count, latest_change_pct,
+        direction_wanted, target, target_count, target_status, source, frequency``. Counts
+        as published (after disclosure control).
     """
     specs = load_indicators()
     y, q = _dash_rows(dashboard, "12m"), _dash_rows(dashboard, "3m")
     ids = [i for i in dashboard_ids() if specs[i]["source"] == "mps" or i in y.index]
+    months = window_months(period, "12m")
     rows = []
     for i in ids:
         base = y.loc[i] if i in y.index else pd.Series(dtype=object)
+        base = _fallback(base, i, knife)
         last = q.loc[i] if i in q.index else pd.Series(dtype=object)
-        count = as_number(base.get("count"))
+        count, prev = as_number(base.get("count")), as_number(base.get("previous_count"))
+        rate = as_number(base.get("rate_per_1000"))
+        own = window_months(str(base["period_end"]), "12m") if "period_end" in base and \
+            str(base.get("period_end", "nan")) not in ("nan", "") else months
+        words, goal, status = target_status(count, prev, targets.get(i))
         rows.append({
             "indicator": i, "label": specs[i]["label"],
-            "baseline_period": window_label(window_months(period, "12m")),
-            "baseline_count": count, "baseline_rate_per_1000": as_number(base.get("rate_per_1000")),
+            "baseline_period": window_label(previous_year(own)), "baseline_count": prev,
+            "baseline_rate_per_1000": rate * prev / count if count > 0 else math.nan,
+            "current_period": window_label(own), "current_count": count,
             "latest_period": window_label(window_months(period, "3m")),
             "latest_count": as_number(last.get("count")),
             "latest_change_pct": as_number(last.get("change_pct")),
-            "direction_wanted": "down", "target": _target(targets.get(i), count),
+            "direction_wanted": "down", "target": words, "target_count": goal,
+            "target_status": status,
             "source": ("MPS knife crime dashboard" if specs[i]["source"] == "knife_crime"
                        else "MPS recorded crime (London Datastore)"),
             "frequency": "monthly data; reviewed quarterly"})
@@ -158,18 +197,23 @@ def _fmt(value: Any, kind: str) -> str:
 
 
 def monitoring_display(safe: pd.DataFrame) -> pd.DataFrame:
-    """The monitoring framework for reading (after disclosure control): periods in the
-    headings, numbers formatted, blank where suppressed or not available."""
+    """The monitoring framework for reading (after disclosure control): each row's periods
+    in words, numbers formatted, blank where suppressed or not available."""
     if safe.empty:
         return safe
-    base, last = safe["baseline_period"].iloc[0], safe["latest_period"].iloc[0]
+    last = safe["latest_period"].iloc[0]
     return pd.DataFrame({
         "Indicator": safe["label"],
-        f"Baseline count ({base})": safe["baseline_count"].map(lambda v: _fmt(v, "count")),
-        "Baseline rate per 1,000": safe["baseline_rate_per_1000"].map(lambda v: _fmt(v, "rate")),
+        "Baseline (12 months a year earlier)": [
+            f"{_fmt(c, 'count')} ({p})" if _fmt(c, "count") else ""
+            for c, p in zip(safe["baseline_count"], safe["baseline_period"], strict=True)],
+        "Latest 12 months": [f"{_fmt(c, 'count')} ({p})" if _fmt(c, "count") else ""
+                             for c, p in zip(safe["current_count"], safe["current_period"],
+                                             strict=True)],
         f"Latest quarter count ({last})": safe["latest_count"].map(lambda v: _fmt(v, "count")),
-        "Change on a year earlier": safe["latest_change_pct"].map(lambda v: _fmt(v, "pct")),
+        "Quarter on a year earlier": safe["latest_change_pct"].map(lambda v: _fmt(v, "pct")),
         "Direction wanted": safe["direction_wanted"], "Target": safe["target"],
+        "Target status": safe["target_status"],
         "Source": safe["source"].str.replace(" (London Datastore)", "", regex=False)})
 
 

@@ -138,14 +138,31 @@ def headlines(findings: Sequence[dict]) -> dict[str, str]:
     return {f["chapter"]: f["text"] for f in findings if f.get("kind") == "headline"}
 
 
-def opening_paragraph(area: str, period: str, missing: Sequence[str]) -> str:
-    """A plain-English opening for a board member: what this assessment is and covers."""
+def stale_sources(findings: Mapping[str, list[dict]]) -> list[str]:
+    """Names (with end month) of the sources chapter 07 marks out of date ([] if none)."""
+    for f in findings.get("07_methodology", []):
+        ev = f.get("evidence") or {}
+        if ev.get("stale_sources"):
+            names = ev.get("stale_names") or ev["stale_sources"]
+            return [f"{s} (to {month_label(m) if len(str(m)) == 7 else m})" for s, m in
+                    zip(names, ev.get("latest_periods", []), strict=False)]
+    return []
+
+
+def opening_paragraph(area: str, period: str, missing: Sequence[str],
+                      stale: Sequence[str] = ()) -> str:
+    """A plain-English opening for a board member: what this assessment is and covers, and
+    which sources end more than a year before it (``stale``, :func:`stale_sources`)."""
     months = window_label(window_months(period, "12m"))
     text = (f"This is the Serious Violence Strategic Needs Assessment for {area}, covering the "
             f"12 months {months} (to {month_label(period)}). It brings together police, council, "
             "health and partner data to show how much serious violence there is, where and whom "
             "it affects, what drives it, what the partnership already does, and what should "
             "happen next, as the Serious Violence Duty requires.")
+    if stale:
+        text += (" Police recorded crime runs to " + month_label(period) + ", but some "
+                 "sources end much earlier and are out of date: " + "; ".join(stale)
+                 + ". They are shown for context and not treated as current.")
     if missing:
         text += (" Some chapters are not available in this run ("
                  + ", ".join(missing) + "), so their findings are not included.")

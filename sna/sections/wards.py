@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from sna import maps, periods, spatial
-from sna.change import group_dispersion
 from sna.definitions import classify, indicator_ids, indicator_label, indicator_monthly
-from sna.metrics import change_pct, change_significant
+from sna.metrics import change_pct
+from sna.models import fdr, quasi_change_p, two_way_dispersion
 from sna.safe import md_esc
 
 MAP_INDICATORS = ("violence_with_injury", "personal_robbery", "possession_of_weapons",
@@ -54,7 +54,6 @@ def label(indicator: str) -> str:
 
 
 def indicator_order(indicators) -> list[str]:
-    """``indicators`` sorted as in ``indicators.yaml`` (the LSOA composite last)."""
     ids = [*indicator_ids(), LSOA_SV]
     return sorted(set(indicators), key=lambda i: ids.index(i) if i in ids else len(ids))
 
@@ -124,7 +123,7 @@ def area_rows(frame: pd.DataFrame, area: str, codes) -> pd.DataFrame:
     return frame[(frame["borough"] == area) | frame["area_code"].isin(set(codes))]
 
 
-def _area_ward_rows(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
+def area_ward_rows(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
     """The area's rows of the (London-wide) MPS ward file (cached by ``sna.data.derived``)."""
     from sna import data as sna_data
 
@@ -142,7 +141,7 @@ def load_ward_data(ch) -> WardData:
 
     wards = ch.load("wards").frame
     codes = tuple(sorted(wards["ward_code"]))
-    rows = sna_data.derived(ch.cfg, "area_ward_rows", ("mps_ward", "wards"), _area_ward_rows,
+    rows = sna_data.derived(ch.cfg, "area_ward_rows", ("mps_ward", "wards"), area_ward_rows,
                             ch.cfg, codes)
     months = sna_data.load_meta(ch.cfg, "mps_ward")["months"]
     monthly = indicator_monthly(rows, by=("area_code",), months=months)
@@ -179,9 +178,9 @@ def ward_table(wd: WardData, period: str) -> pd.DataFrame:
         Contract columns ``ward_code, ward_name, indicator, window, count, population,
         rate_per_1000, lower95, upper95``, then ``eb_rate_per_1000``, ``rank`` (1 = highest
         rate), ``indicator_label, period_start, period_end, months_in_window,
-        previous_count`` (same months a year earlier), ``change``, ``change_pct`` and
-        ``change_significant`` (5%; quasi-Poisson score test with each ward's dispersion,
-        :func:`sna.change.group_dispersion`).
+        previous_count`` (same months a year earlier), ``change``, ``change_pct``, and the
+        change test of :func:`change_columns` (``change_p, change_q, change_dispersion,
+        change_significant, three_year_mean, windows_above_borough``).
     """
     keys = ("ward_code", "ward_name", "indicator")
     cur, missing = window_counts(wd.monthly, period, keys)
@@ -200,24 +199,75 @@ def ward_table(wd: WardData, period: str) -> pd.DataFrame:
                            for k in zip(t["ward_code"], t["indicator"], strict=True)]
     t["change"] = t["count"] - t["previous_count"]
     t["change_pct"] = change_pct(t["count"], t["previous_count"])
-    disp = group_dispersion(wd.monthly, ["ward_code", "indicator"], period)
-    disp = t[["ward_code", "indicator"]].merge(disp, how="left").fillna(
-        {"dispersion": 1.0, "df": np.inf})
-    t["change_significant"] = change_significant(t["count"], t["previous_count"],
-                                                 dispersion=disp["dispersion"].to_numpy(),
-                                                 df=disp["df"].to_numpy())
+    t = change_columns(t, wd.monthly, period)
     order = {ind: i for i, ind in enumerate(indicator_order(t["indicator"]))}
     return t.sort_values(["indicator", "rank", "ward_name"],
                          key=lambda s: s.map(order) if s.name == "indicator" else s,
                          ignore_index=True)
 
 
+CHANGE_COLS = ["change", "change_pct", "change_p", "change_q", "change_significant"]
 SUPPRESS = {"count_cols": ["count", "previous_count"],
             "dependent": {"count": ["rate_per_1000", "lower95", "upper95", "eb_rate_per_1000",
-                                    "change", "change_pct", "change_significant"],
-                          "previous_count": ["change", "change_pct", "change_significant"]},
+                                    *CHANGE_COLS],
+                          "previous_count": CHANGE_COLS},
             "group_cols": ["indicator"]}
 """Disclosure arguments for ``ward_indicators`` (the borough totals are published)."""
+
+
+def _history(monthly: pd.DataFrame, period: str, n: int) -> pd.DataFrame:
+    """Ward x indicator counts of the 12-month windows ending ``k`` years before ``period``
+    (columns ``0..n``), only windows the data cover fully."""
+    cols = {}
+    for k in range(n + 1):
+        counts, missing = window_counts(monthly, periods.add_months(period, -12 * k),
+                                        ("ward_code", "indicator"))
+        if not missing:
+            cols[k] = counts.set_index(["ward_code", "indicator"])["count"]
+    return pd.DataFrame(cols).fillna(0)
+
+
+def change_columns(t: pd.DataFrame, monthly: pd.DataFrame, period: str,
+                   years: int = 6) -> pd.DataFrame:
+    """Add an overdispersion-aware change test and level checks to the ward table.
+
+    The year-on-year change of each ward is tested with a quasi-Poisson score test whose
+    dispersion is estimated, per indicator, from the ward x year table of the earlier
+    ``years`` windows (:func:`sna.models.two_way_dispersion`), then corrected for testing
+    every ward (Benjamini-Hochberg, ``change_q``); ``change_significant`` = q < 0.05.
+    ``three_year_mean`` is the mean of the three windows before this one;
+    ``windows_above_borough`` counts the consecutive windows, from the latest back (0-3), in
+    which the ward's count was above the borough rate even at the low end of its
+    overdispersed 95% interval (``count - 1.96 * sqrt(dispersion * count)``).
+    """
+    hist = _history(monthly, period, years)
+    t = t.copy()
+    for col in ("change_p", "change_q", "change_dispersion", "three_year_mean"):
+        t[col] = np.nan
+    t["windows_above_borough"] = pd.array([pd.NA] * len(t), dtype="Int64")
+    for ind, idx in t.groupby("indicator").groups.items():
+        part = t.loc[idx]
+        h = hist.xs(ind, level="indicator") if ind in hist.index.get_level_values(1) \
+            else pd.DataFrame()
+        earlier = h[[c for c in h.columns if c >= 1]] if len(h) else h
+        phi = two_way_dispersion(earlier) if earlier.shape[1] >= 2 else np.nan
+        p = quasi_change_p(part["count"], part["previous_count"], phi)
+        t.loc[idx, "change_p"], t.loc[idx, "change_q"] = p, fdr(p)
+        t.loc[idx, "change_dispersion"] = phi
+        if {1, 2, 3} <= set(h.columns):
+            t.loc[idx, "three_year_mean"] = part["ward_code"].map(h[[1, 2, 3]].mean(axis=1))
+        pop = part.set_index("ward_code")["population"]
+        if {0, 1, 2} <= set(h.columns) and pop.notna().all() and not np.isnan(phi):
+            c = h[[0, 1, 2]].reindex(pop.index).fillna(0)
+            expected = np.outer(pop, c.sum() / pop.sum())
+            low = c - 1.96 * np.sqrt(phi * c)
+            run = np.cumprod(low.to_numpy() > expected, axis=1).sum(axis=1)
+            above = pd.Series(run, index=pop.index)
+            t.loc[idx, "windows_above_borough"] = part["ward_code"].map(above).to_numpy()
+    q = pd.to_numeric(t["change_q"], errors="coerce")
+    t["change_significant"] = pd.array([pd.NA if np.isnan(v) else bool(v < 0.05) for v in q],
+                                       dtype="boolean")
+    return t
 
 
 def reconciliation(wd: WardData, table: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -294,7 +344,6 @@ DISPLAY_FORMATS = {"Offences": ",.0f", "Residents": ",.0f", "A year earlier": ",
 
 
 def small_counts(counts: pd.Series, min_count: int) -> pd.Series:
-    """True where a count is from 1 to ``min_count - 1`` (to be suppressed)."""
     c = pd.to_numeric(counts, errors="coerce")
     return (c > 0) & (c < min_count)
 
@@ -360,7 +409,6 @@ def main_indicator(table: pd.DataFrame) -> str:
 
 
 def ranked_by_rate(table: pd.DataFrame, indicator: str) -> pd.DataFrame:
-    """Rows of one indicator, highest smoothed (EB) rate first."""
     d = table[table["indicator"] == indicator]
     return d.sort_values("eb_rate_per_1000", ascending=False, ignore_index=True)
 
@@ -408,21 +456,18 @@ def change_summary(table: pd.DataFrame, min_count: int) -> str:
     return (f"Against the same 12 months a year earlier, {label(ind).lower()} rose most in "
             f"**{md_esc(up.ward_name)}** ({_move(up)}) and fell most in "
             f"**{md_esc(down.ward_name)}** ({_move(down)}). Changes that are statistically "
-            f"significant (5%, allowing for the seasons and for months varying more than "
-            f"chance): {sig_text}.")
+            f"significant once the usual year-to-year variation between wards (dispersion "
+            f"{d['change_dispersion'].iloc[0]:.1f}) and testing {len(d)} wards at once are "
+            f"allowed for (false discovery rate 5%): {sig_text}.")
 
 
 def _move(r) -> str:
-    return f"{num(r.previous_count, 0)} to {num(r['count'], 0)}, {r.change_pct:+.1f}%"
+    text = f"{num(r.previous_count, 0)} to {num(r['count'], 0)}, {r.change_pct:+.1f}%"
+    mean3 = r.get("three_year_mean", np.nan)
+    if pd.notna(mean3):
+        text += f"; the three years before averaged {num(mean3, 0)}"
+    return text
 
 
 def count_text(n: float, min_count: int) -> str:
-    """A count for prose: 'fewer than <min_count>' for a small non-zero count."""
     return f"fewer than {min_count}" if 0 < n < min_count else num(n, 0)
-
-
-# Former private names, kept while other branches still import them.
-_order = indicator_order
-_ranked = ranked_by_rate
-_count_text = count_text
-_small = small_counts
