@@ -34,6 +34,8 @@ LOADERS: dict[str, str] = {
     "assets": "sna.io.partner:load_assets",
     "vulnerable_populations": "sna.io.partner:load_vulnerable_populations",
     "data_sources": "sna.io.partner:load_data_sources",
+    "csp_crime": "sna.io.csp:load_csp_crime",
+    "comparators": "sna.io.comparators:load_comparators",
 }
 
 
