@@ -1,0 +1,55 @@
+"""Cost and harm of violence: the shipped Home Office unit costs (hand-computed), the uplift,
+harm-weighted ward ranks and bad definition files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sna import costs
+from sna.errors import SchemaError
+
+
+def test_cost_of_violence_with_injury_hand_computed():
+    table = costs.cost_of_violence(pd.Series({"violence_with_injury": 1817, "homicide": 1}),
+                                   costs.unit_costs()).set_index("indicator")
+    vwi = table.loc["violence_with_injury"]
+    # Home Office 2019/20: £15,720 per violence with injury, multiplier 1.64
+    assert vwi["unit_cost_gbp"] == 15_720 and vwi["price_year"] == "2019/20"
+    assert vwi["cost_gbp"] == 1817 * 15_720 == 28_563_240
+    assert vwi["multiplier"] == 1.64
+    assert vwi["estimated_incidents"] == round(1817 * 1.64)  # 2,980
+    assert vwi["estimated_cost_gbp"] == pytest.approx(1817 * 1.64 * 15_720)
+    assert table.loc["homicide", "cost_gbp"] == 3_346_680
+    assert list(table.reset_index().columns[:9]) == costs.COST_COLUMNS
+
+
+def test_price_uplift():
+    t = costs.cost_of_violence(pd.Series({"violence_with_injury": 10}), costs.unit_costs(),
+                               {"price_uplift": 1.25, "price_year": "2024/25"}).iloc[0]
+    assert t["unit_cost_gbp"] == 19_650 and t["price_year"] == "2024/25"
+    assert t["cost_gbp"] == 196_500
+
+
+def test_ward_harm_ranks_differ_from_counts():
+    counts = pd.DataFrame({
+        "ward_code": ["A", "A", "B", "B"], "ward_name": ["a", "a", "b", "b"],
+        "indicator": ["violence_without_injury", "homicide", "violence_without_injury",
+                      "violence_with_injury"],
+        "count": [100, 1, 300, 2]})
+    h = costs.ward_harm(counts, costs.harm_weights()).set_index("ward_code")
+    # A: 100 x 10 + 1 x 5,475 = 6,475 days; B: 300 x 10 + 2 x 365 = 3,730 days
+    assert h.loc["A", "harm_days"] == 6475 and h.loc["B", "harm_days"] == 3730
+    assert h.loc["B", "count_rank"] == 1 and h.loc["A", "harm_rank"] == 1
+    assert h.loc["A", "rank_shift"] == 1
+
+
+def test_bad_definition_file(tmp_path):
+    p = tmp_path / "costs.csv"
+    p.write_text("indicator,unit_cost_gbp,multiplier,price_year,source\n"
+                 "homicide,lots,1,2019/20,x\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"costs\.csv, row 2, column 'unit_cost_gbp': value 'lots'"):
+        costs.unit_costs(p)
+    p.write_text("indicator,cost\nhomicide,1\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="missing column"):
+        costs.unit_costs(p)
