@@ -40,6 +40,7 @@ CHAPTERS: dict[str, str] = {
     "05_partnership_interventions": "Partnership and interventions",
     "06_recommendations": "Recommendations, plan and monitoring",
     "07_methodology": "Methodology and data inventory",
+    "09_comparisons_cost": "Compared with whom and at what cost",
     "00_summary": "Executive summary",
 }
 

@@ -40,6 +40,7 @@ ORDER = list(CHAPTERS)  # 01..07 then 00 (runs last, shown first)
 DEPENDS = {"05_partnership_interventions": ["03_spatial", "04_risk_protective"],
            "06_recommendations": ["02_violence_trends", "03_spatial", "04_risk_protective",
                                   "05_partnership_interventions"],
+           "09_comparisons_cost": ["03_spatial"],
            "00_summary": [c for c in ORDER if c != "00_summary"]}
 
 
