@@ -199,3 +199,68 @@ def test_overdispersion_recovers_simulated_spread():
     null = rng.poisson(0.008 * pops)
     phi0, tau0 = national.overdispersion(null, pops, 0.008)
     assert phi0 < 1.2 and np.sqrt(tau0) < 0.0005
+
+
+def _nd(areas_frame, similar):
+    from sna.sections import national as sec
+
+    a = areas_frame[areas_frame["indicator"].isin(sec.INDICATORS)]
+    table = national.national_comparison(a, similar.values(), "E09000003")
+    return sec.NationalData(a, table, similar, "test", [], "2024-07", "2025-06")
+
+
+def test_section_summary_and_ranks(areas):
+    from sna.sections import national as sec
+
+    nd = _nd(areas[0], {"Reading": "E06000038", "Harrow": "E09000015"})
+    text = sec.summary(nd, "E09000003", "Barnet")
+    assert "**1,817**" in text and "lowest of 305" in text and "of 33 in London" in text
+    assert "lower than the rate of England and Wales" in text
+    row = pd.Series({"rank": 300, "areas": 305})
+    assert sec.rank_words(row) == "6th highest of 305"
+    assert sec.rank_words(pd.Series({"rank": 1, "areas": 11})) == "lowest of 11"
+    assert sec.rank_words(pd.Series({"rank": 12, "areas": 305})) == "12th lowest of 305"
+    assert "not the assessment's window Apr 2025 to Mar 2026" in sec.window_sentence(nd, "2026-03")
+    assert "same 12 months" in sec.window_sentence(nd, "2025-06")
+    # the E&W pooled rate: all offences over all residents of England and Wales
+    vwi = nd.areas[nd.areas["indicator"] == "violence_with_injury"]
+    assert sec.pooled_rate(nd, "violence_with_injury") == pytest.approx(
+        vwi["count"].sum() / vwi["population"].sum() * 1000)
+
+
+def test_funnel_positions_overdispersed_wider(areas):
+    from sna.sections import national as sec
+
+    nd = _nd(areas[0], {})
+    pos = sec.funnel_position(nd)
+    n_pois = (pos["poisson"] != "within").sum()
+    n_od = (pos["overdispersed"] != "within").sum()
+    assert pos["phi"].iloc[0] > 1 and n_od < n_pois  # real areas are overdispersed
+    # an area outside the random-effects limits is outside the Poisson ones too
+    assert (pos.loc[pos["overdispersed"] != "within", "poisson"] != "within").all()
+
+
+@pytest.mark.parametrize("key, damage, needles", [
+    ("csp_crime", ('"1,817 "', '"1,8x7 "'), ["c2.csv", "row", "Violence with injury", "1,8x7"]),
+    ("comparators", None, ["sn.csv", "row 2", "sn_rank", "one"]),
+], ids=["csp_crime", "comparators"])
+def test_bad_national_input_exits_2(root, tmp_path, monkeypatch, capsys, key, damage, needles):
+    from sna.cli import main
+
+    monkeypatch.setenv("SNA_CACHE_DIR", str(root / "data" / "interim"))
+    text = (root / "config" / "barnet.yaml").read_text().replace("../data/", f"{root}/data/")
+    if key == "csp_crime":
+        bad = _c2_copy(root, tmp_path, *damage)
+        text = text.replace(f"{root}/{C2}", str(bad))
+    else:
+        bad = tmp_path / "sn.csv"
+        bad.write_text("la_num,la_name,sn_rank,sn_la_num\n302,Barnet,one,320\n", encoding="utf-8")
+        text = text.replace(f"{root}/{SN}", str(bad))
+    for name in ("recommendation_rules.yaml", "implementation_plan.yaml"):
+        (tmp_path / name).write_text((root / "config" / name).read_text())
+    cfg = tmp_path / "area.yaml"
+    cfg.write_text(text)
+    assert main(["validate", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    for needle in needles:
+        assert needle in err
