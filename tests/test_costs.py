@@ -53,3 +53,28 @@ def test_bad_definition_file(tmp_path):
     p.write_text("indicator,cost\nhomicide,1\n", encoding="utf-8")
     with pytest.raises(SchemaError, match="missing column"):
         costs.unit_costs(p)
+
+
+def test_cost_text_leaves_out_suppressed_offences():
+    from sna.sections import costs as sec
+
+    t = costs.cost_of_violence(pd.Series({"violence_with_injury": 1000, "homicide": 2}),
+                               costs.unit_costs())
+    t.loc[t["indicator"] == "homicide", ["count", "cost_gbp", "estimated_cost_gbp"]] = None
+    text = sec.cost_text(t, "Barnet", "2026-03")
+    assert "£16 million" in text  # 1,000 x £15,720 = £15.72m, homicide not counted
+    assert "not counting homicide" in text and "Apr 2025 to Mar 2026" in text
+
+
+def test_emerging_text_one_sentence_per_category():
+    from sna.sections import emerging as sec
+
+    t = pd.DataFrame({"ward_code": list("ABC"), "ward_name": ["Alpha", "Beta", "Gamma"],
+                      "indicator": "violence_with_injury",
+                      "category": ["new", "no pattern", "new"]})
+    text = sec.emerging_text(t, ["2025-06", "2025-09"], "violence_with_injury")
+    assert "**New**: Alpha, Gamma are a hot spot in the latest quarter" in text
+    assert "Persistent" not in text and sec.map_indicator(t) == "violence_with_injury"
+    none = t.assign(category="no pattern")
+    assert "No ward shows" in sec.emerging_text(none, ["2025-06"], "violence_with_injury")
+    assert sec.map_indicator(none) is None

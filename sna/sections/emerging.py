@@ -97,3 +97,12 @@ def emerging_map(wd: WardData, table: pd.DataFrame, indicator: str):
                                                "No ward has a hot spot pattern. ")
            + f"{int((g['category'] == 'no pattern').sum())} wards show no pattern.")
     return fig, alt
+
+
+def map_indicator(table: pd.DataFrame) -> str | None:
+    """The first of :data:`INDICATORS` with a ward in a category (None: nothing to map)."""
+    for ind in INDICATORS:
+        t = table[table["indicator"] == ind]
+        if (t["category"] != "no pattern").any():
+            return ind
+    return None
