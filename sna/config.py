@@ -24,10 +24,10 @@ OPTIONAL_SOURCES = (
     "clif", "ward_profiles", "partner_indicators", "interventions", "cctv", "assets",
     "vulnerable_populations",
     "data_sources",
-    "csp_crime", "comparators",
+    "csp_crime", "comparators", "places",
 )
 SOURCE_KEYS = REQUIRED_SOURCES + OPTIONAL_SOURCES
-SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field"}
+SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field", "kind"}
 TOP_KEYS = {"area", "period", "data", "disclosure", "partnership", "targets",
             "recommendations", "plan", "report", "costs"}
 AREA_KEYS = {"name", "code", "bcu", "neighbours", "slug", "population_denominator", "similar"}

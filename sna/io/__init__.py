@@ -36,6 +36,7 @@ LOADERS: dict[str, str] = {
     "data_sources": "sna.io.partner:load_data_sources",
     "csp_crime": "sna.io.csp:load_csp_crime",
     "comparators": "sna.io.comparators:load_comparators",
+    "places": "sna.io.places:load_places",
 }
 
 
