@@ -78,3 +78,12 @@ def test_emerging_text_one_sentence_per_category():
     none = t.assign(category="no pattern")
     assert "No ward shows" in sec.emerging_text(none, ["2025-06"], "violence_with_injury")
     assert sec.map_indicator(none) is None
+
+
+def test_headline_sentences():
+    from sna.sections import costs as sec
+
+    t = costs.cost_of_violence(pd.Series({"violence_with_injury": 1000}), costs.unit_costs())
+    assert sec.headline(t) == ("Recorded serious violence cost society about £16 million "
+                               "(2019/20 prices), about £26 million including unreported "
+                               "incidents.")  # 1,000 x £15,720; x 1.64

@@ -119,3 +119,14 @@ def harm_text(harm: pd.DataFrame) -> str:
                  + ", ".join(f"{md_esc(r.ward_name)} ({r.count_rank} -> {r.harm_rank})"
                              for r in down.head(4).itertuples()) + ".")
     return text
+
+
+def headline(table: pd.DataFrame) -> str:
+    """One sentence: the cost of recorded serious violence (published rows only)."""
+    t = table[table["count"].notna()]
+    if t.empty:
+        return ""
+    return (f"Recorded serious violence cost society about £{t['cost_gbp'].sum() / 1e6:,.0f} "
+            f"million ({t['price_year'].iloc[0]} prices), about "
+            f"£{t['estimated_cost_gbp'].sum() / 1e6:,.0f} million including unreported "
+            "incidents.")

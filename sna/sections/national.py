@@ -313,3 +313,15 @@ def window_sentence(nd: NationalData, period: str) -> str:
     note = national.window_note(nd.period_start, nd.period_end, start, period)
     return note or (f"The England and Wales figures cover the same 12 months as the rest of "
                     f"this assessment (year to {month_text(nd.period_end)}).")
+
+
+def headline(nd: NationalData | None, code: str, name: str, indicator: str = MAIN) -> str:
+    """One plain sentence for the summary ('' without the national data)."""
+    if nd is None:
+        return ""
+    ew = _row(nd, code, "england_wales", indicator)
+    if ew is None or pd.isna(ew["rate_per_1000"]):
+        return ""
+    return (f"{name}'s rate of {LABELS[indicator].lower()} ({ew['rate_per_1000']:.1f} per "
+            f"1,000 residents, year to {month_text(nd.period_end)}) is {rank_words(ew)} areas "
+            f"of England and Wales (average {pooled_rate(nd, indicator):.1f}).")
