@@ -62,7 +62,7 @@ def test_cost_text_leaves_out_suppressed_offences():
                                costs.unit_costs())
     t.loc[t["indicator"] == "homicide", ["count", "cost_gbp", "estimated_cost_gbp"]] = None
     text = sec.cost_text(t, "Barnet", "2026-03")
-    assert "£16 million" in text  # 1,000 x £15,720 = £15.72m, homicide not counted
+    assert "£16 million** at 2019/20 prices" in text  # 1,000 x £15,720, homicide not counted
     assert "not counting homicide" in text and "Apr 2025 to Mar 2026" in text
 
 
@@ -87,3 +87,13 @@ def test_headline_sentences():
     assert sec.headline(t) == ("Recorded serious violence cost society about £16 million "
                                "(2019/20 prices), about £26 million including unreported "
                                "incidents.")  # 1,000 x £15,720; x 1.64
+
+
+def test_emerging_finding_sentence():
+    from sna.sections import emerging as sec
+
+    t = pd.DataFrame({"ward_code": list("AB"), "ward_name": ["Beta", "Alpha"],
+                      "indicator": "violence_with_injury", "category": ["sporadic", "sporadic"]})
+    assert sec.finding(t, ["2025-06"] * 12) == ("Emerging hot spots of violence with injury "
+                                                 "over 12 quarters - sporadic: Alpha, Beta.")
+    assert sec.finding(t.assign(category="no pattern"), ["2025-06"]) == ""

@@ -70,7 +70,7 @@ def cost_text(table: pd.DataFrame, name: str, period: str) -> str:
     top = table.sort_values("cost_gbp", ascending=False).iloc[0]
     window = periods.window_label(periods.window_months(period, 12))
     return (f"In {window} the serious violence the police recorded in {md_esc(name)} cost "
-            f"society about **£{total / 1e6:,.0f} million** ({price_year} prices){left_out}; "
+            f"society about **£{total / 1e6:,.0f} million** at {price_year} prices{left_out}; "
             f"{md_esc(label(top['indicator']).lower())} accounts for the largest part "
             f"(£{top['cost_gbp'] / 1e6:,.0f} million). Counting the incidents that are never "
             f"reported to the police, the estimate is about **£{est / 1e6:,.0f} million**. "

@@ -106,3 +106,15 @@ def map_indicator(table: pd.DataFrame) -> str | None:
         if (t["category"] != "no pattern").any():
             return ind
     return None
+
+
+def finding(table: pd.DataFrame, ends: list[str]) -> str:
+    """One plain sentence for the summary ('' when no ward has a pattern)."""
+    ind = map_indicator(table)
+    if ind is None:
+        return ""
+    t = table[(table["indicator"] == ind) & (table["category"] != "no pattern")]
+    parts = [f"{cat}: {', '.join(sorted(t.loc[t['category'] == cat, 'ward_name']))}"
+             for cat in emerging.CATEGORIES if (t["category"] == cat).any()]
+    return (f"Emerging hot spots of {label(ind).lower()} over {len(ends)} quarters - "
+            + "; ".join(parts) + ".")
