@@ -97,3 +97,14 @@ def test_emerging_finding_sentence():
     assert sec.finding(t, ["2025-06"] * 12) == ("Emerging hot spots of violence with injury "
                                                  "over 12 quarters - sporadic: Alpha, Beta.")
     assert sec.finding(t.assign(category="no pattern"), ["2025-06"]) == ""
+
+
+def test_harm_text_same_and_different_leaders():
+    from sna.sections import costs as sec
+
+    h = pd.DataFrame({"ward_code": ["A", "B"], "ward_name": ["Alpha", "Beta"],
+                      "count": [10, 5], "harm_days": [100.0, 50.0], "count_rank": [1, 2],
+                      "harm_rank": [1, 2], "rank_shift": [0, 0]})
+    assert sec.harm_text(h).startswith("**Alpha** ranks first both by harm and by the number")
+    h2 = h.assign(harm_rank=[2, 1], rank_shift=[-1, 1])
+    assert "Weighted by harm, **Beta** ranks first" in sec.harm_text(h2)

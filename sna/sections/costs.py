@@ -106,8 +106,12 @@ def harm_text(harm: pd.DataFrame) -> str:
     up = harm[harm["rank_shift"] >= 3].sort_values("rank_shift", ascending=False)
     down = harm[harm["rank_shift"] <= -3].sort_values("rank_shift")
     top_h, top_c = harm.sort_values("harm_rank").iloc[0], harm.sort_values("count_rank").iloc[0]
-    text = (f"Weighted by harm, **{md_esc(top_h['ward_name'])}** ranks first; by the number of "
-            f"offences, **{md_esc(top_c['ward_name'])}** does. ")
+    if top_h["ward_code"] == top_c["ward_code"]:
+        text = (f"**{md_esc(top_h['ward_name'])}** ranks first both by harm and by the number "
+                "of offences. ")
+    else:
+        text = (f"Weighted by harm, **{md_esc(top_h['ward_name'])}** ranks first; by the "
+                f"number of offences, **{md_esc(top_c['ward_name'])}** does. ")
     if up.empty and down.empty:
         return text + "No ward moves three or more places between the two rankings."
     if not up.empty:
