@@ -108,3 +108,42 @@ def test_harm_text_same_and_different_leaders():
     assert sec.harm_text(h).startswith("**Alpha** ranks first both by harm and by the number")
     h2 = h.assign(harm_rank=[2, 1], rank_shift=[-1, 1])
     assert "Weighted by harm, **Beta** ranks first" in sec.harm_text(h2)
+
+
+MIN = """
+area: {{name: Testboro, code: E09000099, similar: [Reading, E09000015]}}
+data:
+  mps_ward: w.csv
+  wards: w.geojson
+  population: p.csv
+{extra}
+"""
+
+
+@pytest.mark.parametrize("extra, needle", [
+    ("costs: {price_uplift: 12}", "costs.price_uplift must be a number between 0.5 and 5"),
+    ("costs: {price_uplift: 1.2}", "costs.price_uplift needs costs.price_year"),
+    ("costs: {uplift: 1.2}", "unknown key(s) 'uplift' in costs"),
+    ("costs: {unit_costs: nowhere.csv}", "unit_costs: file 'nowhere.csv' not found"),
+])
+def test_costs_config_errors(tmp_path, write_yaml, extra, needle):
+    from sna.config import load_config
+    from sna.errors import ConfigError
+
+    for n in ("w.csv", "w.geojson", "p.csv"):
+        (tmp_path / n).write_text("x")
+    with pytest.raises(ConfigError) as err:
+        load_config(write_yaml(MIN.format(extra=extra)))
+    assert needle in str(err.value)
+
+
+def test_costs_config_and_similar_loaded(tmp_path, write_yaml):
+    from sna.config import load_config
+
+    for n in ("w.csv", "w.geojson", "p.csv"):
+        (tmp_path / n).write_text("x")
+    (tmp_path / "uc.csv").write_text("x")
+    cfg = load_config(write_yaml(MIN.format(
+        extra="costs: {price_uplift: 1.3, price_year: 2024/25, unit_costs: uc.csv}")))
+    assert cfg.costs["price_uplift"] == 1.3 and cfg.costs["unit_costs"] == tmp_path / "uc.csv"
+    assert cfg.area.similar == ("Reading", "E09000015")

@@ -264,3 +264,19 @@ def test_bad_national_input_exits_2(root, tmp_path, monkeypatch, capsys, key, da
     err = capsys.readouterr().err
     for needle in needles:
         assert needle in err
+
+
+def test_similar_from_config_overrides_dfe(areas, root):
+    from types import SimpleNamespace
+
+    from sna.sections import national as sec
+
+    area = SimpleNamespace(similar=("Reading", "E09000015", "Nowhere"), name="Barnet")
+    ch = SimpleNamespace(cfg=SimpleNamespace(area=area), has=lambda k: True,
+                         load=lambda k: _load(root / SN, "comparators"))
+    found, source, missing = sec._similar(ch, areas[0])
+    assert found == {"Reading": "E06000038", "E09000015": "E09000015"}
+    assert missing == ["Nowhere"] and "area.similar" in source
+    ch.cfg.area = SimpleNamespace(similar=(), name="Barnet")
+    found, source, missing = sec._similar(ch, areas[0])
+    assert len(found) == 10 and not missing and "statistical neighbours" in source
