@@ -91,7 +91,10 @@ def cost_of_violence(counts: pd.Series, costs: pd.DataFrame,
         d["price_year"] = str(settings["price_year"])
     d["cost_gbp"] = d["count"] * d["unit_cost_gbp"]
     d["estimated_incidents"] = (d["count"] * d["multiplier"]).round(0)
-    d["estimated_cost_gbp"] = d["count"] * d["multiplier"] * d["unit_cost_gbp"]
+    d["estimated_cost_gbp"] = (d["count"] * d["multiplier"] * d["unit_cost_gbp"]).round(0)
+    for col in ("count", "unit_cost_gbp", "cost_gbp", "estimated_incidents",
+                "estimated_cost_gbp"):
+        d[col] = d[col].round().astype("Int64")
     return d[COST_COLUMNS + ["price_uplift", "offence"]].reset_index(drop=True)
 
 

@@ -86,7 +86,8 @@ def csp_areas(csp: pd.DataFrame, populations: pd.Series,
                  .fillna(""), "not available"))
     out["count"] = out["count"].astype("Float64")
     rate, lo, hi = rate_ci(out["count"].astype(float), out["population"], per=1000)
-    out["rate_per_1000"], out["lower95"], out["upper95"] = rate, lo, hi
+    out["rate_per_1000"], out["lower95"], out["upper95"] = (np.round(v, 4) for v in (rate, lo, hi))
+    out["population"] = out["population"].round().astype("Int64")
     lead = ["area_code", "area_name", "force_name", "csps", "indicator", "period_start",
             "period_end", "count", "population", "population_source", "rate_per_1000",
             "lower95", "upper95"]
