@@ -163,34 +163,35 @@ def quarter_ends(period: str, months: list[str], n: int = 12) -> list[str]:
 
 
 def quarterly_rates(monthly: pd.DataFrame, population: pd.Series, indicator: str,
-                    ends: list[str]) -> pd.DataFrame:
+                    ends: list[str], key: str = "ward_code") -> pd.DataFrame:
     """Rate per 1,000 residents per quarter (rows, end month) and area (columns).
 
-    ``monthly``: ``ward_code, indicator, month, count``; ``population``: ward -> residents.
+    ``monthly``: ``<key>, indicator, month, count``; ``population``: area -> residents.
     """
     from sna import periods
 
     d = monthly[monthly["indicator"] == indicator]
     quarter = {m: e for e in ends for m in periods.window_months(e, 3)}
     d = d[d["month"].isin(quarter)].assign(quarter=lambda f: f["month"].map(quarter))
-    wide = d.pivot_table(index="quarter", columns="ward_code", values="count", aggfunc="sum",
+    wide = d.pivot_table(index="quarter", columns=key, values="count", aggfunc="sum",
                          fill_value=0).reindex(index=ends, columns=population.index,
                                                fill_value=0)
     return wide / population.to_numpy() * 1000
 
 
-def emerging_hotspots(gdf, rates: pd.DataFrame, w: np.ndarray | None = None) -> pd.DataFrame:
+def emerging_hotspots(gdf, rates: pd.DataFrame, w: np.ndarray | None = None,
+                      key: str = "ward_code", name: str = "ward_name") -> pd.DataFrame:
     """Category per area from quarterly rates (``rates``: steps x areas, columns = the
-    ``ward_code`` of ``gdf`` in the same order).
+    ``key`` codes of ``gdf`` in the same order).
 
-    Returns ``ward_code, ward_name, category, steps, hot_steps, cold_steps, last_z,
-    trend_z, trend_p``.
+    Returns ``<key>, <name>, category, steps, hot_steps, cold_steps, last_z, trend_z,
+    trend_p``.
     """
     w = neighbour_matrix(gdf) if w is None else w
     z = gi_star_z(rates.to_numpy(dtype=float), w)
     _, tz, tp = mann_kendall(np.nan_to_num(z, nan=0.0))
     return pd.DataFrame({
-        "ward_code": gdf["ward_code"].to_numpy(), "ward_name": gdf["ward_name"].to_numpy(),
+        key: gdf[key].to_numpy(), name: gdf[name].to_numpy(),
         "category": classify(z), "steps": len(rates),
         "hot_steps": (np.nan_to_num(z) > Z_CRIT).sum(axis=0),
         "cold_steps": (np.nan_to_num(z) < -Z_CRIT).sum(axis=0),

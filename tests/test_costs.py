@@ -147,3 +147,13 @@ def test_costs_config_and_similar_loaded(tmp_path, write_yaml):
         extra="costs: {price_uplift: 1.3, price_year: 2024/25, unit_costs: uc.csv}")))
     assert cfg.costs["price_uplift"] == 1.3 and cfg.costs["unit_costs"] == tmp_path / "uc.csv"
     assert cfg.area.similar == ("Reading", "E09000015")
+
+
+def test_lsoa_emerging_text_counts_categories():
+    from sna.sections import emerging as sec
+
+    t = pd.DataFrame({"lsoa_code": list("ABCD"), "category": ["new", "new", "persistent",
+                                                               "no pattern"]})
+    text = sec.lsoa_text(t, ["2024-05", "2024-08"])
+    assert "new 2, persistent 1 of 4 LSOAs" in text and "2 quarters ending May 2024" in text
+    assert "no LSOA shows" in sec.lsoa_text(t.assign(category="no pattern"), ["2024-05"])

@@ -7,10 +7,19 @@ import pandas as pd
 
 from sna import emerging
 from sna.safe import md_esc
-from sna.sections.wards import WardData, label
+from sna.sections.lsoa_maps import lsoa_monthly
+from sna.sections.wards import (
+    LSOA_SV,
+    WardData,
+    area_lookup,
+    area_rows,
+    label,
+    lsoa_population,
+)
 
 INDICATORS = ("serious_violence", "violence_with_injury")
 QUARTERS = 12
+MIN_QUARTERS = 8  # the LSOA file has 24 months: 8 quarters
 MEANINGS = {
     "new": "a hot spot in the latest quarter for the first time in the period",
     "consecutive": "a hot spot for an unbroken run of recent quarters, and never before",
@@ -118,3 +127,45 @@ def finding(table: pd.DataFrame, ends: list[str]) -> str:
              for cat in emerging.CATEGORIES if (t["category"] == cat).any()]
     return (f"Emerging hot spots of {label(ind).lower()} over {len(ends)} quarters - "
             + "; ".join(parts) + ".")
+
+
+def lsoa_emerging(ch, wd: WardData) -> tuple[pd.DataFrame, list[str]] | None:
+    """Emerging hot spots of LSOAs for serious violence excluding sexual offences (the
+    offences published by LSOA) over the complete quarters of the LSOA file, at most
+    :data:`QUARTERS`; None without ``mps_lsoa``, ``lookups`` and ``lsoa`` or with fewer
+    than :data:`MIN_QUARTERS` quarters. Columns ``lsoa_code, lsoa_name, indicator,
+    category`` and the evidence of :func:`sna.emerging.emerging_hotspots`."""
+    if not all(ch.has(k) for k in ("mps_lsoa", "lookups", "lsoa")):
+        return None
+    loaded = ch.load("mps_lsoa")
+    months = [m for m in loaded.meta["months"] if m <= ch.period]
+    ends = emerging.quarter_ends(months[-1], months, QUARTERS) if months else []
+    if len(ends) < MIN_QUARTERS:
+        return None
+    lookup = area_lookup(ch.load("lookups").frame, wd.wards["ward_code"])
+    rows = area_rows(loaded.frame, ch.cfg.area.name, lookup["lsoa_code"])
+    monthly = lsoa_monthly(rows, loaded.meta["months"])
+    pop = lsoa_population(ch.load("population").frame).set_index("lsoa_code")["population"]
+    poly = ch.load("lsoa").frame
+    poly = poly[poly["lsoa_code"].isin(set(lookup["lsoa_code"]) & set(pop.dropna().index))]
+    poly = poly.reset_index(drop=True)
+    rates = emerging.quarterly_rates(monthly, pop[poly["lsoa_code"]], LSOA_SV, ends,
+                                     key="lsoa_code")
+    out = emerging.emerging_hotspots(poly, rates, key="lsoa_code", name="lsoa_name")
+    lead = ["lsoa_code", "lsoa_name", "indicator", "category"]
+    out = out.assign(indicator=LSOA_SV, first_quarter_end=ends[0], last_quarter_end=ends[-1])
+    return out[lead + [c for c in out.columns if c not in lead]], ends
+
+
+def lsoa_text(table: pd.DataFrame, ends: list[str]) -> str:
+    """Markdown: how many LSOAs fall in each category (the names are in the table)."""
+    counts = table["category"].value_counts()
+    found = [f"{cat} {counts[cat]}" for cat in emerging.CATEGORIES[:-1] if counts.get(cat, 0)]
+    span = (f"{len(ends)} quarters ending {pd.Period(ends[0], 'M').strftime('%b %Y')} to "
+            f"{pd.Period(ends[-1], 'M').strftime('%b %Y')}")
+    if not found:
+        return (f"**Neighbourhoods (LSOAs)**, {label(LSOA_SV).lower()}, {span}: no LSOA "
+                "shows a hot spot pattern.")
+    return (f"**Neighbourhoods (LSOAs)**, {label(LSOA_SV).lower()}, {span} (the police file "
+            f"by LSOA is shorter than 12 quarters): {', '.join(found)} of {len(table)} LSOAs "
+            "(names in `tables/emerging_hotspots_lsoa.csv`).")
