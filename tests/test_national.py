@@ -280,3 +280,18 @@ def test_similar_from_config_overrides_dfe(areas, root):
     ch.cfg.area = SimpleNamespace(similar=(), name="Barnet")
     found, source, missing = sec._similar(ch, areas[0])
     assert len(found) == 10 and not missing and "statistical neighbours" in source
+
+
+def test_overview_of_published_table_hides_small_counts(areas):
+    from sna.disclosure import suppress
+    from sna.sections import national as sec
+
+    nd = _nd(areas[0], {})
+    nd.table = suppress(sec._rank_intervals(nd.table), sec.SUPPRESS["count_cols"], 5,
+                        dependent=sec.SUPPRESS["dependent"], flag=None)
+    ov = sec.overview(nd, "E09000003").set_index("Offence group")
+    hom = ov.loc["Homicide"]  # Barnet: 1 homicide in the year (PROVENANCE)
+    assert pd.isna(hom["Offences"]) and pd.isna(hom["Rate per 1,000"])
+    assert hom["Rank in England and Wales"] == "not shown (small number)"
+    assert ov.loc["Violence with injury", "Offences"] == 1817
+    assert "too few offences" in sec.summary(nd, "E09000003", "Barnet", "homicide")

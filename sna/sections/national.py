@@ -113,9 +113,10 @@ def _row(nd: NationalData, code: str, group: str, indicator: str) -> pd.Series |
     return None if r.empty else r.iloc[0]
 
 
-def pooled_rate(nd: NationalData, indicator: str, group: str = "england_wales") -> float:
-    """Rate per 1,000 of a whole group (all its offences over all its residents)."""
-    t = nd.table[(nd.table["group"] == group) & (nd.table["indicator"] == indicator)]
+def pooled_rate(nd: NationalData, indicator: str) -> float:
+    """Rate per 1,000 of England and Wales (all offences of the areas with a population over
+    their residents; from the unsuppressed areas)."""
+    t = nd.areas[nd.areas["indicator"] == indicator]
     t = t[t["count"].notna() & t["population"].notna()]
     return float(t["count"].sum() / t["population"].sum() * 1000)
 
@@ -123,7 +124,11 @@ def pooled_rate(nd: NationalData, indicator: str, group: str = "england_wales") 
 def rank_words(row: pd.Series) -> str:
     """``'12th lowest of 305'``, ``'37th highest of 305'`` (from the nearer end; ties share
     the lower rank) or ``'not ranked'``."""
-    if row is None or pd.isna(row["rank"]):
+    if row is None:
+        return "not ranked"
+    if pd.isna(row.get("count", 0)):
+        return "not shown (small number)"
+    if pd.isna(row["rank"]):
         return "not ranked"
     rank, n = int(row["rank"]), int(row["areas"])
     if rank == 1:
@@ -138,8 +143,11 @@ def rank_words(row: pd.Series) -> str:
 def summary(nd: NationalData, code: str, name: str, indicator: str = MAIN) -> str:
     """Markdown: the area's count, rate and ranks for ``indicator`` in the three groups."""
     ew = _row(nd, code, "england_wales", indicator)
-    if ew is None or pd.isna(ew["count"]):
+    if ew is None:
         return f"{md_esc(name)} has no figure for {LABELS[indicator].lower()} in table C2."
+    if pd.isna(ew["count"]):
+        return (f"{LABELS[indicator]}: too few offences in {md_esc(name)} to publish "
+                "(disclosure control).")
     avg = pooled_rate(nd, indicator)
     where = "higher than" if ew["lower95"] > avg else (
         "lower than" if ew["upper95"] < avg else "not clearly different from")
@@ -213,7 +221,7 @@ def funnel_position(nd: NationalData, indicator: str = MAIN) -> pd.DataFrame:
     99.8% limits), plus ``phi`` and ``tau2`` (:func:`sna.national.overdispersion`)."""
     from sna import funnel
 
-    t = nd.table[(nd.table["group"] == "england_wales") & (nd.table["indicator"] == indicator)]
+    t = nd.areas[nd.areas["indicator"] == indicator]
     t = t[t["rate_per_1000"].notna()].copy()
     target = pooled_rate(nd, indicator) / 1000
     phi, tau2 = national.overdispersion(t["count"].astype(float), t["population"], target)
