@@ -24,10 +24,11 @@ from sna.periods import parse_period
 REQUIRED_SOURCES = registry.source_keys(required=True)
 OPTIONAL_SOURCES = registry.source_keys(required=False)
 SOURCE_KEYS = REQUIRED_SOURCES + OPTIONAL_SOURCES
-SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field"}
+SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field", "kind"}
 TOP_KEYS = {"area", "period", "data", "disclosure", "partnership", "targets",
-            "recommendations", "plan", "report"}
-AREA_KEYS = {"name", "code", "bcu", "neighbours", "slug", "population_denominator"}
+            "recommendations", "plan", "report", "costs"}
+AREA_KEYS = {"name", "code", "bcu", "neighbours", "slug", "population_denominator", "similar"}
+COSTS_KEYS = {"price_uplift", "price_year", "unit_costs", "harm_weights"}
 DISCLOSURE_KEYS = {"min_count", "open_data"}
 OPEN_DATA = ("publish", "suppress")
 REPORT_KEYS = {"title", "author", "contact", "demo"}
@@ -56,6 +57,7 @@ class Area:
     slug: str
     bcu: tuple[str, ...] = ()
     neighbours: tuple[str, ...] = ()
+    similar: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class SnaConfig:
     recommendations: Path | None = None
     plan: Path | None = None
     report: dict[str, Any] = field(default_factory=dict)
+    costs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -233,7 +236,8 @@ def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
         raise ConfigError(f"{path}: area.slug/name {name!r} gives an empty folder name.")
     area = Area(name=name, code=code, slug=slug,
                 bcu=tuple(map(str, area_raw.get("bcu") or ())),
-                neighbours=tuple(map(str, area_raw.get("neighbours") or ())))
+                neighbours=tuple(map(str, area_raw.get("neighbours") or ())),
+                similar=tuple(map(str, area_raw.get("similar") or ())))
     data = raw.get("data")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: `data:` must map source keys to files (see README).")
@@ -264,9 +268,33 @@ def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
     targets = raw.get("targets") or {}
     if not isinstance(targets, dict):
         raise ConfigError(f"{path}: `targets:` must map indicator ids to a target change in %.")
+    costs = _costs(raw.get("costs"), folder, path)
     return SnaConfig(
         path=path, area=area, period=_period(raw, period, path),
         sources=sources, min_count=min_count, open_data=open_data, partnership=tuple(partnership),
         targets=dict(targets), recommendations=_optional_path(raw, "recommendations", folder, path),
-        plan=_optional_path(raw, "plan", folder, path), report=dict(report),
+        plan=_optional_path(raw, "plan", folder, path), report=dict(report), costs=costs,
     )
+
+
+def _costs(raw: Any, folder: Path, path: Path) -> dict[str, Any]:
+    """Validate ``costs:`` (uplift to current prices, own unit-cost or harm-weight files)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: `costs:` must be a mapping (price_uplift, price_year, "
+                          "unit_costs, harm_weights).")
+    _check_keys(raw, COSTS_KEYS, "costs", path)
+    out = dict(raw)
+    uplift = raw.get("price_uplift")
+    if uplift is not None and (isinstance(uplift, bool) or not isinstance(uplift, int | float)
+                               or not 0.5 <= uplift <= 5):
+        raise ConfigError(f"{path}: costs.price_uplift must be a number between 0.5 and 5 (the "
+                          f"factor from 2019/20 prices to today's, e.g. 1.25); got {uplift!r}.")
+    if uplift is not None and not raw.get("price_year"):
+        raise ConfigError(f"{path}: costs.price_uplift needs costs.price_year (e.g. '2024/25'), "
+                          "the price year the uplift brings the costs to.")
+    for key in ("unit_costs", "harm_weights"):
+        if raw.get(key) is not None:
+            out[key] = _optional_path(raw, key, folder, path)
+    return out

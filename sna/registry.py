@@ -135,6 +135,20 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("data_sources", "sna.io.partner:load_data_sources", False,
                "The partnership's data-collection status list", LBB, OGL3 + " (assumed)",
                "data_sources.csv", "the partnership's own list"),
+    SourceSpec("csp_crime", "sna.io.csp:load_csp_crime", False,
+               "Police recorded crime by Community Safety Partnership, England and Wales "
+               "(ONS table C2)", "Office for National Statistics (Home Office police recorded "
+               "crime)", OGL3, docs="ONS, \"Recorded crime data by Community Safety Partnership "
+               "area\" (table C2, xlsx as published)"),
+    SourceSpec("comparators", "sna.io.comparators:load_comparators", False,
+               "Statistical neighbours (similar areas)", "Department for Education", OGL3,
+               docs="DfE, \"Children's services statistical neighbour benchmarking tool\" "
+               "(xlsx as published, or its long CSV)"),
+    SourceSpec("places", "sna.io.places:load_places", False,
+               "Places: schools, stations, bus stops (points)",
+               "GLA / DfE Edubase, DfT NaPTAN, TfL", OGL3 + " (TfL: open data terms)",
+               docs="any CSV with easting/northing or lat/lon, or any OGR file; one entry per "
+               "list: {path: ..., kind: schools}"),
     SourceSpec("police_records", "sna.io.records:load_police_records", False,
                "Police crime records, one row per crime and victim (personal data: only "
                "aggregates after disclosure control are published)",

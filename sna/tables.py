@@ -143,6 +143,14 @@ TABLES: dict[str, TableSpec] = {
     "risk_correlations": TableSpec("open"),
     "count_model": TableSpec("open"),
     "deprivation_gradient": TableSpec("open"),
+    # --- chapter 09: England and Wales, similar areas, cost and harm, emerging hot spots
+    "national_comparison": TableSpec("open", ("count",), {"count": ("rate_per_1000",)}),
+    "cost_of_violence": TableSpec("open", ("count",), {"count": (
+        "cost_gbp", "estimated_incidents", "estimated_cost_gbp")}),
+    "ward_harm": TableSpec("open", ("count",)),
+    "emerging_hotspots": TableSpec("open"),
+    "emerging_hotspots_lsoa": TableSpec("open"),
+    "places_association": TableSpec("open"),
     "ward_borough_reconciliation": TableSpec("open", ("ward_total", "borough_total")),
     "ward_hotspots": TableSpec("open"),
     "definitions": TableSpec("open"),

@@ -293,7 +293,9 @@ def test_sections_work_without_optional_sources(tmp_path, monkeypatch):
             raw[key] = str((CONFIG.parent / raw[key]).resolve())
     for key, value in raw["data"].items():
         paths = value if isinstance(value, list) else [value]
-        raw["data"][key] = [str((CONFIG.parent / p).resolve()) for p in paths]
+        raw["data"][key] = [{**p, "path": str((CONFIG.parent / p["path"]).resolve())}
+                            if isinstance(p, dict) else str((CONFIG.parent / p).resolve())
+                            for p in paths]
     path = tmp_path / "slim.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     monkeypatch.setenv("SNA_CACHE_DIR", str(ROOT / "data" / "interim"))

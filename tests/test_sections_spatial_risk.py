@@ -322,6 +322,8 @@ def test_optional_sources_removed(tmp_path, monkeypatch):
     def absolute(entry):
         if isinstance(entry, list):
             return [absolute(e) for e in entry]
+        if isinstance(entry, dict):  # {path: ..., <reading options>}
+            return {**entry, "path": absolute(entry["path"])}
         return str((CONFIG.parent / entry).resolve())
 
     raw["data"] = {k: absolute(v) for k, v in raw["data"].items() if k not in OPTIONAL}
