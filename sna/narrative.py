@@ -74,23 +74,34 @@ def _lower_first(label: str) -> str:
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
+SMALL_NUMBERS = 10
+"""Below this many in both periods a percentage change is not described (1 vs 2 is not a
+50% fall): the sentence gives the two counts and says they are too small to compare."""
+
+
 def _main_clause(label: str, count: float, previous: float, change_pct: Any, wl: str,
                  min_count: int, unit: str) -> tuple[str, bool]:
     """The first clause and whether a significance statement may follow it."""
     if _missing(count) or _missing(previous):
         return (f"{label}: there is not enough data to compare {wl} with the same period "
                 "a year earlier"), False
-    if 0 < count < min_count or 0 < previous < min_count:
+    if previous == 0 and count == 0:
+        return f"{label}: none recorded in {wl} or in the same period a year earlier", False
+    if count == 1 and unit.endswith("s"):
+        unit = unit[:-1]  # "1 offence"
+    if (0 < count < min_count or 0 < previous < min_count
+            or max(count, previous) < SMALL_NUMBERS):
         return (f"{label}: {format_count(count, min_count)} {unit} in {wl}, compared with "
                 f"{format_count(previous, min_count)} a year earlier; the numbers are too small "
                 "to describe a change"), False
     if previous == 0 and count == 0:
         return f"{label}: none recorded in {wl} or in the same period a year earlier", False
     if previous == 0:
-        return f"{label}: {format_count(count)} {unit} in {wl}, up from none a year earlier", True
+        return (f"{label}: {format_count(count, min_count)} {unit} in {wl}, up from none a year "
+                "earlier"), True
     pct = float(change_pct) if not _missing(change_pct) else round((count - previous)
                                                                    / previous * 100, 1)
-    numbers = f"({format_count(count)} vs {format_count(previous)})"
+    numbers = f"({format_count(count, min_count)} vs {format_count(previous, min_count)})"
     if round(pct, 1) == 0:
         how = "was unchanged" if count == previous else "was virtually unchanged"
         return f"{label} {how} in {wl} {numbers}", count != previous

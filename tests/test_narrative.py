@@ -136,3 +136,13 @@ def test_docstring_examples():
     import sna.narrative
 
     assert doctest.testmod(sna.narrative).failed == 0
+
+
+def test_small_open_counts_are_shown_not_called_a_percentage_change():
+    """Issue 20/19: homicide 1 vs 2 (open data, shown as published) read 'fell 50.0% (fewer
+    than 5 vs fewer than 5)'; now the counts are given and no percentage is made of them."""
+    text = change_sentence("Homicide", 1, 2, -50.0, False, "the 12 months to March 2026",
+                             7, 32, "Barnet", min_count=1)
+    assert "50.0%" not in text and "fewer than" not in text
+    assert "1 offence in" in text and "with 2 a year" in text
+    assert "too small" in text
