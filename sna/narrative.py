@@ -87,7 +87,7 @@ def _main_clause(label: str, count: float, previous: float, change_pct: Any, wl:
                 "a year earlier"), False
     if previous == 0 and count == 0:
         return f"{label}: none recorded in {wl} or in the same period a year earlier", False
-    if count == 1 and unit.endswith("s"):
+    if count == 1 and min_count <= 1 and unit.endswith("s"):
         unit = unit[:-1]  # "1 offence"
     if (0 < count < min_count or 0 < previous < min_count
             or max(count, previous) < SMALL_NUMBERS):
