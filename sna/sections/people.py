@@ -132,6 +132,9 @@ def show_police(ch: Any) -> None:
                         "chapter shows victims and suspects by age, sex and ethnicity with rates, "
                         "the time of week, places, domestic abuse, knife and gun flags and "
                         "repeat victims")
+        ch.finding("Who is harmed and when cannot be profiled yet: the police record-level "
+                   "extract is not supplied (template data/templates/police_records.csv).",
+                   kind="headline", anchor="Victims-and-suspects-police-records")
         return
     demo_note(ch)
     mc = ch.cfg.min_count
