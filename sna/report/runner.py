@@ -229,7 +229,7 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
         km = kernels.take()
         on_start()
         try:
-            pm.execute_notebook(str(src), str(dst), kernel_name=KERNEL_NAME,
+            pm.execute_notebook(str(src), str(dst), kernel_name=KERNEL_NAME, language="python",
                                 engine_name=ENGINE_NAME, km=km, kernel_cwd=str(work),
                                 parameters={"config_path": str(cfg.path), "period": period,
                                             "output_dir": str(work)},
