@@ -210,16 +210,18 @@ def _detach_log(handler: logging.Handler) -> None:
 
 def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
                     kernels: Kernels, ticket: tuple | None = None, tag: str = "",
-                    on_start: Callable[[], None] = lambda: None) -> ChapterResult:
+                    on_start: Callable[[], None] = lambda: None,
+                    spec: registry.ChapterSpec | None = None) -> ChapterResult:
     """Execute one chapter notebook in a fresh pooled kernel into ``work/notebooks``, once
-    ``ticket`` (from ``kernels.slots.enqueue``) is served."""
+    ``ticket`` (from ``kernels.slots.enqueue``) is served. ``spec`` is the chapter as the run
+    found it at its start (default: read from the registry now)."""
     import papermill as pm
 
     from sna.report.engine import ENGINE_NAME
     from sna.report.kernel import KERNEL_NAME
 
     _TAG.tag = tag
-    spec = registry.chapters()[chapter_id]
+    spec = spec or registry.chapters()[chapter_id]
     res = ChapterResult(chapter_id, spec.title)
     src = spec.path
     dst = work / "notebooks" / f"{chapter_id}.ipynb"
@@ -270,7 +272,8 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     (work / "notebooks").mkdir(parents=True, exist_ok=True)
     results: dict[str, ChapterResult] = {}
     lock = threading.Lock()
-    order, deps = registry.run_order(), registry.depends()
+    specs = registry.chapters()  # read once: a notebook saved during the run changes nothing
+    order, deps = list(specs), {c: list(s.depends) for c, s in specs.items() if s.depends}
     rank = {c: critical_rank(c, deps) for c in ids}
 
     def submit(pool: ThreadPoolExecutor, cid: str) -> Future:
@@ -281,7 +284,7 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
                 progress("chapter_start", {"chapter": cid, "done": len(results),
                                            "total": len(ids)})
         return pool.submit(execute_chapter, cid, cfg, period, work, kernels, ticket, tag,
-                           started)
+                           started, specs[cid])
 
     with ThreadPoolExecutor(max_workers=len(ids), thread_name_prefix="sna-ch") as pool:
         pending, running = list(ids), {}
