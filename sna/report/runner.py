@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from sna.report.engine import Kernels
 
 log = logging.getLogger("sna")
-__all__ = ["code_fingerprint", "critical_rank", "preflight", "run", "run_chapters",
-           "select_chapters"]
 
 
 def __getattr__(name: str) -> Any:
@@ -258,8 +256,9 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
                  progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
                  tag: str = "", on_result: Callable[[ChapterResult], None] | None = None,
                  ) -> list[ChapterResult]:
-    """Run chapters respecting their dependencies (:func:`sna.registry.depends`): every chapter whose dependencies are done is
-    queued at once; ``kernels.slots`` lets the longest chains (then run order) go first.
+    """Run chapters respecting their dependencies (the notebooks' ``sna.depends``): every
+    chapter whose dependencies are done is queued at once; ``kernels.slots`` lets the
+    longest chains (then run order) go first.
     Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
     ``KeyboardInterrupt`` is raised, so no partial output is published. ``on_result`` is
     called with each chapter's result as it ends (e.g. to export its page at once)."""
