@@ -31,8 +31,6 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ORDER = ["01_context_profile", "02_violence_trends", "03_spatial", "04_risk_protective",
-         "05_partnership_interventions", "06_recommendations", "07_methodology", "00_summary"]
 
 
 class PeakMemory:
@@ -133,8 +131,10 @@ def timed(cmds: list[list[str]], cwd: Path,
 
 def naive_commands(config: Path, period: str, out: Path) -> list[list[str]]:
     """papermill CLI then `jupyter nbconvert --to html` for each chapter, in order."""
+    from sna.registry import run_order
+
     cmds = []
-    for cid in ORDER:
+    for cid in run_order():
         nb = out / f"{cid}.ipynb"
         cmds.append([str(BIN / "papermill"), str(ROOT / "notebooks" / f"{cid}.ipynb"), str(nb),
                      "-p", "config_path", str(config), "-p", "period", period,

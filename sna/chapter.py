@@ -145,6 +145,7 @@ class Chapter:
 
     @property
     def tables_dir(self) -> Path:
+        """Where published tables go: ``<output_dir>/tables``."""
         return self.output_dir / "tables"
 
     def load(self, key: str) -> Loaded:

@@ -314,7 +314,11 @@ def chapters(folder: Path | None = None) -> dict[str, ChapterSpec]:
         A notebook's metadata is malformed, names an unknown dependency or a cycle.
     """
     folder = Path(folder) if folder is not None else notebooks_dir()
-    return _discover(str(folder.resolve()), _stamp(folder))
+    found = _discover(str(folder.resolve()), _stamp(folder))
+    if not found:
+        raise ConfigError(f"{folder}: no chapter notebooks (NN_topic.ipynb) found. Check "
+                          "SNA_PROJECT_ROOT / SNA_NOTEBOOKS_DIR, or run from the project.")
+    return found
 
 
 @lru_cache(maxsize=8)

@@ -52,8 +52,7 @@ def _chapter(path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in CHAPTER]
     nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}  # as JupyterLab saves it
+    # no kernelspec: a notebook written by a script has none; the runner needs none
     nb.metadata["sna"] = {"title": "Local test chapter", "depends": ["07_methodology"],
                           "components": []}
     nbformat.write(nb, path)

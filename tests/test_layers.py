@@ -6,6 +6,7 @@ explains the layers."""
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +27,7 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+@lru_cache(maxsize=1)
 def _graph() -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
     mods = _modules()
 

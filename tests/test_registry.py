@@ -165,6 +165,11 @@ def test_malformed_metadata_is_a_clear_error_naming_the_notebook(tmp_path, meta,
     assert str(bad) in str(err.value) and message in str(err.value)
 
 
+def test_a_folder_without_chapters_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="no chapter notebooks"):
+        registry.chapters(tmp_path / "missing")
+
+
 def test_a_dependency_circle_is_refused(tmp_path):
     _notebook(tmp_path / "01_a.ipynb", {"title": "A", "depends": ["02_b"]})
     _notebook(tmp_path / "02_b.ipynb", {"title": "B", "depends": ["01_a"]})

@@ -107,6 +107,7 @@ class Tracker:
         self._lock = threading.Lock()
 
     def done(self, job: Job, row: dict) -> None:
+        """Record ``job``'s summary row and report progress with an estimate of time left."""
         with self._lock:
             self.rows[job.index] = row
             if row["status"] != SKIPPED:

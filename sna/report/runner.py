@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from sna.report.engine import Kernels
 
 log = logging.getLogger("sna")
-__all__ = ["code_fingerprint", "critical_rank", "preflight", "run", "run_chapters",
-           "select_chapters"]
 
 
 def __getattr__(name: str) -> Any:
@@ -210,16 +208,18 @@ def _detach_log(handler: logging.Handler) -> None:
 
 def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
                     kernels: Kernels, ticket: tuple | None = None, tag: str = "",
-                    on_start: Callable[[], None] = lambda: None) -> ChapterResult:
+                    on_start: Callable[[], None] = lambda: None,
+                    spec: registry.ChapterSpec | None = None) -> ChapterResult:
     """Execute one chapter notebook in a fresh pooled kernel into ``work/notebooks``, once
-    ``ticket`` (from ``kernels.slots.enqueue``) is served."""
+    ``ticket`` (from ``kernels.slots.enqueue``) is served. ``spec`` is the chapter as the run
+    found it at its start (default: read from the registry now)."""
     import papermill as pm
 
     from sna.report.engine import ENGINE_NAME
     from sna.report.kernel import KERNEL_NAME
 
     _TAG.tag = tag
-    spec = registry.chapters()[chapter_id]
+    spec = spec or registry.chapters()[chapter_id]
     res = ChapterResult(chapter_id, spec.title)
     src = spec.path
     dst = work / "notebooks" / f"{chapter_id}.ipynb"
@@ -229,7 +229,7 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
         km = kernels.take()
         on_start()
         try:
-            pm.execute_notebook(str(src), str(dst), kernel_name=KERNEL_NAME,
+            pm.execute_notebook(str(src), str(dst), kernel_name=KERNEL_NAME, language="python",
                                 engine_name=ENGINE_NAME, km=km, kernel_cwd=str(work),
                                 parameters={"config_path": str(cfg.path), "period": period,
                                             "output_dir": str(work)},
@@ -256,8 +256,9 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
                  progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
                  tag: str = "", on_result: Callable[[ChapterResult], None] | None = None,
                  ) -> list[ChapterResult]:
-    """Run chapters respecting their dependencies (:func:`sna.registry.depends`): every chapter whose dependencies are done is
-    queued at once; ``kernels.slots`` lets the longest chains (then run order) go first.
+    """Run chapters respecting their dependencies (the notebooks' ``sna.depends``): every
+    chapter whose dependencies are done is queued at once; ``kernels.slots`` lets the
+    longest chains (then run order) go first.
     Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
     ``KeyboardInterrupt`` is raised, so no partial output is published. ``on_result`` is
     called with each chapter's result as it ends (e.g. to export its page at once)."""
@@ -270,7 +271,8 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     (work / "notebooks").mkdir(parents=True, exist_ok=True)
     results: dict[str, ChapterResult] = {}
     lock = threading.Lock()
-    order, deps = registry.run_order(), registry.depends()
+    specs = registry.chapters()  # read once: a notebook saved during the run changes nothing
+    order, deps = list(specs), {c: list(s.depends) for c, s in specs.items() if s.depends}
     rank = {c: critical_rank(c, deps) for c in ids}
 
     def submit(pool: ThreadPoolExecutor, cid: str) -> Future:
@@ -281,7 +283,7 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
                 progress("chapter_start", {"chapter": cid, "done": len(results),
                                            "total": len(ids)})
         return pool.submit(execute_chapter, cid, cfg, period, work, kernels, ticket, tag,
-                           started)
+                           started, specs[cid])
 
     with ThreadPoolExecutor(max_workers=len(ids), thread_name_prefix="sna-ch") as pool:
         pending, running = list(ids), {}
