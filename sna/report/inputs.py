@@ -59,7 +59,26 @@ def check_sources(cfg: SnaConfig) -> list[SourceReport]:
                           for r in meta.get("inputs", [])]
             rep.meta = {k: v for k, v in meta.items() if k not in ("inputs",)}
         reports.append(rep)
+    if not first_error(reports):
+        cross_check(cfg, reports)
     return reports
+
+
+def cross_check(cfg: SnaConfig, reports: list[SourceReport]) -> None:
+    """Check the sources against each other and the config (:mod:`sna.report.crosscheck`);
+    each problem becomes the error of its source's report (exit 2, nothing written)."""
+    from sna.report.crosscheck import problems
+
+    by_key = {r.key: r for r in reports}
+    ward = by_key.get("mps_ward")
+    months = list(ward.meta.get("months", [])) if ward else []
+    try:
+        found = problems(cfg, reports, months)
+    except DataError as exc:
+        found = [("mps_ward", str(exc))]
+    for key, message in found:
+        rep = by_key[key]
+        rep.error = f"{rep.error}\n{message}" if rep.error else message
 
 
 def first_error(reports: list[SourceReport]) -> SourceReport | None:

@@ -1,0 +1,180 @@
+"""Pre-flight across sources: do the inputs describe the same area, before anything is written?
+
+Each source can be valid on its own and still be wrong for the config: an area name that is not
+in the crime data ("Barnett"), boundaries of 2014 wards against crime data on 2022 wards, a
+lookup or population file for another borough, a crime file with no rows (or only zeros) for
+the area in the assessment window. :func:`problems` finds these and names the config key, the
+file and the fix; :func:`sna.report.inputs.check_sources` reports them as errors (exit 2).
+
+The facts compared (names, codes, window totals: a few kilobytes) are computed once per input
+content and kept in ``<cache>/preflight/<key>.json``, the key built from the sha256 of every
+input that the pre-flight has already computed: a warm pre-flight reads one small file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sna.config import SnaConfig
+
+CRIME_KEYS = ("mps_ward", "mps_borough", "mps_lsoa")
+FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "wards", "lsoa",
+             "population", "lookups", "clif")
+FACTS_VERSION = 1
+
+
+def _window(cfg: SnaConfig, months: list[str]) -> list[str]:
+    """The 12 months the run will assess (ending at the configured period or the latest)."""
+    from sna.periods import window_months
+
+    end = months[-1] if cfg.period == "latest" or cfg.period not in months else cfg.period
+    return window_months(end, "12m")
+
+
+def _build(cfg: SnaConfig, keys: list[str], window: list[str]) -> dict[str, Any]:
+    """Load the sources (through the cache) and keep only what the checks compare."""
+    from sna import data as sna_data
+
+    out: dict[str, Any] = {"version": FACTS_VERSION}
+    name = cfg.area.name
+    for key in keys:
+        f = sna_data.load(cfg, key).frame
+        if key in CRIME_KEYS:
+            mine = f[f["borough"] == name]
+            out[key] = {"areas": sorted(map(str, f["borough"].dropna().unique())),
+                        "window_total": int(mine.loc[mine["month"].isin(window), "count"].sum()),
+                        "codes": sorted(map(str, mine.loc[mine["month"].isin(window),
+                                                          "area_code"].unique()))}
+        elif key == "knife_crime":
+            out[key] = {"areas": sorted(map(str, f.loc[f["area_type"].str.lower() == "borough",
+                                                       "area_name"].unique()))}
+        elif key in ("homicide", "clif"):
+            out[key] = {"areas": sorted(map(str, f["borough"].dropna().unique()))}
+        elif key == "wards":
+            out[key] = {"codes": sorted(map(str, f["ward_code"]))}
+        elif key == "lsoa":
+            out[key] = {"codes": sorted(map(str, f["lsoa_code"]))}
+        elif key == "population":
+            ltla = f[f["level"] == "ltla"].drop_duplicates("geography_code")
+            out[key] = {"ltla": dict(zip(ltla["geography_code"].astype(str),
+                                         ltla["geography_name"].astype(str), strict=True)),
+                        "lsoa": sorted(map(str, f.loc[f["level"] == "lsoa",
+                                                      "geography_code"].unique()))}
+        elif key == "lookups":
+            out[key] = {"lsoa": sorted(map(str, f["lsoa_code"].unique())),
+                        "ward": sorted(map(str, f["ward_code"].unique()))}
+    return out
+
+
+def _facts(cfg: SnaConfig, reports: list, window: list[str]) -> dict[str, Any]:
+    """The facts, from the cache when the same inputs were checked before."""
+    from sna.cache import default_cache_dir
+
+    keys = [r.key for r in reports if r.key in FACT_KEYS and not r.error]
+    h = hashlib.sha256(f"{FACTS_VERSION}|{cfg.area.name}|{window[0]}|{window[-1]}".encode())
+    h.update(Path(__file__).read_bytes())
+    for r in reports:
+        if r.key in keys:
+            h.update(r.key.encode())
+            for rec in r.inputs:
+                h.update(str(rec.get("sha256", rec.get("path"))).encode())
+    path = default_cache_dir(cfg.folder) / "preflight" / f"{h.hexdigest()[:24]}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    facts = _build(cfg, keys, window)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(facts), encoding="utf-8")
+    tmp.replace(path)
+    return facts
+
+
+def _files(cfg: SnaConfig, key: str) -> str:
+    return ", ".join(s.path.name for s in cfg.files(key))
+
+
+def _closest(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if not close:
+        close = [n for n in names if name.lower() in n.lower() or n.lower() in name.lower()][:3]
+    return (f" Closest names: {', '.join(map(repr, close))}." if close else
+            f" Names in the file include {', '.join(map(repr, names[:5]))}.")
+
+
+def _sample(codes: set[str]) -> str:
+    return ", ".join(sorted(codes)[:3]) + ("..." if len(codes) > 3 else "")
+
+
+def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str, str]]:
+    """``[(config key, message)]`` of every cross-source problem ([] when consistent)."""
+    if not months:
+        return []
+    window = _window(cfg, months)
+    facts = _facts(cfg, reports, window)
+    name, where, out = cfg.area.name, cfg.path.name, []
+    span = f"{window[0]} to {window[-1]}"
+    for key in ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "clif"):
+        areas = (facts.get(key) or {}).get("areas")
+        if areas and name not in areas:
+            out.append((key, f"{_files(cfg, key)} has no rows for area.name {name!r}."
+                        + _closest(name, areas) + f" Fix area.name in {where} (it must be "
+                        "spelled as in the MPS data), or remove data." + key
+                        + " if this file is for another area."))
+    ward = facts.get("mps_ward") or {}
+    if ward and name in ward.get("areas", []) and ward.get("window_total", 0) == 0:
+        out.append(("mps_ward", f"{_files(cfg, 'mps_ward')}: every count for {name} in the "
+                    f"assessment window ({span}) is zero. The file is probably truncated or "
+                    "for another area: re-download it, or choose an earlier `period`."))
+    out += _geography(cfg, facts, span)
+    return out
+
+
+def _geography(cfg: SnaConfig, facts: dict[str, Any], span: str) -> list[tuple[str, str]]:
+    """Boundaries, lookups and population against the crime data and each other."""
+    out, name, where = [], cfg.area.name, cfg.path.name
+    crime = set((facts.get("mps_ward") or {}).get("codes", []))
+    wards = set((facts.get("wards") or {}).get("codes", []))
+    if crime and wards and len(wards - crime) > len(wards) / 2:
+        older = ""
+        if {c[:6] for c in wards} != {c[:6] for c in crime}:
+            older = (" Ward codes are reissued when ward boundaries change (e.g. 2014 wards "
+                     "E05000xxx, 2022 wards E05013xxx): the boundaries look like another ward "
+                     f"set than the crime data's ({_sample(crime)}).")
+        out.append(("wards", f"{_files(cfg, 'wards')}: {len(wards - crime)} of {len(wards)} "
+                    f"ward codes ({_sample(wards - crime)}) are not wards of {name} in the "
+                    f"crime data for {span}.{older} Supply the boundaries of the wards the "
+                    "crime data use (data.wards)."))
+    pop = facts.get("population") or {}
+    ltla = pop.get("ltla") or {}
+    if ltla and cfg.area.code not in ltla:
+        by_name = [c for c, n in ltla.items() if n == name]
+        hint = (f" The file gives {name!r} the code {by_name[0]}." if by_name else "")
+        out.append(("population", f"{_files(cfg, 'population')}: area.code "
+                    f"{cfg.area.code} is not in the population file.{hint} Fix area.code in "
+                    f"{where} (the ONS code of {name}) or supply the population of this area."))
+    elif ltla and ltla[cfg.area.code] != name:
+        out.append(("population", f"{_files(cfg, 'population')}: area.code {cfg.area.code} "
+                    f"is {ltla[cfg.area.code]!r} in the population file, but area.name is "
+                    f"{name!r}. Fix area.code or area.name in {where} so they agree."))
+    lsoas = set((facts.get("lsoa") or {}).get("codes", []))
+    missing_pop = lsoas - set(pop.get("lsoa", [])) if pop.get("lsoa") else set()
+    if lsoas and missing_pop:
+        out.append(("population", f"{_files(cfg, 'population')}: no population for "
+                    f"{len(missing_pop)} of the {len(lsoas)} LSOAs of data.lsoa "
+                    f"({_sample(missing_pop)}). Supply the LSOA population file of {name}."))
+    look = facts.get("lookups") or {}
+    for kind, codes in (("ward", wards), ("lsoa", lsoas)):
+        gap = codes - set(look.get(kind, [])) if look else set()
+        if gap:
+            out.append(("lookups", f"{_files(cfg, 'lookups')}: {len(gap)} of the {len(codes)} "
+                        f"{kind.upper() if kind == 'lsoa' else kind} codes of {name} "
+                        f"({_sample(gap)}) are not in the lookup. Supply an LSOA-to-ward "
+                        f"lookup that covers {name} (its 2021 LSOAs and current wards)."))
+    return out
