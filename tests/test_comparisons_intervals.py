@@ -40,7 +40,7 @@ def test_two_proportion_test_by_hand():
 def test_seven_of_twenty_two_is_not_worse_than_london():
     """31.8% (7 of 22) against London's 28.7% of a few thousand: similar, and small."""
     res = yp.compare_proportion(7, 22, 0.2873 * 3000, 3000)
-    assert res["comparison"] == "similar" and res["small_number"]
+    assert res["comparison"] == "similar" and res["small_numbers_flag"]
     assert res["area_lower"] < 28.73 < res["area_upper"]
 
 
@@ -67,9 +67,9 @@ def test_barnet_youth_reoffending_is_not_worse_than_london(barnet_young):
     assert (row["area_value"], row["london_value"]) == (pytest.approx(31.82),
                                                         pytest.approx(28.73))
     assert row["comparison"] == "cannot be judged"
-    assert bool(row["small_number"])
+    assert bool(row["small_numbers_flag"])
     # the 'statistical neighbours average' rests on the boroughs that published a value
-    assert row["neighbours_n"] == 1 and row["neighbours_of"] == 5
+    assert row["neighbours_areas"] == 1 and row["neighbours_listed_areas"] == 5
 
 
 def test_barnet_rates_with_census_denominators_keep_their_interval(barnet_young):
@@ -78,3 +78,10 @@ def test_barnet_rates_with_census_denominators_keep_their_interval(barnet_young)
     fte = barnet_young.set_index("indicator").loc["FirstYJS"]
     assert fte["area_lower"] < fte["london_value"] < fte["area_upper"]
     assert fte["comparison"] == "similar"
+
+
+def test_young_people_table_passes_the_disclosure_audit(barnet_young):
+    """Flags and area counts must not look like small counts to the audit."""
+    from sna.disclosure import audit_table
+
+    assert audit_table(barnet_young, 5) == []
