@@ -365,6 +365,9 @@ def test_change_robustness_table_and_headline_words(default_run):
     assert "a month earlier (12 months to February 2026) the change was +1.6% (not " \
            "significant)" in headline
     assert headline.count("Conclusion: no robust change.") == 1
+    shown = default_run["shown"].text()
+    assert "+22.9% (significant, not robust)" in shown  # rape, 12 months
+    assert "-21.9% (significant, robust)" in shown  # non-residential burglary
 
 
 def test_sv_without_possession_hidden_when_possession_is(default_run):

@@ -147,12 +147,20 @@ def dashboard_display(dash: pd.DataFrame, safe: pd.DataFrame, window: str,
         "Indicator": d["indicator"].map(labels()),
         "Offences": count_texts(raw["count"], d["count"], min_count),
         "A year earlier": count_texts(raw["previous_count"], d["previous_count"], min_count),
-        "Change": [arrow(c, s) for c, s in zip(d["change_pct"], d["change_significant"],
-                                                strict=True)],
+        "Change": [_robust_arrow(c, s, r) for c, s, r in zip(
+            d["change_pct"], d["change_significant"], d["change_robust"], strict=True)],
         "Rate per 1,000 residents (95% CI)": rate,
         "London rank (1 = lowest rate)": _ranks(d["london_rank"], d["london_areas"]),
         "BCU rank": _ranks(d["bcu_rank"], d["bcu_areas"]),
     })
+
+
+def _robust_arrow(change_: Any, significant: Any, robust: Any) -> str:
+    """:func:`arrow` with 'robust' / 'not robust' after a significant change."""
+    text = arrow(change_, significant)
+    if text.endswith("(significant)") and pd.notna(robust):
+        text = text[:-1] + (", robust)" if bool(robust) else ", not robust)")
+    return text
 
 
 def _ranks(rank: pd.Series, n: pd.Series) -> list[str]:
