@@ -397,3 +397,14 @@ def test_funnel_says_how_many_boroughs_fall_outside_each_limit(default_run):
                       r"outside those 95% limits", text, flags=re.S)
     assert found, "funnel sentence missing"
     assert int(found.group(1)) >= 25 and int(found.group(2)) <= 5
+
+
+def test_short_history_is_said_in_words():
+    checks = pd.DataFrame({"indicator": ["rape", "homicide"], "check": "year_earlier",
+                           "p_value": [0.2, 0.5], "method": [
+                               "Poisson (history too short to estimate overdispersion)",
+                               "quasi-Poisson (dispersion 1.00 from 6 years ...)"]})
+    note = trends.short_history_note(checks)
+    assert "For rape there are fewer than two complete years" in note
+    assert "homicide" not in note
+    assert trends.short_history_note(checks.iloc[1:]) == ""

@@ -277,8 +277,21 @@ def show_checks(ch: Any, checks: pd.DataFrame) -> pd.DataFrame:
             "called robust only if it also holds with the window ending a month earlier, "
             "against the average of the same months in the three earlier years, and (for "
             "serious violence) without possession of weapons, which mostly reflects police "
-            "activity. Every check is in the published table change_robustness.")
+            "activity. Every check is in the published table change_robustness."
+            + short_history_note(checks))
     return safe
+
+
+def short_history_note(checks: pd.DataFrame) -> str:
+    """' For knife crime ... fewer than 24 months of data: ...' when a test fell back to
+    Poisson (empty otherwise)."""
+    head = checks[(checks["check"] == "year_earlier") & checks["p_value"].notna()]
+    short = head.loc[head["method"].str.contains("too short"), "indicator"].unique()
+    if not len(short):
+        return ""
+    names = ", ".join(labels()[i].lower() for i in short)
+    return (f" For {names} there are fewer than two complete years of monthly data, so the "
+            "test assumes pure chance (Poisson) and may call a change significant too often.")
 
 
 def sv_first(items: list, indicators: list[str]) -> list:
