@@ -408,3 +408,16 @@ def test_short_history_is_said_in_words():
     assert "For rape there are fewer than two complete years" in note
     assert "homicide" not in note
     assert trends.short_history_note(checks.iloc[1:]) == ""
+
+
+def test_robustness_sentence_hides_numbers_hidden_in_the_table(default_run):
+    """Possession of weapons' three-year average (3 months) is hidden in change_robustness to
+    protect a small homicide count: the sentence says only what the test found."""
+    pow3 = [s for s in default_run["sentences"]
+            if s.startswith("Possession of weapons rose") and "3 months" in s][0]
+    assert "three earlier years it is significant" in pow3
+    table = pd.read_csv(default_run["out"] / "tables" / "change_robustness.csv")
+    row = table[(table["indicator"] == "possession_of_weapons") & (table["window"] == "3m")
+                & (table["check"] == "three_year_average")].iloc[0]
+    assert pd.isna(row["comparison"])
+    assert "(29)" not in pow3 and "+64.0%" not in pow3  # the unpublished mean and change

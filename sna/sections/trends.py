@@ -73,6 +73,16 @@ def safe_checks(checks: pd.DataFrame, min_count: int) -> pd.DataFrame:
     return safe[list(change.CHECK_COLUMNS)]
 
 
+def hidden_checks(checks: pd.DataFrame, safe: pd.DataFrame) -> list[str]:
+    """The checks of ``checks`` (one indicator and window) whose count or comparison is
+    hidden in the published table ``safe`` (:func:`safe_checks`)."""
+    keys = ["indicator", "window", "check"]
+    merged = checks[keys].merge(safe[[*keys, "count", "comparison"]], on=keys, how="left")
+    gone = merged["count"].isna() | merged["comparison"].isna()
+    both = checks["count"].notna().to_numpy() & checks["comparison"].notna().to_numpy()
+    return list(merged.loc[gone.to_numpy() & both, "check"])
+
+
 def pow_hidden(safe_checks: pd.DataFrame) -> list[str]:
     """Windows in which a possession of weapons count is hidden (so the serious violence total
     without it must not be published either)."""
@@ -99,7 +109,7 @@ def dashboard_sentence(row: pd.Series, safe: pd.Series, area: str, monthly: pd.D
                        checks_all: pd.DataFrame | None = None) -> str:
     """One sentence for a dashboard row, in the partnership's phrasing (see
     :func:`sna.narrative.change_sentence`); ranks are left out when the count is hidden.
-    With ``checks`` (the row's robustness checks) a significant 12-month change, and the
+    With ``checks`` (the row's robustness checks) a significant change, and the 12-month
     serious violence total, are followed by the checks and the conclusion
     (:func:`sna.narrative.robustness_sentence`); ``checks_all`` (every row's checks) tells
     which numbers are hidden."""
@@ -120,10 +130,10 @@ def dashboard_sentence(row: pd.Series, safe: pd.Series, area: str, monthly: pd.D
         if end and end < row["period_end"]:
             text = text[:-1] + f" (these data end in {periods.month_label(end)})."
     if (checks is not None and len(checks) and pd.notna(safe["change_significant"])
-            and (bool(safe["change_significant"]) or row["indicator"] == SV)):
-        hide = ("without_possession_of_weapons",) if row["window"] in pow_hidden(
-            safe_checks(checks_all, min_count)) else ()
-        extra = robustness_sentence(checks, min_count, hide)
+            and (bool(safe["change_significant"])
+                 or (row["indicator"] == SV and row["window"] == "12m"))):
+        extra = robustness_sentence(checks, min_count, hidden_checks(
+            checks, safe_checks(checks_all, min_count)))
         text += f" {extra}" if extra else ""
     if target is not None and pd.notna(safe["change_pct"]):
         met = "met" if safe["change_pct"] <= target else "not met"
@@ -237,7 +247,7 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     sentences = [dashboard_sentence(
         dash.loc[i], safe.loc[i], area.name, td.monthly, ch.cfg.min_count,
         ch.cfg.targets.get(dash.loc[i, "indicator"]) if dash.loc[i, "window"] == "12m" else None,
-        _row_checks(checks, dash.loc[i]) if dash.loc[i, "window"] == "12m" else None, checks)
+        _row_checks(checks, dash.loc[i]), checks)
         for i in dash.index]
     ch.table(safe, "performance_dashboard", f"Performance dashboard: {area.name}, 12 months to "
              f"{periods.month_label(ch.period)} compared with the same months a year earlier",
