@@ -421,3 +421,28 @@ def test_robustness_sentence_hides_numbers_hidden_in_the_table(default_run):
                 & (table["check"] == "three_year_average")].iloc[0]
     assert pd.isna(row["comparison"])
     assert "(29)" not in pow3 and "+64.0%" not in pow3  # the unpublished mean and change
+
+
+def test_spread_flags_find_an_outlying_borough_only():
+    """32 boroughs whose rates vary ~10% around 8 per 1,000, one at double the rate: only the
+    outlier is beyond the usual spread (random-effects funnel), though most are outside their
+    Poisson intervals."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    names = [f"B{i}" for i in range(32)]
+    pops = rng.uniform(150_000, 400_000, 32)
+    rates = 8 * np.exp(rng.normal(0, 0.1, 32))
+    rates[0] = 16.0
+    counts = np.round(rates * pops / 1000)
+    table = pd.DataFrame({"borough": names, "indicator": "serious_violence", "count": counts,
+                          "population": pops, "rate_per_1000": counts / pops * 1000})
+    assert comparisons.spread_flags(table, names, "B0") == {"serious_violence": True}
+    typical = int(np.argsort(np.abs(rates[1:] - 8))[0]) + 1
+    assert comparisons.spread_flags(table, names, f"B{typical}") == {"serious_violence": False}
+
+
+def test_barnet_serious_violence_rate_is_lower_but_within_the_usual_spread(default_run):
+    text = default_run["shown"].text()
+    assert ("significantly lower than the London rate (13.4 per 1,000), but within the usual "
+            "spread between London boroughs") in text
