@@ -446,3 +446,13 @@ def test_barnet_serious_violence_rate_is_lower_but_within_the_usual_spread(defau
     text = default_run["shown"].text()
     assert ("significantly lower than the London rate (13.4 per 1,000), but within the usual "
             "spread between London boroughs") in text
+
+
+def test_year_to_year_sentence_by_hand():
+    ann = pd.DataFrame({"indicator": "serious_violence",
+                        "period_end": ["2022-03", "2023-03", "2024-03", "2025-03"],
+                        "count": [1000, 1100, 990, 990]})
+    text = trend_series.year_to_year_sentence(ann, "Serious violence")
+    # +10%, -10%, 0%: average size (10 + 10 + 0) / 3
+    assert "between -10.0% and +10.0%" in text and "average size of a change 6.7%" in text
+    assert trend_series.year_to_year_sentence(ann.iloc[:2], "Serious violence") == ""
