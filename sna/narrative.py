@@ -251,14 +251,16 @@ is -7.7% (significant). Conclusion: not a robust change.'
         if _missing(r["count"]) or float(r["count"]) < min_count:
             continue
         words = _pct_words(r["change_pct"], r["significant"])
-        if check in hidden:
-            words = "significant" if ok else "not significant"
+        base = "" if check in hidden else f" ({float(r['comparison']):,.0f})"
+        if check in hidden:  # numbers not published: say only what the test found
+            words = ("significant" if ok else "not significant" if _missing(r["significant"])
+                     or not bool(r["significant"]) else "significant in the other direction")
         if check == "one_month_earlier":
             parts.append(f"a month earlier ({window_phrase(r['window'], r['period_end'])[4:]}) the "
                          f"change was {words}")
         elif check == "three_year_average":
-            parts.append("against the average of the same months in the three earlier years "
-                         f"({float(r['comparison']):,.0f}) it is {words}")
+            parts.append("against the average of the same months in the three earlier years"
+                         f"{base} it is {words}")
         else:
             parts.append(f"without possession of weapons (mostly police activity) it is {words}")
     robust = bool(head["significant"]) and agree

@@ -371,6 +371,9 @@ def test_change_robustness_table_and_headline_words(default_run):
     assert "a month earlier (12 months to February 2026) the change was +1.6% (not " \
            "significant)" in headline
     assert headline.count("Conclusion: no robust change.") == 1
+    shown = default_run["shown"].text()
+    assert "+22.9% (significant, not robust)" in shown  # rape, 12 months
+    assert "-21.9% (significant, robust)" in shown  # non-residential burglary
 
 
 def test_sv_without_possession_hidden_when_possession_is(default_run):
@@ -400,3 +403,62 @@ def test_funnel_says_how_many_boroughs_fall_outside_each_limit(default_run):
                       r"outside those 95% limits", text, flags=re.S)
     assert found, "funnel sentence missing"
     assert int(found.group(1)) >= 25 and int(found.group(2)) <= 5
+
+
+def test_short_history_is_said_in_words():
+    checks = pd.DataFrame({"indicator": ["rape", "homicide"], "check": "year_earlier",
+                           "p_value": [0.2, 0.5], "method": [
+                               "Poisson (history too short to estimate overdispersion)",
+                               "quasi-Poisson (dispersion 1.00 from 6 years ...)"]})
+    note = trends.short_history_note(checks)
+    assert "For rape there are fewer than two complete years" in note
+    assert "homicide" not in note
+    assert trends.short_history_note(checks.iloc[1:]) == ""
+
+
+def test_robustness_sentence_hides_numbers_hidden_in_the_table(default_run):
+    """Possession of weapons' three-year average (3 months) is hidden in change_robustness to
+    protect a small homicide count: the sentence says only what the test found."""
+    pow3 = [s for s in default_run["sentences"]
+            if s.startswith("Possession of weapons rose") and "3 months" in s][0]
+    assert "three earlier years it is significant" in pow3
+    table = pd.read_csv(default_run["out"] / "tables" / "change_robustness.csv")
+    row = table[(table["indicator"] == "possession_of_weapons") & (table["window"] == "3m")
+                & (table["check"] == "three_year_average")].iloc[0]
+    assert pd.isna(row["comparison"])
+    assert "(29)" not in pow3 and "+64.0%" not in pow3  # the unpublished mean and change
+
+
+def test_spread_flags_find_an_outlying_borough_only():
+    """32 boroughs whose rates vary ~10% around 8 per 1,000, one at double the rate: only the
+    outlier is beyond the usual spread (random-effects funnel), though most are outside their
+    Poisson intervals."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    names = [f"B{i}" for i in range(32)]
+    pops = rng.uniform(150_000, 400_000, 32)
+    rates = 8 * np.exp(rng.normal(0, 0.1, 32))
+    rates[0] = 16.0
+    counts = np.round(rates * pops / 1000)
+    table = pd.DataFrame({"borough": names, "indicator": "serious_violence", "count": counts,
+                          "population": pops, "rate_per_1000": counts / pops * 1000})
+    assert comparisons.spread_flags(table, names, "B0") == {"serious_violence": True}
+    typical = int(np.argsort(np.abs(rates[1:] - 8))[0]) + 1
+    assert comparisons.spread_flags(table, names, f"B{typical}") == {"serious_violence": False}
+
+
+def test_barnet_serious_violence_rate_is_lower_but_within_the_usual_spread(default_run):
+    text = default_run["shown"].text()
+    assert ("significantly lower than the London rate (13.4 per 1,000), but within the usual "
+            "spread between London boroughs") in text
+
+
+def test_year_to_year_sentence_by_hand():
+    ann = pd.DataFrame({"indicator": "serious_violence",
+                        "period_end": ["2022-03", "2023-03", "2024-03", "2025-03"],
+                        "count": [1000, 1100, 990, 990]})
+    text = trend_series.year_to_year_sentence(ann, "Serious violence")
+    # +10%, -10%, 0%: average size (10 + 10 + 0) / 3
+    assert "between -10.0% and +10.0%" in text and "average size of a change 6.7%" in text
+    assert trend_series.year_to_year_sentence(ann.iloc[:2], "Serious violence") == ""

@@ -71,7 +71,9 @@ def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
     """Area vs London, BCU and neighbours (rates per 1,000, 12 months) per indicator.
 
     ``verdict`` compares the area's 95% CI with the London rate: 'higher than London',
-    'lower than London' or 'similar to London'. The area's rate comes from ``safe`` (the
+    'lower than London' or 'similar to London'; ``beyond_spread`` says whether the area is
+    also outside the 95% random-effects funnel limits (:func:`spread_flags`: more different
+    from London than boroughs usually are). The area's rate comes from ``safe`` (the
     disclosure-controlled ``table``), so it is blank where its count is hidden.
     """
     here = safe[safe["is_area"]].set_index("indicator")
@@ -87,7 +89,36 @@ def comparison_summary(table: pd.DataFrame, safe: pd.DataFrame, area: Any,
         [out["area_lower"] > out["london_rate"], out["area_upper"] < out["london_rate"],
          out["area_rate"].notna() & out["london_rate"].notna()],
         ["higher than London", "lower than London", "similar to London"], "-")
+    out["beyond_spread"] = out["indicator"].map(spread_flags(table, members, area.name))
     return out
+
+
+def spread_flags(table: pd.DataFrame, members: Sequence[str], area: str) -> dict[str, bool]:
+    """Per indicator: whether the area lies outside the 95% random-effects funnel limits
+    around the London rate (Spiegelhalter 2005; :func:`sna.funnel.overdispersion`)."""
+    out = {}
+    for ind in table["indicator"].unique():
+        d = table[(table["indicator"] == ind) & table["borough"].isin(members)
+                  & table["count"].notna() & table["population"].notna()]
+        here = d[d["borough"] == area]
+        if len(d) < 5 or here.empty or d["count"].sum() == 0:
+            continue
+        london = d["count"].sum() / d["population"].sum() * 1000
+        tau2 = funnel.overdispersion(d["count"], london * d["population"] / 1000)["tau2"]
+        lim = funnel.overdispersed_limits(here["population"], london, tau2=tau2,
+                                          levels=(0.95,))
+        rate = float(here["rate_per_1000"].iloc[0])
+        out[ind] = bool(rate < lim["lower95"].iloc[0] or rate > lim["upper95"].iloc[0])
+    return out
+
+
+def _spread_text(row: pd.Series) -> str:
+    """' - but within the usual spread between boroughs' and the like ('' when unknown)."""
+    if row["verdict"] not in ("higher than London", "lower than London") or pd.isna(
+            row.get("beyond_spread")):
+        return ""
+    return (", and further from London than boroughs usually are" if bool(row["beyond_spread"])
+            else ", but within the usual spread between London boroughs")
 
 
 def funnel_data(table: pd.DataFrame, members: Sequence[str], indicator: str = SV
@@ -204,7 +235,7 @@ def comparison_sentences(summary: pd.DataFrame, area: str) -> list[str]:
         elif r["verdict"] != "-":
             lines.append(f"{labels()[r['indicator']]}: {format_rate(r['area_rate'])} per 1,000 "
                          f"residents in {area}, {r['verdict']} ({format_rate(r['london_rate'])})"
-                         f"; BCU {rate_text(r['bcu_rate'])}, neighbours "
+                         f"{_spread_text(r)}; BCU {rate_text(r['bcu_rate'])}, neighbours "
                          f"{rate_text(r['neighbours_rate'])}.")
     return lines
 
@@ -213,5 +244,7 @@ def rate_comparison_sentence_sv(row: pd.Series, area: str) -> str:
     """The serious violence rate sentence (area CI vs London rate)."""
     from sna.narrative import rate_comparison_sentence
 
-    return rate_comparison_sentence(row["area_rate"], row["london_rate"], row["area_lower"],
+    text = rate_comparison_sentence(row["area_rate"], row["london_rate"], row["area_lower"],
                                     row["area_upper"], area=area, label=labels()[SV])
+    spread = _spread_text(row)
+    return text[:-1] + spread + "." if spread else text

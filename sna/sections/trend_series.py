@@ -152,6 +152,19 @@ def annual_totals(monthly: pd.DataFrame, area: str, period: str, years: int = 5,
     return pd.concat(parts, ignore_index=True)[["indicator", "period_end", "count"]]
 
 
+def year_to_year_sentence(ann: pd.DataFrame, label: str, indicator: str = SV) -> str:
+    """How much the 12-month total usually moves from one year to the next (context for a
+    single year's change); '' with fewer than three totals."""
+    d = ann[ann["indicator"] == indicator].sort_values("period_end")["count"].astype(float)
+    moves = (d.pct_change() * 100).dropna()
+    if len(moves) < 2:
+        return ""
+    return (f"Over the last {len(d)} 12-month periods, {label.lower()} changed by between "
+            f"{moves.min():+.1f}% and {moves.max():+.1f}% from one year to the next (average "
+            f"size of a change {moves.abs().mean():.1f}%). Set any one year's change against "
+            "that range.")
+
+
 def show_breakdown(ch: Any, td: TrendData) -> pd.DataFrame:
     """Publish ``sv_breakdown``: serious violence by offence type, area vs London."""
     area = ch.cfg.area.name
@@ -236,5 +249,6 @@ def show_annual(ch: Any, td: TrendData) -> None:
              + (f" ('<{m}': fewer than {m}, or hidden to protect a small number)" if m > 1
                 else "") + (f" ('n/a': the data have no complete {gaps})" if gaps and "n/a" in
                             set(ann["text"]) else ""), sensitivity="open")
+    ch.md(md_text(year_to_year_sentence(ann, labels()[SV])))
     ctx = seasonal_table(td.series, ch.period)
     ch.md(md_text(seasonal_sentence(ctx, ch.period, labels()[SV])))

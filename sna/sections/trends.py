@@ -73,6 +73,16 @@ def safe_checks(checks: pd.DataFrame, min_count: int) -> pd.DataFrame:
     return safe[list(change.CHECK_COLUMNS)]
 
 
+def hidden_checks(checks: pd.DataFrame, safe: pd.DataFrame) -> list[str]:
+    """The checks of ``checks`` (one indicator and window) whose count or comparison is
+    hidden in the published table ``safe`` (:func:`safe_checks`)."""
+    keys = ["indicator", "window", "check"]
+    merged = checks[keys].merge(safe[[*keys, "count", "comparison"]], on=keys, how="left")
+    gone = merged["count"].isna() | merged["comparison"].isna()
+    both = checks["count"].notna().to_numpy() & checks["comparison"].notna().to_numpy()
+    return list(merged.loc[gone.to_numpy() & both, "check"])
+
+
 def pow_hidden(safe_checks: pd.DataFrame) -> list[str]:
     """Windows in which a possession of weapons count is hidden (so the serious violence total
     without it must not be published either)."""
@@ -99,7 +109,7 @@ def dashboard_sentence(row: pd.Series, safe: pd.Series, area: str, monthly: pd.D
                        checks_all: pd.DataFrame | None = None) -> str:
     """One sentence for a dashboard row, in the partnership's phrasing (see
     :func:`sna.narrative.change_sentence`); ranks are left out when the count is hidden.
-    With ``checks`` (the row's robustness checks) a significant 12-month change, and the
+    With ``checks`` (the row's robustness checks) a significant change, and the 12-month
     serious violence total, are followed by the checks and the conclusion
     (:func:`sna.narrative.robustness_sentence`); ``checks_all`` (every row's checks) tells
     which numbers are hidden."""
@@ -120,10 +130,10 @@ def dashboard_sentence(row: pd.Series, safe: pd.Series, area: str, monthly: pd.D
         if end and end < row["period_end"]:
             text = text[:-1] + f" (these data end in {periods.month_label(end)})."
     if (checks is not None and len(checks) and pd.notna(safe["change_significant"])
-            and (bool(safe["change_significant"]) or row["indicator"] == SV)):
-        hide = ("without_possession_of_weapons",) if row["window"] in pow_hidden(
-            safe_checks(checks_all, min_count)) else ()
-        extra = robustness_sentence(checks, min_count, hide)
+            and (bool(safe["change_significant"])
+                 or (row["indicator"] == SV and row["window"] == "12m"))):
+        extra = robustness_sentence(checks, min_count, hidden_checks(
+            checks, safe_checks(checks_all, min_count)))
         text += f" {extra}" if extra else ""
     if target is not None and pd.notna(safe["change_pct"]):
         met = "met" if safe["change_pct"] <= target else "not met"
@@ -147,12 +157,20 @@ def dashboard_display(dash: pd.DataFrame, safe: pd.DataFrame, window: str,
         "Indicator": d["indicator"].map(labels()),
         "Offences": count_texts(raw["count"], d["count"], min_count),
         "A year earlier": count_texts(raw["previous_count"], d["previous_count"], min_count),
-        "Change": [arrow(c, s) for c, s in zip(d["change_pct"], d["change_significant"],
-                                                strict=True)],
+        "Change": [_robust_arrow(c, s, r) for c, s, r in zip(
+            d["change_pct"], d["change_significant"], d["change_robust"], strict=True)],
         "Rate per 1,000 residents (95% CI)": rate,
         "London rank (1 = lowest rate)": _ranks(d["london_rank"], d["london_areas"]),
         "BCU rank": _ranks(d["bcu_rank"], d["bcu_areas"]),
     })
+
+
+def _robust_arrow(change_: Any, significant: Any, robust: Any) -> str:
+    """:func:`arrow` with 'robust' / 'not robust' after a significant change."""
+    text = arrow(change_, significant)
+    if text.endswith("(significant)") and pd.notna(robust):
+        text = text[:-1] + (", robust)" if bool(robust) else ", not robust)")
+    return text
 
 
 def _ranks(rank: pd.Series, n: pd.Series) -> list[str]:
@@ -230,7 +248,7 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     sentences = [dashboard_sentence(
         dash.loc[i], safe.loc[i], area.name, td.monthly, ch.cfg.threshold("open"),
         ch.cfg.targets.get(dash.loc[i, "indicator"]) if dash.loc[i, "window"] == "12m" else None,
-        _row_checks(checks, dash.loc[i]) if dash.loc[i, "window"] == "12m" else None, checks)
+        _row_checks(checks, dash.loc[i]), checks)
         for i in dash.index]
     ch.table(safe, "performance_dashboard", f"Performance dashboard: {area.name}, 12 months to "
              f"{periods.month_label(ch.period)} compared with the same months a year earlier",
@@ -271,8 +289,21 @@ def show_checks(ch: Any, checks: pd.DataFrame) -> pd.DataFrame:
             "called robust only if it also holds with the window ending a month earlier, "
             "against the average of the same months in the three earlier years, and (for "
             "serious violence) without possession of weapons, which mostly reflects police "
-            "activity. Every check is in the published table change_robustness.")
+            "activity. Every check is in the published table change_robustness."
+            + short_history_note(checks))
     return safe
+
+
+def short_history_note(checks: pd.DataFrame) -> str:
+    """' For knife crime ... fewer than 24 months of data: ...' when a test fell back to
+    Poisson (empty otherwise)."""
+    head = checks[(checks["check"] == "year_earlier") & checks["p_value"].notna()]
+    short = head.loc[head["method"].str.contains("too short"), "indicator"].unique()
+    if not len(short):
+        return ""
+    names = ", ".join(labels()[i].lower() for i in short)
+    return (f" For {names} there are fewer than two complete years of monthly data, so the "
+            "test assumes pure chance (Poisson) and may call a change significant too often.")
 
 
 def sv_first(items: list, indicators: list[str]) -> list:

@@ -15,78 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from sna.metrics import rate_ci
+from sna.proportions import SMALL, compare, compare_proportion
 from sna.safe import md_esc
 from sna.sections.wards import lsoa_population, num
-
-SMALL = 50
-"""A numerator (people, events) below this is labelled a small number: one or two people
-move a percentage by several points."""
-
-NO_COHORT = ("the publisher gives no cohort size (number of people), so whether the "
-             "difference is more than chance cannot be judged")
-COMPARISONS = ("worse than London", "better than London", "similar", "cannot be judged",
-               "no comparison")
-"""Values of the ``comparison`` column of ``risk_factors`` and ``young_people``."""
-
-
-def compare(area: float, london: float, higher_is_worse: bool = True, lower: float = np.nan,
-            upper: float = np.nan) -> tuple[str, str]:
-    """``('worse than London'|'better than London'|'similar'|'cannot be judged', basis)``.
-
-    With a 95% CI of the area value (``lower``, ``upper``) the London value must lie outside
-    it; without one the difference cannot be judged (no >10% rule).
-    """
-    if not (np.isfinite(area) and np.isfinite(london)):
-        return "no comparison", "no London value"
-    if not (np.isfinite(lower) and np.isfinite(upper)):
-        return "cannot be judged", NO_COHORT
-    basis = "whether the London value is inside the area's 95% confidence interval"
-    if lower <= london <= upper:
-        return "similar", basis
-    return ("worse than London" if (area > london) == higher_is_worse
-            else "better than London"), basis
-
-
-def wilson(k: float, n: float) -> tuple[float, float]:
-    """Wilson score 95% interval of a proportion ``k / n``, in % (statsmodels
-    ``proportion_confint(method='wilson')``; Newcombe 1998); NaN when ``n`` is not positive."""
-    if not (np.isfinite(k) and np.isfinite(n) and n > 0):
-        return np.nan, np.nan
-    lo, hi = proportion_confint(round(k), round(n), alpha=0.05, method="wilson")
-    return float(lo) * 100, float(hi) * 100
-
-
-def compare_proportion(k: float, n: float, k_london: float, n_london: float,
-                       higher_is_worse: bool = True, alpha: float = 0.05) -> dict:
-    """The area's proportion against London's with a Wilson interval and a two-proportion
-    z-test (statsmodels ``proportions_ztest``, pooled): 'worse' / 'better than London' only
-    when ``p < alpha``.
-
-    Returns
-    -------
-    dict
-        ``comparison, basis, area_lower, area_upper, p_value, denominator, small_number``
-        (interval in %).
-    """
-    lo, hi = wilson(k, n)
-    if not all(np.isfinite(v) and v >= 0 for v in (k, n, k_london, n_london)) or min(
-            n, n_london) <= 0:
-        comparison, basis, p = "cannot be judged", NO_COHORT, np.nan
-    else:
-        _, p = proportions_ztest([round(k), round(k_london)], [round(n), round(n_london)])
-        p = float(p)
-        basis = (f"two-proportion test against London (p = {p:.2g}; {round(k):,} of "
-                 f"{round(n):,} in the area)")
-        if not np.isfinite(p) or p >= alpha:
-            comparison = "similar"
-        else:
-            comparison = ("worse than London" if (k / n > k_london / n_london) == higher_is_worse
-                          else "better than London")
-    return {"comparison": comparison, "basis": basis, "area_lower": lo, "area_upper": hi,
-            "p_value": p, "denominator": n, "small_number": bool(np.isfinite(k) and k < SMALL)}
 
 
 def _ltla_ages(population: pd.DataFrame) -> pd.DataFrame:
@@ -102,13 +35,13 @@ def _row(factor, area, london, unit, source, year, higher_is_worse=True, lower=n
         comparison, basis = compare(area, london, higher_is_worse, lower, upper)
         test = {"comparison": comparison, "basis": basis, "area_lower": lower,
                 "area_upper": upper, "p_value": np.nan, "denominator": np.nan,
-                "small_number": False}
+                "small_numbers_flag": False}
     return {"factor": factor, "area_value": round(float(area), 2),
             "london_value": round(float(london), 2), "unit": unit,
             "comparison": test["comparison"], "basis": test["basis"], "source": source,
             "year": year, "note": note, "area_lower": _r(test["area_lower"]),
             "area_upper": _r(test["area_upper"]), "p_value": test["p_value"],
-            "denominator": test["denominator"], "small_number": test["small_number"]}
+            "denominator": test["denominator"], "small_numbers_flag": test["small_numbers_flag"]}
 
 
 def _r(v: float) -> float:
@@ -234,14 +167,14 @@ def young_people(lait: pd.DataFrame, population: pd.DataFrame, area: str, area_c
         rows.append({"indicator": ind, "label": name, "unit": unit, "year": int(year),
                      "year_label": a.loc[a["year"] == year, "year_label"].iloc[0],
                      "area_value": y[area], "london_value": y.get("London", np.nan),
-                     "neighbours_mean": nb.mean(), "neighbours_n": int(nb.notna().sum()),
-                     "neighbours_of": len(nb),
+                     "neighbours_mean": nb.mean(), "neighbours_areas": int(nb.notna().sum()),
+                     "neighbours_listed_areas": len(nb),
                      "london_rank": int(boroughs.rank(method="min")[area]),
                      "london_areas": int(boroughs.notna().sum()),
                      "comparison": comparison, "basis": basis,
                      "area_lower": _r(lo), "area_upper": _r(hi), "p_value": np.nan,
                      "denominator": pop if ci and area_code in ages.index else np.nan,
-                     "small_number": bool(ind in SMALL_COHORT or (np.isfinite(events)
+                     "small_numbers_flag": bool(ind in SMALL_COHORT or (np.isfinite(events)
                                                                    and events < SMALL)),
                      "note": LAIT_NOTES.get(ind, "")})
     return pd.DataFrame(rows)
@@ -271,14 +204,14 @@ def neet_row(neet: pd.DataFrame, area: str, neighbours) -> dict | None:
         comparison, basis = compare(value, ldn)
         test = {"comparison": comparison, "basis": basis, "area_lower": np.nan,
                 "area_upper": np.nan, "p_value": np.nan, "denominator": np.nan,
-                "small_number": False}
+                "small_numbers_flag": False}
     nb = y[y["la_name"].isin(list(neighbours))]["value"]
     return {"indicator": "NEET_not_known_percent",
             "label": "16-17 year olds NEET or whose activity is not known",
             "unit": "% of 16-17 year olds", "year": int(year), "year_label": str(year),
             "area_value": value, "london_value": ldn,
-            "neighbours_mean": float(nb.mean()), "neighbours_n": int(nb.notna().sum()),
-            "neighbours_of": len(list(neighbours)), **{k: (_r(v) if k.startswith("area_")
+            "neighbours_mean": float(nb.mean()), "neighbours_areas": int(nb.notna().sum()),
+            "neighbours_listed_areas": len(list(neighbours)), **{k: (_r(v) if k.startswith("area_")
                                                           else v) for k, v in test.items()},
             "note": "Counts derived from the published percentage (1 decimal) and cohort."}
 
@@ -297,7 +230,7 @@ def trend_frame(lait: pd.DataFrame, area: str, neighbours, years: int = 8) -> pd
                          "series": out["area_name"]})
 
 
-EXTRA = ("area_lower", "area_upper", "p_value", "denominator", "small_number")
+EXTRA = ("area_lower", "area_upper", "p_value", "denominator", "small_numbers_flag")
 """Columns added by issue 20: the area's 95% interval, the test's p-value, the denominator
 (cohort or population) and the small-number label."""
 
@@ -376,7 +309,7 @@ def factors_sentence(factors: pd.DataFrame, area: str) -> tuple[str, list[str]]:
 
 
 def _small(r) -> bool:
-    v = getattr(r, "small_number", False)
+    v = getattr(r, "small_numbers_flag", False)
     return bool(v) if pd.notna(v) else False
 
 
@@ -387,7 +320,7 @@ def factors_display(factors: pd.DataFrame, area: str) -> pd.DataFrame:
           for lo, hi in zip(factors.get("area_lower", pd.Series(np.nan, factors.index)),
                             factors.get("area_upper", pd.Series(np.nan, factors.index)),
                             strict=True)]
-    small = factors.get("small_number", pd.Series(False, factors.index)).fillna(False)
+    small = factors.get("small_numbers_flag", pd.Series(False, factors.index)).fillna(False)
     return pd.DataFrame({"Risk factor": factors["factor"] + np.where(
                              small.astype(bool), " (small numbers)", ""),
                          area: factors["area_value"], "95% interval": ci,
@@ -398,8 +331,8 @@ def factors_display(factors: pd.DataFrame, area: str) -> pd.DataFrame:
 
 def _neighbours(young: pd.DataFrame) -> list[str]:
     """'24.5 (1 of 5 published)': the neighbours' average and how many published a value."""
-    n = young.get("neighbours_n", pd.Series(np.nan, young.index))
-    of = young.get("neighbours_of", pd.Series(np.nan, young.index))
+    n = young.get("neighbours_areas", pd.Series(np.nan, young.index))
+    of = young.get("neighbours_listed_areas", pd.Series(np.nan, young.index))
     return ["-" if pd.isna(m) else f"{_val(m)} ({int(k)} of {int(t)} published)"
             if pd.notna(k) and pd.notna(t) else _val(m)
             for m, k, t in zip(young["neighbours_mean"], n, of, strict=True)]
