@@ -517,7 +517,7 @@ def test_sections_without_optional_inputs(root, tmp_path):
     ctx = RU.context_for(_FakeChapter(cfg, tmp_path))
     assert ctx.tables["data_sources"] is None and "interventions" in ctx.not_supplied
     recs = RU.generate(RU.load_rules(cfg.recommendations), ctx)
-    assert set(recs["rule"]) <= {"input_not_supplied", "custom"}
+    assert set(recs["rule"]) <= {"input_not_supplied", "custom", "refresh_sources"}
     assert "input_not_supplied:interventions" in set(recs["id"])
     inv = M.data_inventory(None, cfg, None)
     assert "not supplied (optional config key data.interventions)" in set(inv["status"])
