@@ -279,7 +279,7 @@ def worse_than_london(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]
     df = _table(ctx, "risk_factors")
     if df.empty:
         return []
-    from sna.sections.methodology import is_stale
+    from sna.sections.data_dates import is_stale
 
     hits = df[df["comparison"].astype(str).str.lower() == "worse than london"]
     out = []

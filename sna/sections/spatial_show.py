@@ -152,7 +152,7 @@ def lsoa_hot_sentence(places: list[str], n_wards: int) -> str:
 def cctv_sentence(ch: Any, long: pd.DataFrame) -> str:
     """The CCTV sentence, with the file's dates flagged when out of date and the partner
     figures' published total when it differs from the sum of the cells."""
-    from sna.sections.methodology import is_stale
+    from sna.sections.data_dates import is_stale
 
     text = lsoa_maps.cctv_sentence(long, ch.cfg.min_count)
     end = str(pd.Timestamp(long["period_end"].max()).strftime("%Y-%m"))
@@ -221,7 +221,7 @@ def show_police_uk(ch: Any, wd: wards.WardData) -> None:
         formats={"Records": ",.0f", "_suppressed": ["Records"]})
     text = lsoa_maps.police_uk_sentence(types)
     last = str(types["last_month"].max()) if len(types) else ""
-    from sna.sections.methodology import is_stale
+    from sna.sections.data_dates import is_stale
 
     if is_stale(last, ch.period):
         text += (f" **Out of date:** these files end in {md_esc(month_label(last))}, more than "
