@@ -39,7 +39,7 @@ def ward_borough_reconciliation(ward_rows: pd.DataFrame, borough_rows: pd.DataFr
             "difference", "difference_pct", "borough_only_categories"]
     if ward_rows.empty or borough_rows.empty:
         return pd.DataFrame(columns=cols)
-    common = sorted(set(ward_rows["month"]) & set(borough_rows["month"]))
+    common = sorted(set(ward_rows["month"].unique()) & set(borough_rows["month"].unique()))
     ends = [m for m in reversed(common) if set(window_months(m, "12m")) <= set(common)]
     picked = []
     for end in ends:
@@ -47,6 +47,9 @@ def ward_borough_reconciliation(ward_rows: pd.DataFrame, borough_rows: pd.DataFr
             picked.append(end)
         if len(picked) == windows:
             break
+    used = {m for end in picked for m in window_months(end, "12m")}
+    ward_rows = ward_rows[ward_rows["month"].isin(used)]
+    borough_rows = borough_rows[borough_rows["month"].isin(used)]
     w_ind, b_ind = classify(ward_rows), classify(borough_rows)
     labels = {i: s["label"] for i, s in load_indicators().items()}
     rows = []
@@ -95,15 +98,22 @@ def reconciliation_sentence(recon: pd.DataFrame, area: str) -> str:
 
 
 def reconcile_run(ch: Any) -> pd.DataFrame | None:
-    """:func:`ward_borough_reconciliation` for the chapter's area (the ward rows come from
-    the cache chapter 03 fills); ``None`` when the borough file is not supplied."""
+    """:func:`ward_borough_reconciliation` for the chapter's area, cached on disk by the
+    inputs (``sna.data.derived``); ``None`` when the borough file is not supplied."""
     if not ch.has("mps_borough"):
         return None
     from sna import data as sna_data
-    from sna.sections.wards import _area_ward_rows
 
     codes = tuple(sorted(ch.load("wards").frame["ward_code"]))
-    rows = sna_data.derived(ch.cfg, "area_ward_rows", ("mps_ward", "wards"), _area_ward_rows,
-                            ch.cfg, codes)
-    boro = ch.load("mps_borough").frame
-    return ward_borough_reconciliation(rows, boro[boro["borough"] == ch.cfg.area.name])
+    return sna_data.derived(ch.cfg, "ward_borough_reconciliation",
+                            ("mps_ward", "mps_borough", "wards"), _reconcile, ch.cfg, codes)
+
+
+def _reconcile(cfg: Any, codes: tuple[str, ...]) -> pd.DataFrame:
+    from sna import data as sna_data
+    from sna.sections.wards import _area_ward_rows
+
+    rows = sna_data.derived(cfg, "area_ward_rows", ("mps_ward", "wards"), _area_ward_rows,
+                            cfg, codes)
+    boro = sna_data.load(cfg, "mps_borough").frame
+    return ward_borough_reconciliation(rows, boro[boro["borough"] == cfg.area.name])

@@ -15,13 +15,16 @@ from sna.models import fdr, quasi_change_p, two_way_dispersion
 def _history(monthly: pd.DataFrame, period: str, n: int) -> pd.DataFrame:
     """Ward x indicator counts of the 12-month windows ending ``k`` years before ``period``
     (columns ``0..n``), only windows the data cover fully."""
-    cols = {}
-    for k in range(n + 1):
-        months = periods.window_months(periods.add_months(period, -12 * k), 12)
-        sub = monthly[monthly["month"].isin(months)]
-        if set(months) <= set(sub["month"]):
-            cols[k] = sub.groupby(["ward_code", "indicator"])["count"].sum()
-    return pd.DataFrame(cols).fillna(0)
+    year_of = {m: k for k in range(n + 1)
+               for m in periods.window_months(periods.add_months(period, -12 * k), 12)}
+    sub = monthly[monthly["month"].isin(list(year_of))]
+    sub = sub.assign(k=sub["month"].map(year_of))
+    covered = sub.groupby("k")["month"].nunique()
+    full = [k for k, n_months in covered.items() if n_months == 12]
+    sub = sub[sub["k"].isin(full)]
+    cols = sub.groupby(["ward_code", "indicator", "k"])["count"].sum().unstack("k")
+    cols.columns = [int(c) for c in cols.columns]
+    return cols.fillna(0)
 
 
 def change_columns(t: pd.DataFrame, monthly: pd.DataFrame, period: str,
