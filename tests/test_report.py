@@ -285,3 +285,27 @@ def test_one_number_everywhere(default_run):
         for c in csv.select_dtypes("number").columns:
             a, b = pd.to_numeric(sheet[c], errors="coerce"), csv[c]
             assert ((a - b).abs().fillna(0) < 1e-6).all() and (a.isna() == b.isna()).all(), c
+
+
+def test_pages_state_periods_and_out_of_date_sources(default_run):
+    """Issue 20 item 3: sections state the period of their data; out-of-date sources are
+    marked in the text, the summary and the data inventory."""
+    import pandas as pd
+
+    from sna.periods import window_label, window_months
+
+    res, out = default_run
+    folder = out / "barnet" / res.period
+    window = window_label(window_months(res.period, "12m"))
+    for cid in ("03_spatial", "04_risk_protective", "05_partnership_interventions",
+                "06_recommendations"):
+        assert window in (folder / "chapters" / f"{cid}.html").read_text(encoding="utf-8"), cid
+    inv = pd.read_csv(folder / "tables" / "data_inventory.csv")
+    assert {"latest_period", "stale"} <= set(inv.columns)
+    stale = inv[inv["stale"] == True]  # noqa: E712
+    assert "ambulance" in set(stale["source"]) and "mps_ward" not in set(stale["source"])
+    assert "OUT OF DATE" in (folder / "chapters" / "07_methodology.html").read_text(
+        encoding="utf-8")
+    summary = (folder / "chapters" / "00_summary.html").read_text(encoding="utf-8")
+    assert "out of date" in summary and "London Ambulance Service call-outs (to July 2016)" \
+        in summary

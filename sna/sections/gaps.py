@@ -320,6 +320,15 @@ def build_gap(wards: pd.DataFrame, register: pd.DataFrame,
     return gap_analysis(reach(need, register), risks), risks
 
 
+def gap_caption(period: str) -> str:
+    """Caption of the gap table, with the period its need flags cover."""
+    from sna.periods import window_label, window_months
+
+    return ("Wards with high violence need (hot spots and rates for the 12 months "
+            f"{window_label(window_months(period, '12m'))}, chapter 03) and the interventions "
+            "the register records as reaching them")
+
+
 def gap_display(gap: pd.DataFrame) -> pd.DataFrame:
     """The gap table for reading: wards with need first, yes/no words, short column names."""
     yn = {True: "yes", False: ""}

@@ -17,14 +17,18 @@ import pandas as pd
 from sna import registry
 from sna.config import OPTIONAL_SOURCES, SnaConfig
 from sna.definitions import cannot_separate, load_indicators
-from sna.periods import (
+from sna.periods import month_label, previous_year, window_label, window_months
+from sna.sections.data_dates import (  # noqa: F401 - part of this chapter's API
     STALE_MONTHS,
-    add_months,
     is_stale,
-    month_label,
-    previous_year,
-    window_label,
-    window_months,
+    latest_period,
+    source_dates,
+    stale_sentence,
+)
+from sna.sections.reconcile import (  # noqa: F401 - part of this chapter's API
+    reconcile_run,
+    reconciliation_sentence,
+    ward_borough_reconciliation,
 )
 
 # key -> (what it is, publisher, licence), from the one source registry (sna/registry.py).
@@ -36,60 +40,6 @@ OPEN_SUBSTITUTES = (  # wording in a partnership's data-source list -> configure
 INVENTORY_COLUMNS = ["source", "description", "status", "files", "publisher", "licence", "rows",
                      "months_covered", "incomplete_months", "last_update", "latest_period",
                      "stale", "quality_flags", "series_breaks", "unmapped_categories"]
-
-
-def latest_period(months: str, meta: Mapping[str, Any]) -> str:
-    """The last month a source covers (``YYYY-MM``) from its months ('2010-04 to 2026-03') or
-    its ``period`` (first and last date); else its latest vintage or edition as published
-    ('2021', 'IoD2025'), or '' when the source has no date (boundaries, lookups)."""
-    if months:
-        return str(months).split(" to ")[-1].strip()[:7]
-    if meta.get("period"):
-        return str(list(meta["period"])[-1])[:7]
-    files = meta.get("files") or []
-    vintages = [str(f["vintage"]) for f in files if isinstance(f, dict) and f.get("vintage")]
-    years = [str(y) for y in meta.get("years") or []]
-    for values in (vintages, years, [str(e) for e in meta.get("editions") or []]):
-        if values:
-            return max(values)
-    return ""
-
-
-def source_dates(manifest: Mapping[str, Any] | None, cfg: SnaConfig,
-                 period: str) -> dict[str, tuple[str, bool]]:
-    """Source key -> (latest period, out of date?) for every configured source, from the
-    run's manifest, else from each source's cached metadata (a notebook run by hand)."""
-    from sna import data as sna_data
-
-    out = {}
-    if manifest is not None:
-        for e in manifest.get("inputs", []):
-            last = latest_period(e.get("months") or "", e.get("meta") or {})
-            out[e["key"]] = (last, is_stale(last, period))
-        return out
-    for key in cfg.sources:
-        try:
-            meta = sna_data.load_meta(cfg, key)
-        except Exception:  # noqa: BLE001 - a source that cannot be read has no date here
-            continue
-        months = list(meta.get("months") or [])
-        last = latest_period(f"{months[0]} to {months[-1]}" if months else "", meta)
-        out[key] = (last, is_stale(last, period))
-    return out
-
-
-def stale_sentence(inventory: pd.DataFrame, period: str) -> str:
-    """Names the sources that end more than 12 months before the period ('' when none)."""
-    old = inventory[inventory["stale"].fillna(False).astype(bool)]
-    if old.empty:
-        return ""
-    items = "; ".join(f"{d} (to {month_label(str(m))})" for d, m in
-                      zip(old["description"], old["latest_period"], strict=True))
-    return (f"**Out of date:** {len(old)} sources end more than {STALE_MONTHS} months before "
-            f"{month_label(period)}, so they describe an earlier time and are not used as "
-            f"current evidence: {items}.")
-
-
 def definitions_table() -> pd.DataFrame:
     """The indicator definitions (``indicators.yaml``), one row per indicator.
 
@@ -379,100 +329,3 @@ def record_findings(ch: Any, inventory: pd.DataFrame, manifest_found: bool) -> N
 
     for text in data_gap_findings(inventory, partnership_table(ch.cfg.partnership)):
         ch.finding(text, kind="data_gap", anchor="What-is-missing")
-
-
-def ward_borough_reconciliation(ward_rows: pd.DataFrame, borough_rows: pd.DataFrame,
-                                windows: int = 3) -> pd.DataFrame:
-    """Ward-file totals against the borough file for the same months (issue 20, item 6).
-
-    The two MPS files are published separately; summing the area's ward rows should give the
-    borough file's count. Both are compared over the latest ``windows`` 12-month windows that
-    both files cover fully, for all offences and for each serious violence indicator.
-
-    Parameters
-    ----------
-    ward_rows, borough_rows : pandas.DataFrame
-        The area's rows of the ward and borough files (``major, minor, month, count``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``measure, period_start, period_end, ward_total, borough_total, difference,
-        difference_pct, borough_only_categories`` (offence categories with counts in the
-        borough file but none in the ward file, e.g. Heathrow's aviation security rows).
-        Empty when the files share no full 12-month window.
-    """
-    from sna.definitions import classify
-
-    cols = ["measure", "period_start", "period_end", "ward_total", "borough_total",
-            "difference", "difference_pct", "borough_only_categories"]
-    if ward_rows.empty or borough_rows.empty:
-        return pd.DataFrame(columns=cols)
-    common = sorted(set(ward_rows["month"]) & set(borough_rows["month"]))
-    ends = [m for m in reversed(common) if set(window_months(m, "12m")) <= set(common)]
-    picked = []
-    for end in ends:
-        if not picked or end <= add_months(picked[-1], -12):
-            picked.append(end)
-        if len(picked) == windows:
-            break
-    w_ind, b_ind = classify(ward_rows), classify(borough_rows)
-    labels = {i: s["label"] for i, s in load_indicators().items()}
-    rows = []
-    for end in picked:
-        months = set(window_months(end, "12m"))
-        w, b = ward_rows[ward_rows["month"].isin(months)], borough_rows[borough_rows["month"]
-                                                                         .isin(months)]
-        only = sorted(set(b.loc[b["count"] > 0, "minor"]) - set(w.loc[w["count"] > 0, "minor"]))
-        parts = [("All offences", w["count"].sum(), b["count"].sum())]
-        for ind in ("serious_violence", *[i for i, s in load_indicators().items()
-                                          if s["sv_component"]]):
-            wi = w_ind[w_ind["month"].isin(months) & (w_ind["indicator"] == ind)]["count"].sum()
-            bi = b_ind[b_ind["month"].isin(months) & (b_ind["indicator"] == ind)]["count"].sum()
-            parts.append((labels.get(ind, ind), wi, bi))
-        first = min(months)
-        for name, wt, bt in parts:
-            rows.append({"measure": name, "period_start": first, "period_end": end,
-                         "ward_total": int(wt), "borough_total": int(bt),
-                         "difference": int(wt - bt),
-                         "difference_pct": round((wt - bt) / bt * 100, 1) if bt else float("nan"),
-                         "borough_only_categories": "; ".join(only)})
-    return pd.DataFrame(rows, columns=cols)
-
-
-def reconciliation_sentence(recon: pd.DataFrame, area: str) -> str:
-    """Plain-English summary of :func:`ward_borough_reconciliation`."""
-    if recon.empty:
-        return ("The ward and borough files share no full 12-month window, so their totals "
-                "cannot be reconciled.")
-    allr = recon[recon["measure"] == "All offences"]
-    lo, hi = allr["difference_pct"].min(), allr["difference_pct"].max()
-    span = (f"{abs(lo):.1f}%" if lo == hi else f"{min(abs(lo), abs(hi)):.1f}-"
-            f"{max(abs(lo), abs(hi)):.1f}%")
-    side = "below" if hi <= 0 else "above" if lo >= 0 else "different from"
-    text = (f"Summed over {area}'s wards, the ward file's count of all offences is {span} "
-            f"{side} the borough file's in the {len(allr)} 12-month windows both cover "
-            f"({allr['period_start'].min()} to {allr['period_end'].max()}). The two files are "
-            "published separately and are revised at different times; the ward file is used "
-            "for wards and the borough file for London comparisons, so small differences "
-            "between chapters 02 and 03 come from here, not from the analysis.")
-    only = {c for v in recon["borough_only_categories"] for c in str(v).split("; ") if c}
-    if only:
-        text += (" Offence categories in the borough file only: " + ", ".join(sorted(only))
-                 + ".")
-    return text
-
-
-def reconcile_run(ch: Any) -> pd.DataFrame | None:
-    """:func:`ward_borough_reconciliation` for the chapter's area (the ward rows come from
-    the cache chapter 03 fills); ``None`` when the borough file is not supplied."""
-    if not ch.has("mps_borough"):
-        return None
-    from sna import data as sna_data
-    from sna.sections.wards import area_ward_rows
-
-    codes = tuple(sorted(ch.load("wards").frame["ward_code"]))
-    rows = sna_data.derived(ch.cfg, "area_ward_rows", ("mps_ward", "wards"), area_ward_rows,
-                            ch.cfg, codes)
-    boro = ch.load("mps_borough").frame
-    return ward_borough_reconciliation(rows, boro[boro["borough"] == ch.cfg.area.name])

@@ -73,13 +73,21 @@ def show_deprivation(ch: Any, ld, profile: pd.DataFrame | None) -> dict:
     return gradient
 
 
-def show_correlations(ch: Any, ward: pd.DataFrame, profile: pd.DataFrame | None) -> None:
+def _periods(ch: Any, ld) -> str:
+    """'wards Apr 2025 to Mar 2026; LSOAs Mar 2025 to Feb 2026' for captions."""
+    text = f"wards {wards.window_text(ch.period)}"
+    return text + (f"; LSOAs {wards.window_text(ld.end)}" if ld else "")
+
+
+def show_correlations(ch: Any, ward: pd.DataFrame, profile: pd.DataFrame | None,
+                      ld=None) -> None:
     """Spearman correlations with area characteristics."""
     corr = deprivation.correlations(ward, profile)
     ch.md(deprivation.correlation_sentence(corr))
     ch.publish(corr, "risk_correlations")
     ch.table(deprivation.correlation_display(corr), None, "Spearman correlations of the "
-             "smoothed serious violence rate with area characteristics, by ward and LSOA.", sensitivity="open")
+             "smoothed serious violence rate with area characteristics, by ward and LSOA ("
+             f"{_periods(ch, ld)}; Census 2021, IoD2019/IoD2025).", sensitivity="open")
 
 
 def show_model(ch: Any, profile: pd.DataFrame | None, ward: pd.DataFrame, ld) -> None:
@@ -94,10 +102,12 @@ def show_model(ch: Any, profile: pd.DataFrame | None, ward: pd.DataFrame, ld) ->
     ch.publish(model, "count_model")
     if len(model):
         ch.table(deprivation.model_display(model), None, "Count model: rate ratios with 95% "
-                 "confidence intervals (1 = no change in the rate).", sensitivity="open")
+                 f"confidence intervals (1 = no change in the rate); {_periods(ch, ld)}.", sensitivity="open")
     safe = ch.publish(ward, "ward_risk_profile", **deprivation.WARD_PROFILE_SUPPRESS)
     ch.table(deprivation.ward_profile_display(safe), None, "Ward profile: smoothed serious "
-             "violence rate and area characteristics, highest rate first.", sensitivity="open")
+             f"violence rate ({wards.window_text(ch.period)}) and area characteristics "
+             "(Census 2021, IoD, children in low income families FYE 2023), highest rate "
+             "first.", sensitivity="open")
 
 
 def show_london(ch: Any) -> tuple[pd.DataFrame, list[str]]:

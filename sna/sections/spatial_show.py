@@ -106,8 +106,10 @@ def show_concentration(ch: Any, wd: wards.WardData, table: pd.DataFrame, ind: st
     text = hotspots.concentration_text(conc, ind)
     ch.md(text)
     safe = ch.publish(conc, "concentration", **hotspots.CONCENTRATION_SUPPRESS)
+    lsoa_window = f"; LSOAs {wards.window_text(ld.end)}" if ld else ""
     ch.table(hotspots.concentration_display(safe), None, "Share of offences in the 10% of "
-             "areas with the most offences (wards, and LSOAs where supplied).",
+             "areas with the most offences (wards, and LSOAs where supplied): wards "
+             f"{wards.window_text(ch.period)}{lsoa_window}.",
              formats=hotspots.CONCENTRATION_FORMATS, sensitivity="open")
     sv = conc[conc["indicator"] == ind]
     ch.finding(text.replace("**", ""), kind="hotspot", anchor="Concentration",
