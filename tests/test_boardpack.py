@@ -168,12 +168,20 @@ def test_a_failing_pack_is_logged_and_noted_not_raised(tmp_path, monkeypatch, ca
 
 
 def test_failed_chapters_and_audit_problems_are_on_the_cover(tmp_path):
+    from sna.report.export import chapter_body
+
+    ctx = _ctx(tmp_path)
     (tmp_path / "chapters").mkdir()
+    body = chapter_body(None, "Spatial distribution", failed=True, reason="kernel died")
+    (tmp_path / "chapters" / "03_spatial.html").write_text(
+        render_page(ctx.page, "Spatial distribution", body, current="03_spatial", prefix=""),
+        encoding="utf-8")
     results = [SimpleNamespace(chapter_id="03_spatial", title="Spatial distribution",
                                status="failed")]
-    res = publish.write_board_pack(_ctx(tmp_path), results, {}, 2)
-    assert res["chapters"] == 0 and res["pages"] == 2
-    cover = flat(pypdf.PdfReader(tmp_path / res["name"]).pages[0].extract_text())
-    assert "1 chapter(s) could not be completed: Spatial distribution" in cover
-    assert "found 2 possible small count(s)" in cover
+    res = publish.write_board_pack(ctx, results, {}, 2)
+    assert res["chapters"] == 1 and res["pages"] == 3
+    pages = [flat(p.extract_text()) for p in pypdf.PdfReader(tmp_path / res["name"]).pages]
+    assert "1 chapter(s) could not be completed: Spatial distribution" in pages[0]
+    assert "found 2 possible small count(s)" in pages[0]
+    assert "This chapter could not be completed" in pages[2] and "kernel died" in pages[2]
     json.dumps(res)  # goes into manifest.json as it is
