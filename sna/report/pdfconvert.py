@@ -267,7 +267,20 @@ def figure(node: Tag) -> list[Flowable]:
 
 
 def chapter_flowables(page: Path, chapter_id: str, title: str) -> list[Flowable]:
-    """Flowables of one exported chapter page (its ``<main>``), or a note when unreadable."""
+    """Flowables of one exported chapter page (its ``<main>``), or a note when unreadable.
+
+    Parameters
+    ----------
+    page : Path
+        ``chapters/<id>.html`` as exported.
+    chapter_id, title : str
+        The chapter (its id keys the contents entries; the title stands in for a missing h1).
+
+    Returns
+    -------
+    list of Flowable
+        Headings (listed in the contents), paragraphs, tables, figures and boxes.
+    """
     try:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         main = soup.find("main") or soup.body or soup

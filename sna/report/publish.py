@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sna.chapter import CHAPTERS
 from sna.config import SnaConfig
@@ -21,10 +22,13 @@ from sna.report.export import chapter_body
 from sna.report.index import index_body
 from sna.report.page import PageContext, render_page
 
+if TYPE_CHECKING:
+    from sna.report.boardpack import PackInfo
+
 log = logging.getLogger("sna")
 PACKAGES = ("sna", "pandas", "numpy", "geopandas", "shapely", "pyproj", "pyarrow", "duckdb",
             "pandera", "scipy", "statsmodels", "esda", "libpysal", "mapclassify", "matplotlib",
-            "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel")
+            "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "jinja2", "reportlab")
 READING_ORDER = ["00_summary"] + [c for c in CHAPTERS if c != "00_summary"]
 
 
@@ -107,7 +111,7 @@ def export_chapter(ctx: RunContext, r) -> None:
     (out / f"{r.chapter_id}.html").write_text(page, encoding="utf-8")
 
 
-def pack_info(ctx: RunContext, results: list, problems: int = 0):
+def pack_info(ctx: RunContext, results: list, problems: int = 0) -> PackInfo:
     """What the board pack's cover and running header say."""
     from sna.periods import month_label, window_label, window_months
     from sna.report.boardpack import PackInfo
