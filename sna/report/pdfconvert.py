@@ -127,7 +127,11 @@ class Converter:
             head = self.heading(node, min(int(name[1]) - 1, 2))
             return [head] if head is not None else []
         if name == "p":
-            para = _para(inline(node), S.BODY)
+            parts = [c for c in node.children if not (isinstance(c, NavigableString)
+                                                       and not c.strip())]
+            lead = len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name in (
+                "strong", "b")  # a bold line introducing what follows: keep them together
+            para = _para(inline(node), S.LEAD if lead else S.BODY)
             return [para] if para is not None else []
         if name in ("ul", "ol"):
             return self.listing(node)

@@ -49,6 +49,7 @@ def _style(name: str, size: float, leading: float, **kw) -> ParagraphStyle:
 
 
 BODY = _style("Body", 9.5, 13, spaceAfter=4)
+LEAD = _style("Lead", 9.5, 13, spaceBefore=3, spaceAfter=3, keepWithNext=True)
 ITEM = _style("Item", 9.5, 13, spaceAfter=3, leftIndent=14, bulletIndent=3,
              bulletFontName=FONT)
 MONO_STYLE = _style("Mono", 8, 10, fontName=MONO)
