@@ -46,7 +46,7 @@ def _bodies() -> dict[str, str]:
         "00_summary": "<h1>Executive summary</h1><h2>Key findings</h2><ul><li><strong>How "
                       "much:</strong> violence rose 17.4% (581 \u2192 681).</li><li>Second "
                       "point</li></ul>",
-        "01_context": f'<h1>Context and profile</h1><div class="prose"><h2>Wards</h2><p>{esc}'
+        "01_context": f'<h1>Context and profile</h1><div class="prose"><h2>Wards &amp; &lt;b&gt;places</h2><p>{esc}'
                       '</p></div><div class="callout warning" role="note"><p>A caveat.</p>'
                       f'</div><figure><img src="data:image/png;base64,{_png()}" alt="a map">'
                       "<figcaption>Figure caption here</figcaption></figure>",
@@ -105,6 +105,7 @@ def test_contents_page_numbers_match_where_chapters_start(pack):
         listed[title] = int(m.group(1))
     for title, number in listed.items():
         assert _first_page_with(pages, title) == number, title
+    assert re.search(r"^\s*Wards & <b>places[ .]+\d+\s*$", toc, re.M), toc  # shown as text
     starts = [listed[t] for _, t in CHAPTERS]
     assert starts == sorted(starts) and len(set(starts)) == 3  # each chapter on its own page
 

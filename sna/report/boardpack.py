@@ -129,7 +129,7 @@ class PackDocument(BaseDocTemplate):
             self.canv.bookmarkPage(flowable.key)
             self.canv.addOutlineEntry(text, flowable.key, level=flowable.level,
                                       closed=flowable.level > 0)
-            self.notify("TOCEntry", (flowable.level, text, self.page, flowable.key))
+            self.notify("TOCEntry", (flowable.level, escape(text), self.page, flowable.key))
 
 
 def cover(info: PackInfo) -> list[Flowable]:
@@ -166,9 +166,10 @@ def cover(info: PackInfo) -> list[Flowable]:
 def contents(story: list[Flowable]) -> list[Flowable]:
     """The contents page: chapters and their sections with page numbers. The contents are
     seeded with every heading of ``story`` (page 0), so the first pass already gives them
-    their final length and two passes suffice."""
+    their final length and two passes suffice. Entries are markup to ReportLab's contents:
+    their text is escaped."""
     toc = TableOfContents(levelStyles=S.TOC_LEVELS, dotsMinLevel=0)
-    toc._entries = [(f.level, f.getPlainText(), 0, f.key) for f in story
+    toc._entries = [(f.level, escape(f.getPlainText()), 0, f.key) for f in story
                     if isinstance(f, Heading)]
     return [Paragraph("Contents", S.TOC_TITLE), toc]
 
