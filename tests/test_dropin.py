@@ -43,7 +43,7 @@ CHAPTER = [
     'from sna.chapter import open_chapter\n'
     'ch = open_chapter(config_path, period, output_dir, "08_local_test")',
     'counts = ch.load("local_counts").frame\n'
-    'ch.table(counts, "local_counts_by_ward", "Local counts by ward", count_cols=["count"])\n'
+    'ch.table(counts, "local_counts_by_ward", "Local counts by ward", count_cols=["count"], sensitivity="partner")\n'
     'ch.finding(f"{int(counts[\'count\'].sum())} local incidents in all", kind="headline")',
 ]
 

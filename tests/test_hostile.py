@@ -111,3 +111,16 @@ def test_csv_and_xlsx_cells_cannot_run_formulas(hostile_run):
                 for cell in row:
                     if isinstance(cell, str) and cell[:1] in ("=", "@", "+"):
                         pytest.fail(f"data_pack {ws.title}: live formula cell {cell!r}")
+
+
+def test_board_pack_shows_payloads_as_text(hostile_run):
+    """The PDF is made despite hostile names, and shows them as plain text (ReportLab markup
+    in a name is not interpreted)."""
+    pypdf = pytest.importorskip("pypdf")
+    folder = hostile_run.out_dir
+    pack = json.loads((folder / "manifest.json").read_text())["board_pack"]
+    assert "error" not in pack, pack
+    reader = pypdf.PdfReader(folder / pack["name"])
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "<script>alert('ward')</script>" in text
+    assert '"><img src=x onerror=alert(1)>' in text  # a table cell in chapter 05

@@ -309,3 +309,28 @@ def test_pages_state_periods_and_out_of_date_sources(default_run):
     summary = (folder / "chapters" / "00_summary.html").read_text(encoding="utf-8")
     assert "out of date" in summary and "London Ambulance Service call-outs (to July 2016)" \
         in summary
+
+
+def test_board_pack_pdf_has_every_chapter(default_run):
+    """The board pack: one PDF with a contents page, as many chapters as the index links, each
+    chapter title and the area name in its text, linked from the index, noted in the manifest."""
+    pypdf = pytest.importorskip("pypdf")
+    res, out = default_run
+    folder = out / "barnet" / res.period
+    pdf = folder / f"sna_barnet_{res.period}.pdf"
+    assert pdf.is_file()
+    reader = pypdf.PdfReader(pdf)
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    linked = re.findall(r'<li><a href="chapters/([^"]+)\.html"', index)
+    assert len(linked) == len(CHAPTERS)
+    chapters = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert len(chapters) == len(linked)
+    assert 20 <= len(reader.pages) <= 250, len(reader.pages)
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Contents" in " ".join(reader.pages[1].extract_text().split())
+    for title in CHAPTERS.values():
+        assert title in text, title
+    assert "Barnet" in text and text.count("Barnet \u00b7 12 months to") >= len(reader.pages) - 1
+    assert f'href="{pdf.name}"' in index
+    pack = json.loads((folder / "manifest.json").read_text())["board_pack"]
+    assert pack["name"] == pdf.name and pack["pages"] == len(reader.pages)

@@ -12,6 +12,7 @@ environment (this package, same versions) and sees the config, the data, the par
 from __future__ import annotations
 
 import os
+import platform
 import threading
 import uuid
 from pathlib import Path
@@ -45,7 +46,7 @@ def preflight_task(config: str):
 def period_task(job: Job, pre, opts: BatchOptions) -> dict:
     """Task: produce one period on this worker; returns the batch row (never raises)."""
     row = run_job(job, pre, opts, worker_kernels())
-    row["worker"] = os.uname().nodename
+    row["worker"] = platform.node()  # os.uname() does not exist on Windows
     return row
 
 

@@ -5,8 +5,8 @@ Each chapter gets a kernel of its own, used once and then shut down, so no chapt
 another's globals. What is reused is the cost of getting there: on Linux the kernels are forked
 from a zygote that has already imported the scientific stack and ``sna`` (see
 :mod:`sna.report.kernel`; ``SNA_KERNEL_MODE=server`` keeps that zygote between commands);
-elsewhere (or with ``SNA_KERNEL_MODE=spawn``) kernels are spawned ahead of need and the same
-modules are imported in them before they are handed out.
+elsewhere (Windows, anywhere ``os.fork`` is missing, or with ``SNA_KERNEL_MODE=spawn``) kernels
+are spawned ahead of need and the same modules are imported in them before they are handed out.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ class KernelPool:
     def __init__(self, ready: int = 2, mode: str | None = None,
                  server: kernels.ForkServer | None = None):
         self.mode = mode or kernels.default_mode()
+        if self.mode != "spawn" and not kernels.fork_available():
+            log.warning("os.fork or Unix sockets missing here; spawning kernels")
+            self.mode = "spawn"
         # a forked kernel is ready in ~0.3 s, so one waiting is enough (each idle kernel holds
         # ~100 MB); a spawned one takes seconds to import, so keep ``ready`` of them
         self.ready = max(1, ready) if self.mode == "spawn" else 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from sna.safe import esc
+from sna.report.templating import Markup, render
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
@@ -46,17 +46,28 @@ def find_error(nb: nbformat.NotebookNode) -> CellError | None:
 
 
 def error_box(title: str, err: CellError | None, fallback: str = "") -> str:
-    """The stakeholder-facing error box for a failed chapter."""
+    """The stakeholder-facing error box for a failed chapter (template ``error_box.html.j2``).
+
+    Parameters
+    ----------
+    title : str
+        Chapter title.
+    err : CellError or None
+        The first cell error, if the executed notebook has one.
+    fallback : str
+        Message when there is no cell error (the chapter did not start, or export failed).
+
+    Returns
+    -------
+    str
+        HTML of the box; every value escaped.
+    """
     if err is None:
         message, where = fallback or "the chapter did not complete", "before any cell ran"
     else:
         message = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
         where = f"code cell {err.cell_index}"
-    return (f'<div class="callout error" role="alert"><h2>This chapter could not be completed</h2>'
-            f"<p><strong>Chapter:</strong> {esc(title)}<br><strong>Where:</strong> {esc(where)}"
-            f"<br><strong>Message:</strong> {esc(message)}</p>"
-            "<p>The rest of the assessment is unaffected. Analysts: the full error is in "
-            "<code>run.log</code> and the executed notebook in <code>notebooks/</code>.</p></div>")
+    return render("error_box.html.j2", title=title, where=where, message=message).rstrip("\n")
 
 
 def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -113,7 +124,7 @@ def chapter_body(executed: Path | None, title: str, *, failed: bool, reason: str
     box = ""
     if failed:
         box = error_box(title, find_error(nb) if nb is not None else None, reason)
-    body = notebook_body(nb) if nb is not None else f"<h1>{esc(title)}</h1>"
+    body = notebook_body(nb) if nb is not None else str(Markup("<h1>{}</h1>").format(title))
     if failed and nb is not None:
         # keep what was produced before the error; the box goes right under the title
         match = re.search(r"</h1>", body)

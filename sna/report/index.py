@@ -1,5 +1,5 @@
 """The contents page: chapters with status and a headline each, SNA component coverage,
-published tables."""
+published tables, the board pack. HTML from the template ``templates/index.html.j2``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from pathlib import Path
 
 from sna import registry
 from sna.periods import month_label, window_label, window_months
-from sna.safe import esc
+from sna.report.templating import render
+
+STATUS_LABELS = {"ok": "Complete", "failed": "Failed - see chapter", "not run": "Not run"}
+
+
+def reading_order() -> list[tuple[str, str]]:
+    """``(chapter_id, title)`` of every chapter in reading order (the summary first), from the
+    notebooks' own metadata (:mod:`sna.registry`)."""
+    titles = registry.chapter_titles()
+    return [(c, titles[c]) for c in registry.reading_order()]
 
 
 def _headline(work: Path, chapter_id: str) -> str:
@@ -21,81 +30,55 @@ def _headline(work: Path, chapter_id: str) -> str:
     return heads[0]["text"] if heads else ""
 
 
-def _status_cell(status: str) -> str:
-    label = {"ok": "Complete", "failed": "Failed - see chapter", "not run": "Not run"}.get(
-        status, status)
-    cls = "status-ok" if status == "ok" else "status-failed"
-    return f'<td><span class="{cls}">{esc(label)}</span></td>'
-
-
-def chapters_table(work: Path, results: list) -> str:
-    """Table of chapters in reading order with status and one key finding."""
+def chapter_rows(work: Path, results: list) -> list[dict]:
+    """One row per chapter in reading order: number, title, status and one key finding."""
     by_id = {r.chapter_id: r for r in results}
-    titles = registry.chapter_titles()
     rows = []
-    for cid in registry.reading_order():
+    for cid, title in reading_order():
         r = by_id.get(cid)
         status = r.status if r else "not run"
-        link = f'<a href="chapters/{esc(cid)}.html">{esc(titles[cid])}</a>' if r else esc(
-            titles[cid])
-        rows.append(f"<tr><td>{esc(cid[:2])}</td><td>{link}</td>{_status_cell(status)}"
-                    f"<td>{esc(_headline(work, cid)) if status == 'ok' else ''}</td></tr>")
-    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Chapters">'
-            "<table><caption>Chapters of this assessment, their status "
-            "and one key finding each</caption><thead><tr><th scope=\"col\">No.</th>"
-            '<th scope="col">Chapter</th><th scope="col">Status</th>'
-            '<th scope="col">Key finding</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table></div>")
+        rows.append({"id": cid, "number": cid[:2], "title": title, "linked": r is not None,
+                     "status": status, "status_label": STATUS_LABELS.get(status, status),
+                     "headline": _headline(work, cid) if status == "ok" else ""})
+    return rows
 
 
-def components_table(results: list) -> str:
+def component_rows(results: list) -> list[dict]:
     """Which chapter section covers each of the 11 SNA components."""
     done = {r.chapter_id for r in results if r.status == "ok"}
     titles = registry.chapter_titles()
-    rows = []
-    for order, name, chapter, section in registry.components():
-        state = "Covered" if chapter in done else "Not available in this run"
-        where = (f'<a href="chapters/{esc(chapter)}.html">{esc(titles[chapter])}</a>'
-                 if chapter else "No chapter covers it")
-        rows.append(f"<tr><td>{order}</td><td>{esc(name)}</td><td>{where}</td>"
-                    f"<td>{esc(section)}</td><td>{esc(state)}</td></tr>")
-    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="SNA components">'
-            "<table><caption>SNA component coverage: where each of the "
-            "11 components of the needs assessment is covered</caption><thead><tr>"
-            '<th scope="col">No.</th><th scope="col">Component</th><th scope="col">Chapter</th>'
-            '<th scope="col">Section</th><th scope="col">Status</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table></div>")
+    return [{"order": order, "name": name, "chapter": chapter,
+             "chapter_title": titles.get(chapter, ""), "section": section,
+             "state": "Covered" if chapter in done else "Not available in this run"}
+            for order, name, chapter, section in registry.components()]
 
 
-def tables_list(work: Path) -> str:
-    """Links to every published CSV table (and the Excel data pack if present)."""
-    items = [f'<li><a href="tables/{esc(p.name)}">{esc(p.name)}</a></li>'
-             for p in sorted((work / "tables").glob("*.csv"))]
-    if (work / "data_pack.xlsx").is_file():
-        items.insert(0, '<li><a href="data_pack.xlsx">data_pack.xlsx</a> (every table, one '
-                        "sheet each, with notes)</li>")
-    return "<ul>" + "".join(items) + "</ul>" if items else "<p>No tables were published.</p>"
+def index_body(ctx, results: list, problems: list[str], board_pack: dict | None = None) -> str:
+    """Body of ``index.html``.
 
+    Parameters
+    ----------
+    ctx : RunContext
+        The run (area, period, output folder, disclosure threshold).
+    results : list of ChapterResult
+        The chapters run, in any order.
+    problems : list of str
+        Disclosure audit findings (a warning box when any).
+    board_pack : dict, optional
+        ``{"name", "pages", "size"}`` of the board pack PDF, linked when given.
 
-def index_body(ctx, results: list, problems: list[str]) -> str:
-    """Body of ``index.html``."""
-    months = window_months(ctx.period, "12m")
-    failed = [r for r in results if r.status != "ok"]
-    alert = ""
-    if failed:
-        alert += ('<div class="callout error" role="alert"><p>'
-                  f"{len(failed)} chapter(s) could not be completed: "
-                  f"{esc(', '.join(r.title for r in failed))}. The other chapters are complete."
-                  "</p></div>")
-    if problems:
-        alert += ('<div class="callout error" role="alert"><p>The disclosure audit found '
-                  f"{len(problems)} possible small count(s) in published output; do not publish "
-                  "until an analyst has checked run.log.</p></div>")
-    return (f"<h1>Serious Violence Strategic Needs Assessment: {esc(ctx.cfg.area.name)}</h1>"
-            f"<p>Assessment period: the 12 months {esc(window_label(months))} (to "
-            f"{esc(month_label(ctx.period))}). This assessment meets the Serious Violence Duty "
-            "(Police, Crime, Sentencing and Courts Act 2022). Start with the executive summary."
-            f"</p>{alert}<h2>Chapters</h2>{chapters_table(ctx.work, results)}"
-            f"<h2>SNA components</h2>{components_table(results)}"
-            f"<h2>Published tables</h2><p>Every table after disclosure control (counts below "
-            f"{ctx.cfg.min_count} suppressed).</p>{tables_list(ctx.work)}")
+    Returns
+    -------
+    str
+        HTML of the page body.
+    """
+    work = ctx.work
+    return render("index.html.j2", area=ctx.cfg.area.name,
+                  window=window_label(window_months(ctx.period, "12m")),
+                  period_label=month_label(ctx.period),
+                  failed=[r.title for r in results if r.status != "ok"],
+                  problems=len(problems), board_pack=board_pack,
+                  chapters=chapter_rows(work, results), components=component_rows(results),
+                  min_count=ctx.cfg.min_count,
+                  tables=[p.name for p in sorted((work / "tables").glob("*.csv"))],
+                  data_pack=(work / "data_pack.xlsx").is_file())

@@ -136,14 +136,30 @@ def preload_modules() -> list[str]:
 
 
 def runtime_dir() -> Path:
-    """A private folder (mode 0700) for long-lived zygote sockets of this user."""
+    """A private folder (mode 0700) of this user for the kernelspec and zygote sockets.
+
+    Where there are no user ids (Windows) it is named after the user inside the temporary
+    folder, which is already per user there."""
     base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
-    folder = Path(base) / f"sna-{os.getuid()}"
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        import getpass
+
+        folder = Path(base) / f"sna-{getpass.getuser()}"
+        folder.mkdir(exist_ok=True)
+        return folder
+    folder = Path(base) / f"sna-{getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.stat().st_uid != os.getuid():
+    if folder.stat().st_uid != getuid():
         raise OSError(f"{folder} belongs to another user")
     os.chmod(folder, 0o700)
     return folder
+
+
+def fork_available() -> bool:
+    """Whether kernels can be forked from a zygote: ``os.fork`` and Unix sockets exist (not on
+    Windows, nor where a platform or an embedding removed them)."""
+    return hasattr(os, "fork") and hasattr(socket, "AF_UNIX")
 
 
 def server_key() -> str:
@@ -177,7 +193,8 @@ def _ask(socket_path: str, message: bytes, timeout: float = 5.0) -> bytes:
 
 
 class ForkServer:
-    """Start (or, ``persistent``, find) a zygote and hand out its kernelspec (POSIX only).
+    """Start (or, ``persistent``, find) a zygote and hand out its kernelspec (POSIX only:
+    :func:`default_mode` never asks for one where :func:`fork_available` is false).
 
     A per-run zygote is a child of this process and stops with it. A persistent one
     (``SNA_KERNEL_MODE=server``) lives in :func:`runtime_dir`, is shared by every ``sna``
@@ -216,11 +233,10 @@ class ForkServer:
     def ensure(self) -> None:
         """Persistent mode: start the shared zygote unless one answers or is starting (one
         starter at a time, under a lock file; ``<socket>.starting`` names the starting pid)."""
-        import fcntl
+        from filelock import FileLock
 
         starting = Path(f"{self.socket_path}.starting")
-        with open(f"{self.socket_path}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with FileLock(f"{self.socket_path}.lock"):
             try:
                 if _ask(self.socket_path, b"ping") == b"pong":
                     self.ready = True
@@ -285,7 +301,9 @@ _ADOPTED = False  # the shared pool exists: a new zygote would never be used
 
 def default_mode() -> str:
     """``fork`` on Linux, ``spawn`` elsewhere; ``SNA_KERNEL_MODE`` (``fork``, ``server``,
-    ``spawn``) overrides."""
+    ``spawn``) overrides. Always ``spawn`` where :func:`fork_available` is false."""
+    if not fork_available():
+        return "spawn"
     mode = os.environ.get("SNA_KERNEL_MODE", "").strip().lower()
     if mode in ("fork", "server", "spawn"):
         return mode

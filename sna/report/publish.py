@@ -1,4 +1,5 @@
-"""After the chapters: export HTML pages, build the index, audit disclosure, write the manifest."""
+"""After the chapters: export HTML pages, audit disclosure, build the board pack (PDF) and the
+index, write the manifest."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sna import registry
 from sna.config import SnaConfig
@@ -20,10 +22,13 @@ from sna.report.export import chapter_body
 from sna.report.index import index_body
 from sna.report.page import PageContext, render_page
 
+if TYPE_CHECKING:
+    from sna.report.boardpack import PackInfo
+
 log = logging.getLogger("sna")
 PACKAGES = ("sna", "pandas", "numpy", "geopandas", "shapely", "pyproj", "pyarrow", "duckdb",
             "pandera", "scipy", "statsmodels", "esda", "libpysal", "mapclassify", "matplotlib",
-            "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel")
+            "seaborn", "papermill", "nbconvert", "nbclient", "ipykernel", "jinja2", "reportlab")
 UNLISTED = ("manifest.json", "run.log")  # not in the manifest's list of outputs
 
 
@@ -59,10 +64,12 @@ def versions() -> dict[str, str]:
 
 
 def write_manifest(ctx: RunContext, results: list, *, final: bool,
-                   audit: list[str] | None = None, tables: dict | None = None) -> dict:
+                   audit: list[str] | None = None, tables: dict | None = None,
+                   board_pack: dict | None = None) -> dict:
     """Write ``manifest.json`` (parameters, inputs with sha256, versions, chapters, the
-    published tables' sensitivity and count columns, the disclosure audit, and, when
-    ``final``, every output file with its size and sha256, times)."""
+    published tables' sensitivity and count columns, the disclosure audit, the board pack (its
+    file, pages and build time, or why it could not be made), and, when ``final``, every
+    output file with its size and sha256, times)."""
     manifest = {
         "sna_manifest_version": 1,
         "demonstration": bool(ctx.cfg.report.get("demo")),
@@ -80,6 +87,7 @@ def write_manifest(ctx: RunContext, results: list, *, final: bool,
                           "count_columns": rec.get("count_columns", [])}
                    for name, rec in (tables or {}).items()},
         "disclosure_audit": audit or [],
+        "board_pack": board_pack,
         "started": ctx.started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds") if final else None,
         "platform": f"{platform.system()} {platform.machine()} {sys.version.split()[0]}",
@@ -112,6 +120,57 @@ def export_chapter(ctx: RunContext, r) -> None:
     (out / f"{r.chapter_id}.html").write_text(page, encoding="utf-8")
 
 
+def pack_info(ctx: RunContext, results: list, problems: int = 0) -> PackInfo:
+    """What the board pack's cover and running header say."""
+    from sna.periods import month_label, window_label, window_months
+    from sna.report.boardpack import PackInfo
+
+    page = ctx.page
+    return PackInfo(area=ctx.cfg.area.name, area_slug=ctx.cfg.area.slug, period=ctx.period,
+                    window=window_label(window_months(ctx.period, "12m")),
+                    period_label=month_label(ctx.period), data_to_label=month_label(
+                        page.data_to), generated=page.generated, chapters=page.chapters,
+                    failed=tuple(r.title for r in results if r.status != "ok"),
+                    min_count=ctx.cfg.min_count, audit_problems=problems)
+
+
+def write_board_pack(ctx: RunContext, results: list, parsed: dict, problems: int) -> dict:
+    """``sna_<area>_<YYYY-MM>.pdf`` from the chapter pages; a failure is logged and noted in
+    the manifest (no PDF, no link in the index), it never stops the run or the HTML."""
+    from sna.report.boardpack import build_board_pack
+
+    info = None
+    try:
+        info = pack_info(ctx, results, problems)
+        pack = build_board_pack(ctx.work, info, parsed)
+        log.info("board pack %s: %d pages in %.1fs", pack["name"], pack["pages"],
+                 pack["seconds"])
+        return pack
+    except Exception as exc:
+        log.exception("the board pack (PDF) could not be written")
+        return {"name": None if info is None else info.file_name,
+                "error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+def _export_and_parse(ctx: RunContext, r, parsed: dict) -> None:
+    """Export ``r``'s page, then read it into board pack flowables while chapters still run."""
+    export_chapter(ctx, r)
+    try:
+        from sna.report.boardpack import chapter_flowables
+
+        page = ctx.work / "chapters" / f"{r.chapter_id}.html"
+        parsed[r.chapter_id] = chapter_flowables(page, r.chapter_id, r.title)
+    except Exception:  # the build reads the page again, and reports what fails
+        log.exception("board pack: reading %s ahead failed", r.chapter_id)
+
+
+def _warm_up() -> None:
+    from sna.report.export import warm_up
+
+    warm_up()
+    import sna.report.boardpack  # noqa: F401 - ReportLab, fonts and bs4, ahead of need
+
+
 def write_pack(ctx: RunContext) -> None:
     """``data_pack.xlsx`` from the published tables; a failure is logged and leaves no pack
     (the index then does not link one), it never stops the run."""
@@ -125,27 +184,28 @@ def write_pack(ctx: RunContext) -> None:
 
 class PageExporter:
     """Exports each chapter's page as soon as the chapter ends, on one background thread, so
-    the export overlaps the chapters still running (it needs only that chapter's notebook).
-    The thread also loads nbconvert's templates while the first chapters run, and writes the
-    data pack as soon as every chapter that publishes tables (``pack_after``) has ended, while
-    the summary chapter is still running."""
+    the export overlaps the chapters still running (it needs only that chapter's notebook),
+    and reads the page into board pack flowables. The thread also loads nbconvert's templates
+    and ReportLab while the first chapters run, and writes the data pack as soon as every
+    chapter that publishes tables (``pack_after``) has ended, while the summary chapter is
+    still running."""
 
     def __init__(self, ctx: RunContext, initializer=None, pack_after: Iterable[str] = ()):
         from concurrent.futures import ThreadPoolExecutor
 
-        from sna.report.export import warm_up
-
         self.ctx = ctx
+        self.parsed: dict[str, list] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-export",
                                         initializer=initializer)
         self._futures: dict[str, object] = {}
         self._pack_waits = set(pack_after)
         self._pack = None
-        self._pool.submit(warm_up)
+        self._pool.submit(_warm_up)
 
     def submit(self, result) -> None:
         """Export ``result``'s page in the background (and the pack when its tables are in)."""
-        self._futures[result.chapter_id] = self._pool.submit(export_chapter, self.ctx, result)
+        self._futures[result.chapter_id] = self._pool.submit(_export_and_parse, self.ctx, result,
+                                                             self.parsed)
         self._pack_waits.discard(result.chapter_id)
         if not self._pack_waits and self._pack is None:
             self._pack = self._pool.submit(write_pack, self.ctx)
@@ -162,6 +222,11 @@ class PageExporter:
             write_pack(self.ctx)
         else:
             self._pack.result()
+
+    def board_pack(self, results: list, problems: int) -> dict:
+        """Build the board pack on the export thread (where the chapters were read)."""
+        return self._pool.submit(write_board_pack, self.ctx, results, self.parsed,
+                                 problems).result()
 
     def close(self) -> None:
         """Stop (an interrupted run: pending pages are dropped, the one in progress ends)."""
@@ -234,8 +299,8 @@ def output_files(work: Path) -> list[dict]:
 
 
 def finish(ctx: RunContext, results: list, pages: PageExporter) -> int:
-    """Wait for ``pages`` (exported while the run went on), then index, audit, manifest;
-    returns the exit code (0 all ok, 1 otherwise)."""
+    """Wait for ``pages`` (exported while the run went on), then audit, board pack, index,
+    manifest; returns the exit code (0 all ok, 1 otherwise)."""
     import shutil
 
     pages.finish(results)
@@ -244,10 +309,11 @@ def finish(ctx: RunContext, results: list, pages: PageExporter) -> int:
     shutil.rmtree(ctx.work / ".declared", ignore_errors=True)
     for p in problems:
         log.error("disclosure audit: %s", p)
-    body = index_body(ctx, results, problems)
+    pack = pages.board_pack(results, len(problems))
+    body = index_body(ctx, results, problems, board_pack=None if "error" in pack else pack)
     (ctx.work / "index.html").write_text(
         render_page(ctx.page, "Contents", body, current=None, prefix="chapters/"),
         encoding="utf-8")
-    write_manifest(ctx, results, final=True, audit=problems, tables=declared)
+    write_manifest(ctx, results, final=True, audit=problems, tables=declared, board_pack=pack)
     failed = [r for r in results if r.status != "ok"]
     return 1 if failed or problems else 0

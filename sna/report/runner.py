@@ -9,7 +9,6 @@ and one kernel pool (:mod:`sna.report.batch`).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import shutil
@@ -143,15 +142,23 @@ def preflight(config_path: str | Path, *, cfg: SnaConfig | None = None) -> Prefl
 
 @contextmanager
 def period_lock(area_dir: Path, period: str):
-    """Serialise runs of the same area and period (fails clearly if one is running)."""
+    """Serialise runs of the same area and period (fails clearly if one is running).
+
+    An operating-system lock through ``filelock`` (``flock`` on POSIX, ``msvcrt`` on Windows):
+    the system releases it when the process ends, however it ends."""
+    from filelock import FileLock, Timeout
+
     area_dir.mkdir(parents=True, exist_ok=True)
-    with open(area_dir / f".{period}.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise LockError(f"another run is producing {area_dir.name}/{period} right now; "
-                            "wait for it to finish, then run again.") from exc
+    lock = FileLock(area_dir / f".{period}.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockError(f"another run is producing {area_dir.name}/{period} right now; "
+                        "wait for it to finish, then run again.") from exc
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def recover(area_dir: Path, period: str) -> None:

@@ -1,0 +1,188 @@
+"""The board pack PDF, built from small hand-made chapter pages: contents with the right page
+numbers, every chapter on its own page, tables split across pages with the header repeated,
+figures in, running header, hostile text shown as text; a failing build never stops the run."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+
+from sna.report import publish
+from sna.report.boardpack import PackInfo, build_board_pack
+from sna.report.page import PageContext, render_page
+
+pypdf = pytest.importorskip("pypdf")
+
+HOSTILE = 'Ward <script>alert(1)</script> & <font size="80">big</font> <b>x'
+CHAPTERS = (("00_summary", "Executive summary"), ("01_context", "Context and profile"),
+            ("02_trends", "Violence data and trends"))
+
+
+def _png() -> str:
+    buf = io.BytesIO()
+    Image.new("RGB", (440, 300), (11, 83, 148)).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _table(rows: int) -> str:
+    body = "".join(f'<tr><td>Ward {i:03d}</td><td class="num">{i * 7}</td></tr>'
+                   for i in range(rows))
+    return ('<div class="table-wrap"><table><caption>Offences by ward</caption><thead><tr>'
+            '<th scope="col">Ward name</th><th scope="col">Offences</th></tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _bodies() -> dict[str, str]:
+    esc = HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return {
+        "00_summary": "<h1>Executive summary</h1><h2>Key findings</h2><ul><li><strong>How "
+                      "much:</strong> violence rose 17.4% (581 \u2192 681).</li><li>Second "
+                      "point</li></ul>",
+        "01_context": f'<h1>Context and profile</h1><div class="prose"><h2>Wards &amp; &lt;b&gt;places</h2><p>{esc}'
+                      '</p></div><div class="callout warning" role="note"><p>A caveat.</p>'
+                      f'</div><figure><img src="data:image/png;base64,{_png()}" alt="a map">'
+                      "<figcaption>Figure caption here</figcaption></figure>",
+        "02_trends": f"<h1>Violence data and trends</h1><h2>Wards table</h2>{_table(160)}"
+                     "<h2>After the table</h2><p>Closing words.</p>",
+    }
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    work = tmp_path_factory.mktemp("run")
+    (work / "chapters").mkdir()
+    ctx = PageContext(area="Barnet", period="2026-03", data_to="2026-03",
+                      generated="5 December 2026", chapters=CHAPTERS)
+    for cid, body in _bodies().items():
+        (work / "chapters" / f"{cid}.html").write_text(
+            render_page(ctx, cid, body, current=cid, prefix=""), encoding="utf-8")
+    info = PackInfo(area="Barnet", area_slug="barnet", period="2026-03",
+                    window="April 2025 to March 2026", period_label="March 2026",
+                    data_to_label="March 2026", generated="5 December 2026", chapters=CHAPTERS)
+    meta = build_board_pack(work, info)
+    reader = pypdf.PdfReader(work / "sna_barnet_2026-03.pdf")
+    pages = [p.extract_text() for p in reader.pages]
+    return meta, reader, pages
+
+
+def flat(text: str) -> str:
+    """Extracted text with line breaks (where the PDF wrapped lines) as spaces."""
+    return " ".join(text.split())
+
+
+def _first_page_with(pages: list[str], text: str, start: int = 2) -> int:
+    """1-based number of the first page from ``start`` (0-based) whose text has ``text``."""
+    return next(i + 1 for i, t in enumerate(pages) if i >= start and text in t)
+
+
+def test_file_name_pages_and_cover(pack):
+    meta, reader, pages = pack
+    assert meta["name"] == "sna_barnet_2026-03.pdf" and meta["chapters"] == 3
+    assert meta["pages"] == len(reader.pages) and 6 <= len(pages) <= 12
+    assert meta["passes"] == 2  # the seeded contents avoid a third layout pass
+    cover = flat(pages[0])
+    for text in ("Serious Violence Strategic Needs Assessment", "Barnet",
+                 "April 2025 to March 2026", "Generated 5 December 2026"):
+        assert text in cover
+
+
+def test_contents_page_numbers_match_where_chapters_start(pack):
+    _, reader, pages = pack
+    toc = reader.pages[1].extract_text(extraction_mode="layout")
+    assert re.search(r"^\s*Contents\s*$", toc, re.M)
+    listed = {}
+    for title in [t for _, t in CHAPTERS] + ["Key findings", "Wards table", "After the table"]:
+        m = re.search(r"^\s*" + re.escape(title) + r"[ .]+?(\d+)\s*$", toc, re.M)
+        assert m, (title, toc)
+        listed[title] = int(m.group(1))
+    for title, number in listed.items():
+        assert _first_page_with(pages, title) == number, title
+    assert re.search(r"^\s*Wards & <b>places[ .]+\d+\s*$", toc, re.M), toc  # shown as text
+    starts = [listed[t] for _, t in CHAPTERS]
+    assert starts == sorted(starts) and len(set(starts)) == 3  # each chapter on its own page
+
+
+def test_outline_has_every_chapter(pack):
+    _, reader, _ = pack
+    top = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert top == [t for _, t in CHAPTERS]
+
+
+def test_long_table_breaks_with_header_repeated(pack):
+    _, _, pages = pack
+    with_rows = [i for i, t in enumerate(pages) if "Ward 0" in t or "Ward 1" in t]
+    assert len(with_rows) >= 2, "160 rows should need more than one page"
+    for i in with_rows:
+        assert "Ward name" in pages[i] and "Offences" in pages[i], f"page {i + 1}: no header"
+    text = "".join(pages[i] for i in with_rows)
+    assert all(f"Ward {n:03d}" in text for n in range(160))  # no row lost at a break
+    assert "After the table" in pages[with_rows[-1]] or "After the table" in pages[
+        with_rows[-1] + 1]
+
+
+def test_running_header_and_page_numbers(pack):
+    _, _, pages = pack
+    for n, text in enumerate(pages[1:], start=2):
+        assert "Barnet \u00b7 12 months to March 2026" in flat(text), n
+        assert f"Page {n}" in text, n
+    assert "Page 1" not in pages[0]
+
+
+def test_text_glyphs_figure_and_hostile_text(pack):
+    meta, reader, pages = pack
+    text = flat(" ".join(pages))
+    assert "581 \u2192 681" in text  # a glyph outside Latin-1 survives (embedded font)
+    assert "<script>alert(1)</script>" in text and '<font size="80">big</font>' in text
+    assert "Figure caption here" in text and "A caveat." in text
+    page = reader.pages[_first_page_with(pages, "Figure caption here") - 1]
+    assert len(page.images) == 1
+
+
+def _ctx(work):
+    cfg = SimpleNamespace(area=SimpleNamespace(name="Barnet", slug="barnet", code="E09000003"),
+                          min_count=5, path=work / "x.yaml")
+    return publish.RunContext(cfg, "2026-03", work, [], datetime(2026, 12, 5, tzinfo=UTC),
+                              ["2026-03"])
+
+
+def test_a_failing_pack_is_logged_and_noted_not_raised(tmp_path, monkeypatch, caplog):
+    import sna.report.boardpack as bp
+
+    def boom(*a, **k):
+        raise RuntimeError("no room on the page")
+
+    monkeypatch.setattr(bp, "build_board_pack", boom)
+    with caplog.at_level(logging.ERROR, logger="sna"):
+        res = publish.write_board_pack(_ctx(tmp_path), [], {}, 0)
+    assert res == {"name": "sna_barnet_2026-03.pdf",
+                   "error": "RuntimeError: no room on the page"}
+    assert "board pack (PDF) could not be written" in caplog.text
+    assert not list(tmp_path.glob("*.pdf*"))
+
+
+def test_failed_chapters_and_audit_problems_are_on_the_cover(tmp_path):
+    from sna.report.export import chapter_body
+
+    ctx = _ctx(tmp_path)
+    (tmp_path / "chapters").mkdir()
+    body = chapter_body(None, "Spatial distribution", failed=True, reason="kernel died")
+    (tmp_path / "chapters" / "03_spatial.html").write_text(
+        render_page(ctx.page, "Spatial distribution", body, current="03_spatial", prefix=""),
+        encoding="utf-8")
+    results = [SimpleNamespace(chapter_id="03_spatial", title="Spatial distribution",
+                               status="failed")]
+    res = publish.write_board_pack(ctx, results, {}, 2)
+    assert res["chapters"] == 1 and res["pages"] == 3
+    pages = [flat(p.extract_text()) for p in pypdf.PdfReader(tmp_path / res["name"]).pages]
+    assert "1 chapter(s) could not be completed: Spatial distribution" in pages[0]
+    assert "found 2 possible small count(s)" in pages[0]
+    assert "This chapter could not be completed" in pages[2] and "kernel died" in pages[2]
+    json.dumps(res)  # goes into manifest.json as it is
