@@ -11,7 +11,6 @@ further than three years is guesswork).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import math
 import re
 from collections.abc import Sequence
@@ -331,11 +330,13 @@ def cached_evaluations(cfg: SnaConfig, period: str, specs: Sequence[Evaluation]
 
 
 def code_version() -> str:
-    """Hash of the method modules' source (part of the cache key)."""
-    from sna import evaluation, synth
+    """Hash of the method modules' source (part of the cache key), read from the files so a
+    warm run does not import scipy and statsmodels."""
+    from pathlib import Path
 
-    text = "".join(inspect.getsource(m) for m in (evaluation, synth))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    here = Path(__file__).resolve().parent
+    text = b"".join((here / f).read_bytes() for f in ("evaluation.py", "synth.py"))
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def _nan(value: object) -> float:
