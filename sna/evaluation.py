@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-
 from statistics import NormalDist
 
 import numpy as np

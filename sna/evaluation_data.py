@@ -15,7 +15,6 @@ import math
 import re
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from sna import periods

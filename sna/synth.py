@@ -18,6 +18,7 @@ boroughs, up to :data:`MAX_DONORS` wards), which this keeps to milliseconds.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 from scipy import optimize

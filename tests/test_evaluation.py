@@ -11,6 +11,7 @@ import pytest
 
 from sna import evaluation as E
 from sna import synth as S
+from sna.cli import main  # imported before capsys: ProgressPrinter binds sys.stderr
 from sna.periods import month_range
 
 MONTHS = month_range("2018-04", "2024-03")  # 48 pre + 24 post months
@@ -130,3 +131,130 @@ def test_matching_prefers_parallel_trend_and_similar_deprivation():
     assert E.match_comparisons(pre, "T", 2) [-1] in {"A", "C"}
     dep = pd.Series({"T": 1000, "A": 30000, "B": 1000, "C": 1200})
     assert E.match_comparisons(pre, "T", 1, dep) == ["C"]
+
+
+# --- real data: a planted change in one Barnet ward -----------------------------------------
+
+@pytest.fixture(scope="module")
+def barnet_ward_panel(root):
+    from sna import data as sna_data
+    from sna import evaluation_data as D
+    from sna.config import load_config
+
+    cfg = load_config(root / "config" / "barnet.yaml")
+    rows = sna_data.derived(cfg, "london_ward_monthly_serious_violence", ("mps_ward",),
+                            D._ward_monthly, cfg, "serious_violence")
+    barnet = rows[rows["borough"] == "Barnet"].groupby("area_code")["count"].sum()
+    ward = barnet.idxmax()  # the ward with most serious violence (about 25 a month)
+    return D.ward_panel(cfg, "serious_violence", [ward]), ward
+
+
+def test_every_method_recovers_a_planted_change_in_a_real_ward(barnet_ward_panel):
+    from sna import evaluation_data as D
+    from sna.config import Evaluation
+
+    panel, ward = barnet_ward_panel
+    ev = Evaluation(name="planted", start="2023-04", where=(ward,))
+    months, why = D.window(ev, list(panel.columns), "2026-02")
+    assert why == "" and months[0] == "2019-04" and len(months) == 48 + 35
+    post = [m for m in panel.columns if m >= ev.start]
+    planted = panel.copy()
+    planted.loc["treated", post] = (planted.loc["treated", post] * 0.6).round()
+    base = D.evaluate_panel(panel, "treated", ev, months, None, D.K_WARDS)
+    moved = D.evaluate_panel(planted, "treated", ev, months, None, D.K_WARDS)
+    for method in D.METHODS:
+        ratio = (1 + moved[method]["effect_pct"] / 100) / (1 + base[method]["effect_pct"] / 100)
+        assert ratio == pytest.approx(0.6, abs=0.02), method
+        assert moved[method]["p_value"] <= 0.05, method
+        assert moved[method]["upper95"] < base[method]["upper95"], method
+
+
+# --- bad evaluations: entries ---------------------------------------------------------------
+
+def _config(root, tmp_path, evaluations: str):
+    text = (root / "config" / "barnet.yaml").read_text().replace("../data/", f"{root}/data/")
+    text = text.replace("recommendations: recommendation_rules.yaml\n", "") \
+        .replace("plan: implementation_plan.yaml\n", "")
+    head = text.split("\nevaluations:")[0]
+    path = tmp_path / "area.yaml"
+    path.write_text(head + "\nevaluations:\n" + evaluations)
+    return path
+
+
+ENTRY = "  - {{name: VVAP, start: {start}, where: {where}, outcome: {outcome}}}\n"
+
+
+@pytest.mark.parametrize("entry, needles", [
+    (ENTRY.format(start="2022-4", where="borough", outcome="serious_violence"),
+     ["VVAP", "2022-4", "YYYY-MM"]),
+    (ENTRY.format(start="2022-04", where="borough", outcome="knife_murders"),
+     ["VVAP", "knife_murders", "serious_violence"]),
+    ("  - {name: VVAP, start: 2022-04, end: 2021-01}\n", ["VVAP", "before start"]),
+    ("  - {name: VVAP, start: 2022-04, place: borough}\n", ["VVAP", "place"]),
+    ("  - {name: VVAP, start: 2022-04, where: 3}\n", ["VVAP", "where"]),
+    ("  - {name: VVAP}\n", ["VVAP", "start"]),
+], ids=["bad-month", "unknown-outcome", "end-before-start", "unknown-key", "bad-where",
+        "no-start"])
+def test_bad_entries_rejected_at_load(root, tmp_path, entry, needles):
+    from sna.config import load_config
+    from sna.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_config(_config(root, tmp_path, entry))
+    assert all(n in str(err.value) for n in needles), str(err.value)
+
+
+@pytest.mark.parametrize("entry, needles", [
+    (ENTRY.format(start="2022-04", where="[Burnt Oak, Atlantis]", outcome="serious_violence"),
+     ["VVAP", "Atlantis", "data.wards"]),
+    (ENTRY.format(start="2030-01", where="borough", outcome="serious_violence"),
+     ["VVAP", "2030-01", "outside"]),
+    (ENTRY.format(start="2011-06", where="borough", outcome="serious_violence"),
+     ["VVAP", "14 months", "at least 24"]),
+], ids=["unknown-ward", "start-after-data", "too-few-pre-months"])
+def test_bad_entries_exit_2_before_anything_is_written(root, tmp_path, capsys, entry, needles):
+    cfg = _config(root, tmp_path, entry)
+    assert main(["validate", "--config", str(cfg)]) == 2
+    message = capsys.readouterr().err
+    assert all(n in message for n in needles), message
+    out = tmp_path / "out"
+    assert main(["run", "--config", str(cfg), "--out", str(out), "--chapters", "07"]) == 2
+    message = capsys.readouterr().err
+    assert all(n in message for n in needles), message
+    assert not out.exists() or not any(out.rglob("*.html"))
+
+
+def test_ward_names_and_codes_resolve(root):
+    from sna import evaluation_data as D
+    from sna.config import Evaluation
+
+    wards = pd.DataFrame({"ward_code": ["E05013628", "E05013651"],
+                          "ward_name": ["Barnet Vale", "Totteridge & Woodside"]})
+    ev = Evaluation(name="x", start="2023-04", where=("totteridge and woodside", "E05013628"))
+    assert D.resolve_wards(ev, wards) == ["E05013628", "E05013651"]
+
+
+def test_register_rows_with_start_and_wards_are_evaluated():
+    from sna import evaluation_data as D
+
+    reg = pd.DataFrame({"intervention": ["A", "B", "C", "VVAP"],
+                        "wards": ["Burnt Oak; Colindale North", "borough-wide", None, "x"],
+                        "start": pd.to_datetime(["2023-05-10", "2022-01-01", "2022-01-01",
+                                                 "2022-04-01"]),
+                        "end": pd.to_datetime([None, "2024-03-31", None, None])})
+    specs, missing = D.register_evaluations(reg, ["VVAP"])
+    assert [(s.name, s.start, s.end, s.where) for s in specs] == [
+        ("A", "2023-05", None, ("Burnt Oak", "Colindale North")),
+        ("B", "2022-01", "2024-03", "borough")]
+    assert missing.to_dict("records") == [{"intervention": "C", "reason": "no wards"}]
+
+
+def test_window_caps_post_period_and_flags_short_ones():
+    from sna import evaluation_data as D
+    from sna.config import Evaluation
+
+    months = month_range("2010-04", "2026-02")
+    pre_post, why = D.window(Evaluation(name="x", start="2022-04"), months, "2026-02")
+    assert (pre_post[0], pre_post[-1], why) == ("2018-04", "2025-03", "")
+    short = D.window(Evaluation(name="x", start="2025-12"), months, "2026-02")[1]
+    assert "only 3 months since it started" in short
