@@ -258,3 +258,45 @@ def test_window_caps_post_period_and_flags_short_ones():
     assert (pre_post[0], pre_post[-1], why) == ("2018-04", "2025-03", "")
     short = D.window(Evaluation(name="x", start="2025-12"), months, "2026-02")[1]
     assert "only 3 months since it started" in short
+
+
+# --- chapter 06 rules -----------------------------------------------------------------------
+
+def _effects(p_values, mdes):
+    return pd.DataFrame({"evaluation": "VVAP", "method": ["its", "synthetic_control", "did"],
+                         "effect_pct": [-2.0, -5.0, -3.0], "p_value": p_values,
+                         "min_detectable_effect_pct": mdes})
+
+
+@pytest.mark.parametrize("p_values, mdes, fires", [
+    ([0.7, 0.4, 0.3], [20, 15, 9], True),     # DiD powered for 10%, finds nothing
+    ([0.7, 0.4, 0.01], [20, 15, 9], False),   # the powered design finds a change
+    ([0.7, 0.4, 0.3], [20, 15, 12], False),   # no design could detect 10%
+], ids=["powered-null", "powered-effect", "underpowered"])
+def test_rule_no_effect_with_power(p_values, mdes, fires):
+    from types import SimpleNamespace
+
+    from sna.sections.effectiveness import no_effect_with_power
+
+    ctx = SimpleNamespace(tables={"intervention_effects": _effects(p_values, mdes)})
+    hits = no_effect_with_power(ctx, {"expected_effect_pct": 10})
+    assert bool(hits) == fires
+    if fires:
+        assert hits[0]["mde"] == "9%" and hits[0]["design"] == "difference-in-differences"
+
+
+def test_rule_cannot_evaluate_and_registration():
+    from types import SimpleNamespace
+
+    import yaml
+
+    from sna.sections import effectiveness as EF
+
+    table = pd.DataFrame({"intervention": ["VVAP", "A", "B"], "evaluable": ["yes", "no", "no"],
+                          "reason": ["", "no start date", "no wards"]})
+    hits = EF.cannot_evaluate(SimpleNamespace(tables={"intervention_evaluability": table}),
+                              {"show": 1})
+    assert hits == [{"key": "register", "n": 2, "total": 3, "interventions": "A and 1 more"}]
+    assert EF.cannot_evaluate(SimpleNamespace(tables={}), {}) == []
+    rules = yaml.safe_load("rules:\n" + EF.RULES_YAML)["rules"]
+    assert {r["when"] for r in rules} == set(EF.SELECTORS) == set(EF.TESTS)

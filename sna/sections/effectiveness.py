@@ -172,13 +172,6 @@ def does_it_work(ch: Any) -> pd.DataFrame:
     register = frame_or_none(ch.cfg, "interventions")
     extra, missing = register_evaluations(register, [e.name for e in ch.cfg.evaluations])
     specs = [*ch.cfg.evaluations, *extra]
-    ch.md("## Does it work?\n\nA fall in violence after an intervention starts is not proof "
-          "that it worked: violence moves with the season, with London-wide trends and by "
-          "chance, and areas chosen after a bad year tend to improve anyway. Each intervention "
-          "with a start month and a place is compared with what was expected without it, by "
-          "three designs: its own past projected forward (**interrupted time series**), a "
-          "weighted mix of similar areas that tracked it before (**synthetic control**), and "
-          "matched comparison areas (**difference-in-differences**).")
     if not specs:
         ch.note("No intervention can be evaluated: add an `evaluations:` entry to the area YAML "
                 "or `start` and `wards` columns to the interventions register.", kind="missing")
@@ -189,7 +182,7 @@ def does_it_work(ch: Any) -> pd.DataFrame:
     for ev in specs:
         rows = effects[effects["evaluation"] == ev.name]
         label = indicator_label(ev.outcome).lower()
-        ch.md("### {name}", name=ev.name)
+        ch.md("#### {name}", name=ev.name)
         if (rows["method"] == "none").all():
             ch.note(f"{ev.name} is {rows['note'].iloc[0]}.", kind="info")
             continue
@@ -266,3 +259,36 @@ def cannot_evaluate(ctx: Any, params: Mapping[str, Any]) -> list[dict]:
     return [{"key": "register", "n": len(names), "total": len(df),
              "interventions": ", ".join(names[:show]) + more}]
 
+
+
+# How chapter 06 registers these rules (sna/sections/rules.py is owned by the rules engine):
+# ``SELECTORS.update(effectiveness.SELECTORS)``, ``TESTS.update(effectiveness.TESTS)``, read
+# the tables of :data:`RULE_TABLES` in ``context_for`` (``ch.read_table``), map them in
+# ``rule_outcomes``' ``source``, and add :data:`RULES_YAML` to the rules file.
+SELECTORS = {"no_effect_with_power": no_effect_with_power, "cannot_evaluate": cannot_evaluate}
+TESTS = {"no_effect_with_power": "evaluated with adequate power, no detectable effect",
+         "cannot_evaluate": "interventions that cannot be evaluated"}
+RULE_TABLES = {"no_effect_with_power": "intervention_effects",
+               "cannot_evaluate": "intervention_evaluability"}
+RULES_YAML = """\
+  - id: no_detectable_effect
+    when: no_effect_with_power
+    params: {expected_effect_pct: 10}
+    priority: high
+    theme: Does it work?
+    text: >-
+      Review {intervention}: the evaluation could detect a fall of {mde} in the outcome and
+      found none. Check that it reaches the people and places it is meant to, and decide
+      whether to change, re-target or replace it.
+    evidence: "Effect {effect} by {design}; smallest detectable fall {mde} (80% power)"
+    link: 05_partnership_interventions.html#Effects-of-the-evaluated-interventions
+  - id: record_to_evaluate
+    when: cannot_evaluate
+    priority: medium
+    theme: Does it work?
+    text: >-
+      Record the wards and start date of every intervention in the register, so the next
+      assessment can tell whether it works ({n} of {total} cannot be evaluated now).
+    evidence: "No wards or start date: {interventions}"
+    link: 05_partnership_interventions.html#Effects-of-the-evaluated-interventions
+"""
