@@ -247,7 +247,8 @@ def _panel(cfg: SnaConfig, period: str, ev: Evaluation, wards: pd.DataFrame | No
     return ward_panel(cfg, ev.outcome, codes), "treated", dep, K_WARDS
 
 
-def _rows(ev: Evaluation, res: dict, months: list[str]) -> list[dict]:
+def _rows(ev: Evaluation, res: dict, months: list[str], matched_on_deprivation: bool
+          ) -> list[dict]:
     base = {"evaluation": ev.name, "outcome": ev.outcome, "where": where_text(ev.where),
             "start": ev.start, "end": ev.end or "",
             "pre_period": f"{months[0]} to {periods.add_months(ev.start, -1)}",
@@ -255,7 +256,8 @@ def _rows(ev: Evaluation, res: dict, months: list[str]) -> list[dict]:
     sc, did = res["synthetic_control"], res["did"]
     notes = {"its": "own trend and season projected; no comparison area",
              "synthetic_control": f"{sc['n_donors']} donor areas",
-             "did": f"comparison: {did['comparison']}"}
+             "did": "comparison areas matched on pre-period trend" + (
+                 " and deprivation" if matched_on_deprivation else "")}
     return [{**base, "method": m, **{k: r.get(k, math.nan) for k in (
         "effect_pct", "lower95", "upper95", "p_value", "placebo_p", "min_detectable_effect_pct",
         "parallel_trends_p", "dispersion")}, "pre_fit_rmspe_pct": r.get("pre_rmspe_pct", math.nan),
@@ -291,7 +293,7 @@ def compute_evaluations(cfg: SnaConfig, period: str, specs: Sequence[Evaluation]
                             "note": f"not evaluated: {why}"})
             continue
         res = evaluate_panel(panel, treated, ev, months, dep, k)
-        effects += _rows(ev, res, months)
+        effects += _rows(ev, res, months, dep is not None)
         series += [r["series"][["month", "observed", "expected"]].assign(evaluation=ev.name,
                                                                          method=m)
                    for m, r in res.items()]
