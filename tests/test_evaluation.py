@@ -300,3 +300,87 @@ def test_rule_cannot_evaluate_and_registration():
     assert EF.cannot_evaluate(SimpleNamespace(tables={}), {}) == []
     rules = yaml.safe_load("rules:\n" + EF.RULES_YAML)["rules"]
     assert {r["when"] for r in rules} == set(EF.SELECTORS) == set(EF.TESTS)
+
+
+def test_null_false_positive_rate_with_autocorrelated_noise():
+    """Real monthly series drift for months at a time: log-scale AR(1) noise (rho 0.5, sd
+    0.06) on top of Poisson. With the autocorrelation correction the false-positive rate stays
+    near 5% (measured over 200 series: ITS 6.5%, DiD 7.5%; without it 9.5% and 11%). 100 null
+    series per design; the limit 12% is the 99.5th percentile of Binomial(100, 0.06)."""
+    rng = np.random.default_rng(11)
+    n = len(MONTHS)
+    season = 1 + 0.12 * np.sin(2 * np.pi * np.arange(n) / 12)
+
+    def ar1() -> np.ndarray:
+        e = np.empty(n)
+        e[0] = rng.normal(0, 0.06 / math.sqrt(0.75))
+        for i in range(1, n):
+            e[i] = 0.5 * e[i - 1] + rng.normal(0, 0.06)
+        return e
+
+    its = did = 0
+    for _ in range(100):
+        y = rng.poisson(np.vstack([80 * season * np.exp(ar1()) for _ in range(6)]))
+        its += E.its_effect(y[0], MONTHS, START)["p_value"] <= 0.05
+        did += E.did_effect(y[0], y[1:].sum(axis=0), MONTHS, START)["p_value"] <= 0.05
+    assert its <= 12 and did <= 12, (its, did)
+
+
+# --- the chapter 05 section -----------------------------------------------------------------
+
+class _Chapter:
+    """Records what the section shows and publishes."""
+
+    def __init__(self, cfg, period):
+        self.cfg, self.period = cfg, period
+        self.published, self.text, self.figures, self.findings = {}, [], [], []
+
+    def publish(self, frame, name, **_):
+        self.published[name] = frame
+        return frame
+
+    def md(self, template, **values):
+        self.text.append(template.format(**values) if values else template)
+
+    def note(self, text, kind="info"):
+        self.text.append(text)
+
+    def table(self, frame, name, caption, **_):
+        self.text.append(caption)
+        return frame
+
+    def figure(self, fig, alt, caption=""):
+        assert alt.strip()
+        self.figures.append(alt)
+
+    def finding(self, text, **_):
+        self.findings.append(text)
+
+
+def test_section_publishes_contract_table_and_says_it_in_words(root, monkeypatch):
+    from sna import evaluation_data as D
+    from sna.config import load_config
+    from sna.sections import effectiveness as EF
+
+    cfg = load_config(root / "config" / "barnet.yaml")
+    months = month_range("2010-04", "2026-03")
+    rng = np.random.default_rng(3)
+    mu = 300 * np.exp(rng.normal(0, 0.3, (32, 1))) * (1 + 0.1 * np.sin(np.arange(192) / 12 * 6.3))
+    mu[0, [m >= "2022-04" for m in months]] *= 0.7  # row 0 plays Barnet: a planted -30%
+    sim = pd.DataFrame(rng.poisson(mu), columns=months,
+                       index=["Barnet", *(f"b{i}" for i in range(31))])
+    monkeypatch.setattr(D, "_panel", lambda *a: (sim, "Barnet", None, D.K_BOROUGHS))
+    monkeypatch.setattr(EF, "cached_evaluations", D.compute_evaluations)
+    ch = _Chapter(cfg, "2026-02")
+    effects = EF.does_it_work(ch)
+    table = ch.published["intervention_effects"]
+    assert list(table.columns[:10]) == ["evaluation", "method", "outcome", "where", "start",
+                                        "effect_pct", "lower95", "upper95", "p_value",
+                                        "placebo_p"]
+    assert list(effects["method"]) == ["its", "synthetic_control", "did"]
+    assert (effects["upper95"] < 0).all() and (effects["effect_pct"].between(-36, -24)).all()
+    text = "\n".join(ch.text)
+    assert "All three designs detect a fall" in text and "April 2022" in text
+    assert len(ch.figures) == 1 and "31 placebo areas" in ch.figures[0]
+    evaluability = ch.published["intervention_evaluability"]
+    assert (evaluability["evaluable"] == "no").sum() == 62  # the shipped register: no dates

@@ -16,6 +16,13 @@ from typing import Any
 import pandas as pd
 
 from sna.evaluation_data import METHODS, cached_evaluations, register_evaluations
+from sna.periods import month_range
+
+
+def periods_between(text: str) -> list[str]:
+    """The months of ``'2018-04 to 2022-03'``."""
+    first, last = (p.strip() for p in text.split(" to "))
+    return month_range(first, last)
 
 DESIGNS = pd.DataFrame([
     {"intervention covers": "the whole borough",
@@ -59,8 +66,8 @@ def effect_sentence(row: Mapping[str, Any]) -> str:
                  "as large when treated as if they had the intervention.")
     if row["method"] == "did" and math.isfinite(float(row["parallel_trends_p"])):
         ok = float(row["parallel_trends_p"]) >= 0.05
-        text += (" Before it started the areas moved in parallel (no detectable trend "
-                 "difference)." if ok else " Caution: before it started the areas were already "
+        text += (" Over the whole period before the start, the trend test finds the areas "
+                 "moving in parallel." if ok else " Caution: before it started the areas were already "
                  f"diverging (trend difference p = {float(row['parallel_trends_p']):.2f}).")
     return text
 
@@ -81,8 +88,26 @@ def verdict(rows: pd.DataFrame) -> str:
                 "other things that changed at the same time cannot be excluded.")
     verb = "detects" if len(sig) == 1 else "detect"
     return (f"The designs disagree: {' and '.join(METHODS[m].lower() for m in sig['method'])} "
-            f"{verb} a change, the others do not. Treat this as weak evidence: read the charts "
-            "and the checks below before drawing a conclusion.")
+            f"{verb} a change, the others do not. Treat this as weak evidence: read the chart "
+            "and each design's checks before drawing a conclusion.")
+
+
+def pretrend_caution(events: pd.DataFrame) -> str:
+    """A sentence when a year before the start differs from the comparison areas (95%
+    interval of the event study excluding 0), else ''."""
+    pre = events[(events["year"] < -1) & ((events["lower95"] > 0) | (events["upper95"] < 0))]
+    if pre.empty:
+        return ""
+    years = ", ".join(f"{-int(y)} years before" for y in pre["year"])
+    return (f"Check the parallel-trends chart: {years} the start the area differed from its "
+            "comparison areas by more than chance, so the difference-in-differences result "
+            "depends on the year chosen as reference and is less secure than its interval "
+            "suggests.")
+
+
+def month_text(month: str) -> str:
+    """``'2022-04'`` -> ``'April 2022'``."""
+    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
 
 
 LIMITS = ("What this can show: whether the outcome departed from what similar areas and the "
@@ -187,13 +212,16 @@ def does_it_work(ch: Any) -> pd.DataFrame:
             ch.note(f"{ev.name} is {rows['note'].iloc[0]}.", kind="info")
             continue
         where = "the whole borough" if ev.where == "borough" else "; ".join(ev.where)
-        ch.md("Started {start} in {where}; outcome: {label}; compared over {post}, "
-              "against {pre} before.", start=ev.start, where=where, label=label,
-              post=rows["post_period"].iloc[0], pre=rows["pre_period"].iloc[0])
-        ch.md("\n\n".join(effect_sentence(r) for _, r in rows.iterrows()))
-        ch.md("**Reading**: {v}", v=verdict(rows))
+        first, last = (p.strip() for p in rows["post_period"].iloc[0].split(" to "))
+        ch.md("Started in {start} in {where}. Outcome: {label}, recorded by the police, from "
+              "{first} to {last}, compared with the {n} months before.",
+              start=month_text(ev.start), where=where, label=label, first=month_text(first),
+              last=month_text(last), n=len(periods_between(rows["pre_period"].iloc[0])))
         pick = {k: res[k][res[k]["evaluation"] == ev.name] for k in ("series", "placebos",
                                                                       "events")}
+        ch.md("\n\n".join([*(effect_sentence(r) for _, r in rows.iterrows()),
+                            pretrend_caution(pick["events"])]))
+        ch.md("**Reading**: {v}", v=verdict(rows))
         fig, alt = effect_chart(pick["series"], pick["placebos"], pick["events"], ev.name,
                                 ev.start, label)
         ch.figure(fig, alt=alt, caption="Dashed lines: what each design expected without the "
