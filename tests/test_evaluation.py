@@ -384,3 +384,17 @@ def test_section_publishes_contract_table_and_says_it_in_words(root, monkeypatch
     assert len(ch.figures) == 1 and "31 placebo areas" in ch.figures[0]
     evaluability = ch.published["intervention_evaluability"]
     assert (evaluability["evaluable"] == "no").sum() == 62  # the shipped register: no dates
+
+
+def test_bad_register_rows_are_reported_not_fatal(root):
+    from sna.config import Evaluation, load_config
+    from sna.sections.effectiveness import checked_register
+
+    cfg = load_config(root / "config" / "barnet.yaml")
+    specs = [Evaluation(name="ok", start="2023-04", where=("Burnt Oak",)),
+             Evaluation(name="nowhere", start="2023-04", where=("Atlantis",)),
+             Evaluation(name="early", start="2011-01", where="borough")]
+    ok, bad = checked_register(cfg, specs)
+    assert [e.name for e in ok] == ["ok"]
+    assert list(bad["intervention"]) == ["nowhere", "early"]
+    assert "Atlantis" in bad["reason"].iloc[0] and "at least 24" in bad["reason"].iloc[1]

@@ -184,6 +184,28 @@ def display_table(effects: pd.DataFrame) -> pd.DataFrame:
         "Smallest detectable fall": ok["min_detectable_effect_pct"].map(lambda v: f"{v:.0f}%")})
 
 
+def checked_register(cfg: Any, specs: list) -> tuple[list, pd.DataFrame]:
+    """Register evaluations that pass :func:`sna.evaluation_data.check_evaluation`, and the
+    others (``intervention, reason``): a bad register row is reported, never fatal."""
+    from sna import data as sna_data
+    from sna.errors import ConfigError
+    from sna.evaluation_data import check_evaluation
+
+    if not specs:
+        return [], pd.DataFrame(columns=["intervention", "reason"])
+    months = list(sna_data.load_meta(cfg, "mps_ward")["months"])
+    wards = sna_data.load(cfg, "wards").frame[["ward_code", "ward_name"]]
+    ok, bad = [], []
+    for ev in specs:
+        try:
+            check_evaluation(ev, months, wards)
+        except ConfigError as exc:
+            bad.append({"intervention": ev.name, "reason": str(exc).split(": ", 1)[-1]})
+        else:
+            ok.append(ev)
+    return ok, pd.DataFrame(bad, columns=["intervention", "reason"])
+
+
 def does_it_work(ch: Any) -> pd.DataFrame:
     """Evaluate every intervention of the config and the register and show the section.
 
@@ -196,6 +218,8 @@ def does_it_work(ch: Any) -> pd.DataFrame:
 
     register = frame_or_none(ch.cfg, "interventions")
     extra, missing = register_evaluations(register, [e.name for e in ch.cfg.evaluations])
+    extra, unusable = checked_register(ch.cfg, extra)
+    missing = pd.concat([missing, unusable], ignore_index=True)
     specs = [*ch.cfg.evaluations, *extra]
     if not specs:
         ch.note("No intervention can be evaluated: add an `evaluations:` entry to the area YAML "
@@ -238,9 +262,11 @@ def does_it_work(ch: Any) -> pd.DataFrame:
                               missing.assign(evaluable="no")], ignore_index=True)
     ch.publish(evaluability, "intervention_evaluability")
     if len(missing):
-        ch.md("{n} of {m} interventions in the register cannot be evaluated because the "
-              "register does not say where and when they started. Add `wards` and `start` to "
-              "the register to include them.", n=len(missing), m=len(missing) + len(extra))
+        reasons = "; ".join(f"{r} ({k})" for r, k in missing["reason"].value_counts().items())
+        ch.md("{n} of {m} interventions in the register cannot be evaluated: {reasons}. Give "
+              "each its `wards` (or `borough-wide`) and `start` date in the register to "
+              "include it; the list is in `tables/intervention_evaluability.csv`.",
+              n=len(missing), m=len(missing) + len(extra), reasons=reasons)
     ch.md("#### Which design each new intervention should plan for")
     ch.table(DESIGNS, None, "Evaluation design by what an intervention covers")
     return effects
