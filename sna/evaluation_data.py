@@ -22,7 +22,7 @@ from sna.config import Evaluation, SnaConfig
 from sna.errors import ConfigError
 
 PRE_MONTHS, MIN_PRE, POST_MONTHS, MIN_POST = 48, 24, 36, 6
-K_BOROUGHS, K_WARDS = 5, 10
+K_BOROUGHS, K_WARDS, MIN_DONORS = 5, 10, 5
 METHODS = {"its": "Interrupted time series", "synthetic_control": "Synthetic control",
            "did": "Difference-in-differences"}
 EFFECT_COLUMNS = ["evaluation", "method", "outcome", "where", "start", "effect_pct", "lower95",
@@ -228,11 +228,24 @@ def evaluate_panel(panel: pd.DataFrame, treated: str, ev: Evaluation, months: li
     panel = panel.reindex(columns=months).dropna()
     pre = panel[[m for m in months if m < ev.start]]
     y = panel.loc[treated].to_numpy(float)
+    out = {"its": its_effect(y, months, ev.start)}
+    if (pre.drop(index=treated).mean(axis=1) > 0).sum() < MIN_DONORS:
+        return out  # too few comparison areas in the data for the comparison designs
     comp = match_comparisons(pre, treated, k, deprivation)
     did = did_effect(y, panel.loc[comp].sum().to_numpy(float), months, ev.start)
     did["comparison"] = ", ".join(comp)
-    return {"its": its_effect(y, months, ev.start), "synthetic_control":
-            synthetic_control(panel, treated, ev.start), "did": did}
+    return {**out, "synthetic_control": synthetic_control(panel, treated, ev.start), "did": did}
+
+
+def why_not(panel: pd.DataFrame, treated: str, months: list[str], start: str) -> str:
+    """Why an evaluation cannot run on this panel ('' when it can)."""
+    if treated not in panel.index:
+        return "the area is not in the crime data used for comparisons"
+    pre = panel.loc[treated, [m for m in months if m < start]]
+    if pre.mean() < 1:
+        return (f"too rare to evaluate: {pre.sum():.0f} offences in the {len(pre)} months "
+                "before it started (fewer than one a month)")
+    return ""
 
 
 def _panel(cfg: SnaConfig, period: str, ev: Evaluation, wards: pd.DataFrame | None
@@ -253,16 +266,19 @@ def _rows(ev: Evaluation, res: dict, months: list[str], matched_on_deprivation: 
             "start": ev.start, "end": ev.end or "",
             "pre_period": f"{months[0]} to {periods.add_months(ev.start, -1)}",
             "post_period": f"{ev.start} to {months[-1]}"}
-    sc, did = res["synthetic_control"], res["did"]
-    notes = {"its": "own trend and season projected; no comparison area",
-             "synthetic_control": f"{sc['n_donors']} donor areas",
+    sc, did = res.get("synthetic_control"), res.get("did")
+    notes = {"its": "own trend and season projected; no comparison area" + (
+                 "" if sc else f"; fewer than {MIN_DONORS} comparison areas in the data, so "
+                 "no synthetic control or difference-in-differences"),
+             "synthetic_control": f"{sc['n_donors']} donor areas" if sc else "",
              "did": "comparison areas matched on pre-period trend" + (
                  " and deprivation" if matched_on_deprivation else "")}
+    comparison = {"its": "", "synthetic_control": donor_list(sc["donors"]) if sc else "",
+                  "did": did["comparison"] if did else ""}
     return [{**base, "method": m, **{k: r.get(k, math.nan) for k in (
         "effect_pct", "lower95", "upper95", "p_value", "placebo_p", "min_detectable_effect_pct",
         "parallel_trends_p", "dispersion")}, "pre_fit_rmspe_pct": r.get("pre_rmspe_pct", math.nan),
-        "comparison": {"its": "", "synthetic_control": donor_list(sc["donors"]),
-                       "did": did["comparison"]}[m], "note": notes[m]}
+        "comparison": comparison[m], "note": notes[m]}
         for m, r in res.items()]
 
 
@@ -287,6 +303,7 @@ def compute_evaluations(cfg: SnaConfig, period: str, specs: Sequence[Evaluation]
     for ev in specs:
         panel, treated, dep, k = _panel(cfg, period, ev, wards)
         months, why = window(ev, [m for m in all_months if m in panel.columns], period)
+        why = why or why_not(panel, treated, months, ev.start)
         if why:
             effects.append({"evaluation": ev.name, "method": "none", "outcome": ev.outcome,
                             "where": where_text(ev.where), "start": ev.start,
@@ -297,9 +314,10 @@ def compute_evaluations(cfg: SnaConfig, period: str, specs: Sequence[Evaluation]
         series += [r["series"][["month", "observed", "expected"]].assign(evaluation=ev.name,
                                                                          method=m)
                    for m, r in res.items()]
-        pl = res["synthetic_control"]["placebos"]
-        placebos.append(pl.assign(evaluation=ev.name, treated=pl["area"] == treated))
-        events.append(res["did"]["event_study"].assign(evaluation=ev.name))
+        if "synthetic_control" in res:
+            pl = res["synthetic_control"]["placebos"]
+            placebos.append(pl.assign(evaluation=ev.name, treated=pl["area"] == treated))
+            events.append(res["did"]["event_study"].assign(evaluation=ev.name))
     return {
         "effects": pd.DataFrame(effects).reindex(columns=EFFECT_COLUMNS),
         "series": _frame(series, ["evaluation", "method", "month", "observed", "expected"]),

@@ -380,7 +380,7 @@ def test_section_publishes_contract_table_and_says_it_in_words(root, monkeypatch
     assert list(effects["method"]) == ["its", "synthetic_control", "did"]
     assert (effects["upper95"] < 0).all() and (effects["effect_pct"].between(-36, -24)).all()
     text = "\n".join(ch.text)
-    assert "All three designs detect a fall" in text and "April 2022" in text
+    assert "All 3 designs detect a fall" in text and "April 2022" in text
     assert len(ch.figures) == 1 and "31 placebo areas" in ch.figures[0]
     evaluability = ch.published["intervention_evaluability"]
     assert (evaluability["evaluable"] == "no").sum() == 62  # the shipped register: no dates
@@ -398,3 +398,24 @@ def test_bad_register_rows_are_reported_not_fatal(root):
     assert [e.name for e in ok] == ["ok"]
     assert list(bad["intervention"]) == ["nowhere", "early"]
     assert "Atlantis" in bad["reason"].iloc[0] and "at least 24" in bad["reason"].iloc[1]
+
+
+def test_too_few_comparison_areas_gives_its_only_and_rare_outcomes_are_not_evaluated():
+    from sna import evaluation_data as D
+    from sna.config import Evaluation
+    from sna.sections.effectiveness import effect_chart, verdict
+
+    rng = np.random.default_rng(4)
+    p = panel(rng, 4, 0.7)
+    ev = Evaluation(name="x", start=START)
+    res = D.evaluate_panel(p, "a00", ev, MONTHS, None, 5)
+    assert list(res) == ["its"]
+    rows = pd.DataFrame(D._rows(ev, res, MONTHS, False))
+    assert "fewer than 5 comparison areas" in rows["note"].iloc[0]
+    assert verdict(rows).startswith("The interrupted time series, the only design")
+    series = res["its"]["series"].assign(method="its", evaluation="x")
+    fig, alt = effect_chart(series, pd.DataFrame(), pd.DataFrame(), "x", START, "offences")
+    assert len(fig.axes) == 1 and "interrupted time series" in alt
+    rare = p * 0
+    assert "too rare" in D.why_not(rare, "a00", MONTHS, START)
+    assert "not in the crime data" in D.why_not(p, "Barnet", MONTHS, START)

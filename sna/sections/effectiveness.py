@@ -81,9 +81,13 @@ def verdict(rows: pd.DataFrame) -> str:
                 f"{mde:.0f}% or more, so a smaller effect cannot be ruled out: 'no detectable "
                 "change' is not proof of no effect.")
     falls = sig["effect_pct"] < 0
+    if len(rows) == 1:
+        return (f"The interrupted time series, the only design possible here, detects a "
+                f"{'fall' if falls.all() else 'rise'}. Without comparison areas a London-wide "
+                "change at the same time cannot be told apart from an effect.")
     if len(sig) == len(rows):
         way = "fall" if falls.all() else "change"
-        return (f"All three designs detect a {way}. Agreement across designs with different "
+        return (f"All {len(rows)} designs detect a {way}. Agreement across designs with different "
                 "assumptions makes chance or a London-wide trend an unlikely explanation, but "
                 "other things that changed at the same time cannot be excluded.")
     verb = "detects" if len(sig) == 1 else "detect"
@@ -128,10 +132,11 @@ def effect_chart(series: pd.DataFrame, placebos: pd.DataFrame, events: pd.DataFr
     from sna.plots import HIGHLIGHT, MUTED, OKABE_ITO, STYLE
 
     with mpl.rc_context(STYLE):
-        fig = Figure(figsize=(10, 7.5), layout="constrained")
-        axes = fig.subplot_mosaic([["main", "main"], ["placebo", "event"]],
-                                  height_ratios=[1.2, 1])
-        ax, left, right = axes["main"], axes["placebo"], axes["event"]
+        full = not placebos.empty and not events.empty
+        fig = Figure(figsize=(10, 7.5 if full else 4.5), layout="constrained")
+        axes = fig.subplot_mosaic([["main", "main"], ["placebo", "event"]] if full
+                                  else [["main"]], height_ratios=[1.2, 1] if full else None)
+        ax = axes["main"]
         s = series.pivot(index="month", columns="method", values=["observed", "expected"])
         x = pd.to_datetime(s.index)
         ax.plot(x, s[("observed", "its")].rolling(3).mean(), color="black", lw=2,
@@ -144,6 +149,15 @@ def effect_chart(series: pd.DataFrame, placebos: pd.DataFrame, events: pd.DataFr
         ax.set_title(f"{name}: {label} per month, recorded and expected")
         ax.set_ylim(bottom=0)
         ax.legend(loc="lower left", ncols=2)
+    last = series[series["method"] == "its"]
+    alt = (f"Monthly {label} for {name} from {last['month'].iloc[0]} to "
+           f"{last['month'].iloc[-1]}, recorded against the counts expected by "
+           f"{' and '.join(METHODS[m].lower() for m in series['method'].unique())}, with a "
+           f"line at {start}.")
+    if not full:
+        return fig, alt
+    with mpl.rc_context(STYLE):
+        left, right = axes["placebo"], axes["event"]
         gaps = placebos.pivot(index="month", columns="area", values="gap_pct").rolling(3).mean()
         treated = placebos.loc[placebos["treated"].astype(bool), "area"].iloc[0]
         gx = pd.to_datetime(gaps.index)
@@ -161,14 +175,10 @@ def effect_chart(series: pd.DataFrame, placebos: pd.DataFrame, events: pd.DataFr
         right.set_title("Parallel trends: gap by year")
         right.set_xlabel("Years from start (-1 = reference)")
         right.set_ylabel("% vs comparison areas")
-    last = series[series["method"] == "its"]
-    alt = (f"Three charts for {name}. Top: monthly {label} from {last['month'].iloc[0]} to "
-           f"{last['month'].iloc[-1]}, recorded against the counts expected by an interrupted "
-           "time series, a synthetic control and difference-in-differences, with a line at "
-           f"{start}. Bottom left: the area's gap from its synthetic control (highlighted) "
-           f"among {gaps.shape[1] - 1} placebo areas. Bottom right: the difference from "
-           "comparison areas by year before and after the start, with 95% intervals.")
-    return fig, alt
+    return fig, (f"Three charts. Top: {alt[0].lower()}{alt[1:]} Bottom left: the area's gap "
+                 f"from its synthetic control (highlighted) among {gaps.shape[1] - 1} placebo "
+                 "areas. Bottom right: the difference from comparison areas by year before "
+                 "and after the start, with 95% intervals.")
 
 
 def display_table(effects: pd.DataFrame) -> pd.DataFrame:
