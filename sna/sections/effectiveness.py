@@ -261,7 +261,7 @@ def does_it_work(ch: Any) -> pd.DataFrame:
         ch.figure(fig, alt=alt, caption="Dashed lines: what each design expected without the "
                   "intervention. Grey lines: other areas given the same test; a real effect "
                   "stands out from them after the start.")
-        ch.finding(f"{ev.name}: {verdict(rows)}", anchor="Does it work?",
+        ch.finding(f"{ev.name}: {verdict(rows)}", anchor="Effects-of-the-evaluated-interventions",
                    effect_pct=round(float(rows["effect_pct"].median()), 1))
     ch.md(LIMITS)
     ok = effects[effects["method"] != "none"]
