@@ -141,6 +141,8 @@ def window(ev: Evaluation, months: Sequence[str], period: str) -> tuple[list[str
     last = min([period, periods.add_months(ev.start, POST_MONTHS - 1), *(
         [ev.end] if ev.end else [])])
     post = [m for m in months if ev.start <= m <= last]
+    if ev.start > period:
+        return pre + post, f"not started by {period}, the end of this assessment"
     if len(pre) < MIN_PRE:
         return pre + post, f"only {len(pre)} months of data before it started"
     if len(post) < MIN_POST:

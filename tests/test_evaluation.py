@@ -258,6 +258,8 @@ def test_window_caps_post_period_and_flags_short_ones():
     assert (pre_post[0], pre_post[-1], why) == ("2018-04", "2025-03", "")
     short = D.window(Evaluation(name="x", start="2025-12"), months, "2026-02")[1]
     assert "only 3 months since it started" in short
+    assert "not started by 2026-02" in D.window(Evaluation(name="x", start="2026-03"), months,
+                                                "2026-02")[1]
 
 
 # --- chapter 06 rules -----------------------------------------------------------------------
