@@ -40,12 +40,12 @@ def covers(r: dict, truth_pct: float) -> bool:
 
 @pytest.fixture(scope="module")
 def sims() -> dict[str, list[dict]]:
-    """120 null and 120 planted (-25%) replicates of each design (fixed seed)."""
+    """100 null and 100 planted (-25%) replicates of each design (fixed seed)."""
     rng = np.random.default_rng(20261205)
     out: dict[str, list[dict]] = {}
     for label, effect in (("null", 1.0), ("planted", 0.75)):
         its, did, sc = [], [], []
-        for _ in range(120):
+        for _ in range(100):
             p = panel(rng, 30, effect)
             its.append(E.its_effect(p.iloc[0].to_numpy(), MONTHS, START))
             pre = p.loc[:, [m for m in MONTHS if m < START]]
@@ -57,12 +57,12 @@ def sims() -> dict[str, list[dict]]:
     return out
 
 
-# With 120 replicates a true rate of 5% gives 0-13 rejections 99% of the time (binomial), and a
-# true coverage of 95% gives at least 106 covering intervals (88%) 99% of the time.
+# With 100 replicates a true rate of 5% gives 0-11 rejections 99.5% of the time (binomial), and
+# a true coverage of 95% gives at least 88 covering intervals 99.5% of the time.
 @pytest.mark.parametrize("method", ["its", "did", "synthetic_control"])
 def test_null_false_positive_rate_near_5pct(sims, method):
     rejections = sum(r["p_value"] <= 0.05 for r in sims["null"][method])
-    assert rejections <= 13
+    assert rejections <= 11
 
 
 @pytest.mark.parametrize("method", ["its", "did", "synthetic_control"])
@@ -74,20 +74,33 @@ def test_planted_effect_covered_and_found(sims, method):
     assert np.mean([r["p_value"] <= 0.05 for r in results]) >= 0.5  # power at -25%
 
 
-def test_minimum_detectable_effect_matches_power(sims):
-    """A planted fall equal to the design's minimum detectable effect is found ~80% of the
-    time: check ITS, whose MDE under this noise is ~20-30%, with a -25% plant."""
-    mde = np.median([r["min_detectable_effect_pct"] for r in sims["null"]["its"]])
-    power = np.mean([r["p_value"] <= 0.05 for r in sims["planted"]["its"]])
-    # power at the plant is above 80% exactly when the plant exceeds the MDE
-    assert (power >= 0.8) == (mde <= 25) or abs(mde - 25) < 3
+def _did(p: pd.DataFrame) -> dict:
+    comp = E.match_comparisons(p.loc[:, [m for m in MONTHS if m < START]], "a00", 5)
+    return E.did_effect(p.iloc[0].to_numpy(), p.loc[comp].sum().to_numpy(), MONTHS, START)
+
+
+@pytest.mark.parametrize("method", ["its", "did", "synthetic_control"])
+def test_power_at_the_minimum_detectable_effect_is_about_80pct(sims, method):
+    """Plant a fall equal to the design's reported minimum detectable effect (median over the
+    null runs): about 80% of runs find it (measured over 150 runs: ITS 75%, DiD 78%, synthetic
+    control 71%; the rank test is discrete). 60 runs; 0.55-0.95 holds for a true 0.71-0.8
+    with 99% probability, and an MDE off by half (power ~35% or ~99%) fails."""
+    fit = {"its": lambda p: E.its_effect(p.iloc[0].to_numpy(), MONTHS, START), "did": _did,
+           "synthetic_control": lambda p: S.synthetic_control(p, "a00", START)}[method]
+    mde = np.median([r["min_detectable_effect_pct"] for r in sims["null"][method]])
+    rng = np.random.default_rng(99)
+    power = np.mean([fit(panel(rng, 30, 1 - mde / 100))["p_value"] <= 0.05 for _ in range(60)])
+    assert 0.55 <= power <= 0.95, (mde, power)
 
 
 def test_placebo_p_uniform_under_null(sims):
     p = np.array([r["placebo_p"] for r in sims["null"]["synthetic_control"]])
-    counts, _ = np.histogram(p, bins=[0, 0.25, 0.5, 0.75, 1.0001])
-    # uniform on {1/30, ..., 1}: 30 expected per quarter; chi-square 3 df, 1% point 11.3
-    chi2 = ((counts - 30) ** 2 / 30).sum()
+    bins = [0, 0.25, 0.5, 0.75, 1.0001]
+    counts, _ = np.histogram(p, bins=bins)
+    # uniform on {1/30, ..., 1} (rank among 30 areas): expected 100 x (7, 8, 7, 8) / 30 per
+    # quarter; chi-square with 3 df, 1% point 11.3
+    expected = len(p) * np.histogram(np.arange(1, 31) / 30, bins=bins)[0] / 30
+    chi2 = ((counts - expected) ** 2 / expected).sum()
     assert chi2 < 11.3, counts
     assert np.mean(p <= 0.05) <= 0.11
 
