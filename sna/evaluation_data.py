@@ -164,29 +164,40 @@ def borough_panel(cfg: SnaConfig, period: str, outcome: str) -> pd.DataFrame:
     return rows.pivot_table(index="borough", columns="month", values="count", aggfunc="sum")
 
 
-def _ward_monthly(cfg: SnaConfig, outcome: str) -> pd.DataFrame:
+def london_ward_monthly(cfg: SnaConfig) -> pd.DataFrame:
+    """Every London ward x indicator x month (``area_code, area_name, borough, indicator,
+    month, count``; a ward published under two spellings has two rows a month, to be summed),
+    from the MPS ward file; cached on disk by :func:`sna.data.derived`."""
     from sna import data as sna_data
     from sna.definitions import indicator_monthly
 
-    frame = sna_data.load(cfg, "mps_ward").frame
-    frame = frame[~frame["borough"].isin(_NOT_BOROUGHS)]
-    out = indicator_monthly(frame, by=("area_code", "borough"))
-    return out[out["indicator"] == outcome].drop(columns="indicator").reset_index(drop=True)
+    def build() -> pd.DataFrame:
+        frame = sna_data.load(cfg, "mps_ward").frame
+        frame = frame[~frame["borough"].isin(_NOT_BOROUGHS)]
+        return indicator_monthly(frame, by=("area_code", "area_name", "borough"))
+
+    return sna_data.derived(cfg, "london_ward_monthly", ("mps_ward",), build)
 
 
 def ward_panel(cfg: SnaConfig, outcome: str, treated: Sequence[str]) -> pd.DataFrame:
     """London wards outside the area, plus the treated wards summed as one row
     (``'treated'``), x months of ``outcome`` counts. Wards of the area not treated are left
     out: borough-wide work and displacement reach them too."""
-    from sna import data as sna_data
-
-    rows = sna_data.derived(cfg, f"london_ward_monthly_{outcome}", ("mps_ward",),
-                            _ward_monthly, cfg, outcome)
+    rows = london_ward_monthly(cfg)
+    rows = rows[rows["indicator"] == outcome]
     wide = rows.pivot_table(index="area_code", columns="month", values="count", aggfunc="sum")
     inside = set(rows.loc[rows["borough"] == cfg.area.name, "area_code"])
     panel = wide.drop(index=[c for c in wide.index if c in inside])
     panel.loc["treated"] = wide.loc[wide.index.isin(treated)].sum()
     return panel
+
+
+def ward_labels(cfg: SnaConfig) -> dict[str, str]:
+    """Ward code -> 'Name (Borough)' for London wards, to name comparison wards."""
+    rows = london_ward_monthly(cfg)
+    first = rows.drop_duplicates("area_code")
+    return {c: f"{n} ({b})" for c, n, b in zip(first["area_code"], first["area_name"],
+                                              first["borough"], strict=True)}
 
 
 def borough_deprivation(cfg: SnaConfig) -> pd.Series | None:
@@ -237,6 +248,16 @@ def evaluate_panel(panel: pd.DataFrame, treated: str, ev: Evaluation, months: li
     did = did_effect(y, panel.loc[comp].sum().to_numpy(float), months, ev.start)
     did["comparison"] = ", ".join(comp)
     return {**out, "synthetic_control": synthetic_control(panel, treated, ev.start), "did": did}
+
+
+def _named(res: dict, labels: dict[str, str]) -> dict:
+    """Comparison wards named instead of coded (placebo areas stay codes)."""
+    res["did"]["comparison"] = ", ".join(labels.get(c, c) for c in
+                                         res["did"]["comparison"].split(", "))
+    donors = res["synthetic_control"]["donors"]
+    res["synthetic_control"]["donors"] = donors.assign(area=donors["area"].map(
+        lambda c: labels.get(c, c)))
+    return res
 
 
 def why_not(panel: pd.DataFrame, treated: str, months: list[str], start: str) -> str:
@@ -312,6 +333,8 @@ def compute_evaluations(cfg: SnaConfig, period: str, specs: Sequence[Evaluation]
                             "note": f"not evaluated: {why}"})
             continue
         res = evaluate_panel(panel, treated, ev, months, dep, k)
+        if not isinstance(ev.where, str) and "did" in res:
+            res = _named(res, ward_labels(cfg))
         effects += _rows(ev, res, months, dep is not None)
         series += [r["series"][["month", "observed", "expected"]].assign(evaluation=ev.name,
                                                                          method=m)

@@ -86,7 +86,9 @@ def synthetic_control(panel: pd.DataFrame, treated: str, start: str,
         scale), ``p_value`` (share of areas, treated included, whose absolute placebo effect is
         at least the treated one's), ``placebo_p`` (the same for the post/pre RMSPE ratio),
         ``pre_rmspe_pct`` (pre-period fit, % of the pre-period mean), ``se_log`` and
-        ``min_detectable_effect_pct`` (from the spread of placebo effects), ``donors``
+        ``min_detectable_effect_pct`` (from the spread of placebo effects, 1.4826 x their
+        median absolute deviation, so a few areas with breaks of their own do not inflate
+        it), ``n_donors``, ``donors``
         (``area, weight`` with weight > 0.001), ``series`` (``month, observed, expected``) and
         ``placebos`` (``area, month, gap_pct``: each area's gap from its own synthetic
         control, the treated area included, for the placebo chart).
@@ -110,7 +112,9 @@ def synthetic_control(panel: pd.DataFrame, treated: str, start: str,
     placebo_lr = np.array([r[2] for r in res[1:]], float)
     placebo_lr = placebo_lr[np.isfinite(placebo_lr)]
     ratios = np.array([r[1] for r in res])
-    se = float(np.std(placebo_lr, ddof=1)) if len(placebo_lr) > 1 else math.nan
+    # spread of placebo effects, robust to a few areas with a genuine break of their own
+    se = (1.4826 * float(np.median(np.abs(placebo_lr - np.median(placebo_lr))))
+          if len(placebo_lr) > 1 else math.nan)
     out = ratio_summary(log_ratio, se)
     lo, hi = np.quantile(placebo_lr, [0.975, 0.025]) if len(placebo_lr) else (math.nan,) * 2
     out.update(

@@ -150,13 +150,12 @@ def test_matching_prefers_parallel_trend_and_similar_deprivation():
 
 @pytest.fixture(scope="module")
 def barnet_ward_panel(root):
-    from sna import data as sna_data
     from sna import evaluation_data as D
     from sna.config import load_config
 
     cfg = load_config(root / "config" / "barnet.yaml")
-    rows = sna_data.derived(cfg, "london_ward_monthly_serious_violence", ("mps_ward",),
-                            D._ward_monthly, cfg, "serious_violence")
+    rows = D.london_ward_monthly(cfg)
+    rows = rows[rows["indicator"] == "serious_violence"]
     barnet = rows[rows["borough"] == "Barnet"].groupby("area_code")["count"].sum()
     ward = barnet.idxmax()  # the ward with most serious violence (about 25 a month)
     return D.ward_panel(cfg, "serious_violence", [ward]), ward
