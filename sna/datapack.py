@@ -60,6 +60,7 @@ TABLES: dict[str, tuple[str, str]] = {
                              "test and the smallest detectable effect"),
     "intervention_evaluability": ("05", "Interventions register entries that can or cannot be "
                                   "evaluated, and why"),
+    "evaluation_designs": ("05", "The evaluation design each new intervention should plan for"),
     "recommendations": ("06", "Recommendations with their evidence"),
     "implementation_plan": ("06", "Lead, partners, timescale and measure per recommendation"),
     "monitoring_framework": ("06", "Monitoring and evaluation: baseline, latest, direction, "

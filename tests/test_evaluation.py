@@ -398,6 +398,8 @@ def test_section_publishes_contract_table_and_says_it_in_words(root, monkeypatch
     assert len(ch.figures) == 1 and "31 placebo areas" in ch.figures[0]
     evaluability = ch.published["intervention_evaluability"]
     assert (evaluability["evaluable"] == "no").sum() == 62  # the shipped register: no dates
+    assert list(ch.published["evaluation_designs"].columns) == [
+        "intervention covers", "design to plan for", "record before it starts"]
 
 
 def test_bad_register_rows_are_reported_not_fatal(root):

@@ -220,8 +220,10 @@ def does_it_work(ch: Any) -> pd.DataFrame:
     """Evaluate every intervention of the config and the register and show the section.
 
     Publishes ``tables/intervention_effects.csv`` (ARCHITECTURE 8.3; no counts: open police
-    data, percentages only) and ``tables/intervention_evaluability.csv`` (register entries
-    and why each could or could not be evaluated). Returns the effects.
+    data, percentages only), ``tables/intervention_evaluability.csv`` (register entries and
+    why each could or could not be evaluated) and ``tables/evaluation_designs.csv`` (the
+    design each new intervention should plan for, for the M&E framework of chapter 06).
+    Returns the effects.
     """
     from sna.definitions import indicator_label
     from sna.sections.partnership import frame_or_none
@@ -278,7 +280,8 @@ def does_it_work(ch: Any) -> pd.DataFrame:
               "include it; the list is in `tables/intervention_evaluability.csv`.",
               n=len(missing), m=len(missing) + len(extra), reasons=reasons)
     ch.md("#### Which design each new intervention should plan for")
-    ch.table(DESIGNS, None, "Evaluation design by what an intervention covers")
+    ch.table(DESIGNS, "evaluation_designs", "Evaluation design by what an intervention covers",
+             show=DESIGNS.rename(columns=str.capitalize))
     return effects
 
 
