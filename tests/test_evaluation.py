@@ -361,7 +361,7 @@ class _Chapter:
 
     def table(self, frame, name, caption, **_):
         self.text.append(caption)
-        return frame
+        return self.publish(frame, name) if name else frame
 
     def figure(self, fig, alt, caption=""):
         assert alt.strip()
