@@ -374,12 +374,15 @@ def cached_evaluations(cfg: SnaConfig, period: str, specs: Sequence[Evaluation]
 
 
 def code_version() -> str:
-    """Hash of the method modules' source (part of the cache key), read from the files so a
-    warm run does not import scipy and statsmodels."""
+    """Hash of the methods' source, the indicator definitions and the London frame's builder
+    (part of the cache key), read from the files so a warm run imports no statistics
+    package."""
     from pathlib import Path
 
     here = Path(__file__).resolve().parent
-    text = b"".join((here / f).read_bytes() for f in ("evaluation.py", "synth.py"))
+    files = ("evaluation.py", "synth.py", "definitions/indicators.yaml",
+             "sections/trend_data.py")
+    text = b"".join((here / f).read_bytes() for f in files)
     return hashlib.sha256(text).hexdigest()[:16]
 
 

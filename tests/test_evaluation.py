@@ -435,3 +435,19 @@ def test_too_few_comparison_areas_gives_its_only_and_rare_outcomes_are_not_evalu
     rare = p * 0
     assert "too rare" in D.why_not(rare, "a00", MONTHS, START)
     assert "not in the crime data" in D.why_not(p, "Barnet", MONTHS, START)
+
+
+def test_section_without_evaluations_still_lists_the_register(root):
+    from dataclasses import replace
+
+    from sna.config import load_config
+    from sna.sections import effectiveness as EF
+
+    cfg = replace(load_config(root / "config" / "barnet.yaml"), evaluations=())
+    ch = _Chapter(cfg, "2026-02")
+    assert EF.does_it_work(ch).empty
+    assert ch.published["intervention_effects"].empty
+    assert list(ch.published["intervention_effects"].columns[:3]) == ["evaluation", "method",
+                                                                      "outcome"]
+    assert (ch.published["intervention_evaluability"]["evaluable"] == "no").sum() == 62
+    assert any("No intervention can be evaluated" in t for t in ch.text) and not ch.figures

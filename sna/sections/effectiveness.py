@@ -216,59 +216,37 @@ def checked_register(cfg: Any, specs: list) -> tuple[list, pd.DataFrame]:
     return ok, pd.DataFrame(bad, columns=["intervention", "reason"])
 
 
-def does_it_work(ch: Any) -> pd.DataFrame:
-    """Evaluate every intervention of the config and the register and show the section.
-
-    Publishes ``tables/intervention_effects.csv`` (ARCHITECTURE 8.3; no counts: open police
-    data, percentages only), ``tables/intervention_evaluability.csv`` (register entries and
-    why each could or could not be evaluated) and ``tables/evaluation_designs.csv`` (the
-    design each new intervention should plan for, for the M&E framework of chapter 06).
-    Returns the effects.
-    """
+def show_evaluation(ch: Any, ev: Any, res: dict[str, pd.DataFrame]) -> None:
+    """One evaluation: what and when, each design in words, the reading, the chart, a finding."""
     from sna.definitions import indicator_label
-    from sna.sections.partnership import frame_or_none
 
-    register = frame_or_none(ch.cfg, "interventions")
-    extra, missing = register_evaluations(register, [e.name for e in ch.cfg.evaluations])
-    extra, unusable = checked_register(ch.cfg, extra)
-    missing = pd.concat([missing, unusable], ignore_index=True)
-    specs = [*ch.cfg.evaluations, *extra]
-    if not specs:
-        ch.note("No intervention can be evaluated: add an `evaluations:` entry to the area YAML "
-                "or `start` and `wards` columns to the interventions register.", kind="missing")
-        return pd.DataFrame()
-    res = cached_evaluations(ch.cfg, ch.period, specs)
-    effects = res["effects"]
-    ch.publish(effects, "intervention_effects")
-    for ev in specs:
-        rows = effects[effects["evaluation"] == ev.name]
-        label = indicator_label(ev.outcome).lower()
-        ch.md("#### {name}", name=ev.name)
-        if (rows["method"] == "none").all():
-            ch.note(f"{ev.name} is {rows['note'].iloc[0]}.", kind="info")
-            continue
-        where = "the whole borough" if ev.where == "borough" else "; ".join(ev.where)
-        first, last = (p.strip() for p in rows["post_period"].iloc[0].split(" to "))
-        ch.md("Started in {start} in {where}. Outcome: {label}, recorded by the police, from "
-              "{first} to {last}, compared with the {n} months before.",
-              start=month_text(ev.start), where=where, label=label, first=month_text(first),
-              last=month_text(last), n=len(periods_between(rows["pre_period"].iloc[0])))
-        pick = {k: res[k][res[k]["evaluation"] == ev.name] for k in ("series", "placebos",
-                                                                      "events")}
-        ch.md("\n\n".join([*(effect_sentence(r) for _, r in rows.iterrows()),
-                            pretrend_caution(pick["events"])]))
-        ch.md("**Reading**: {v}", v=verdict(rows))
-        fig, alt = effect_chart(pick["series"], pick["placebos"], pick["events"], ev.name,
-                                ev.start, label)
-        ch.figure(fig, alt=alt, caption="Dashed lines: what each design expected without the "
-                  "intervention. Grey lines: other areas given the same test; a real effect "
-                  "stands out from them after the start.")
-        ch.finding(f"{ev.name}: {verdict(rows)}", anchor="Effects-of-the-evaluated-interventions",
-                   effect_pct=round(float(rows["effect_pct"].median()), 1))
-    ch.md(LIMITS)
-    ok = effects[effects["method"] != "none"]
-    if len(ok):
-        ch.table(display_table(effects), None, "Effects of the evaluated interventions")
+    rows = res["effects"][res["effects"]["evaluation"] == ev.name]
+    ch.md("#### {name}", name=ev.name)
+    if (rows["method"] == "none").all():
+        ch.note(f"{ev.name} is {rows['note'].iloc[0]}.", kind="info")
+        return
+    label = indicator_label(ev.outcome).lower()
+    where = "the whole borough" if ev.where == "borough" else "; ".join(ev.where)
+    first, last = (p.strip() for p in rows["post_period"].iloc[0].split(" to "))
+    ch.md("Started in {start} in {where}. Outcome: {label}, recorded by the police, from "
+          "{first} to {last}, compared with the {n} months before.",
+          start=month_text(ev.start), where=where, label=label, first=month_text(first),
+          last=month_text(last), n=len(periods_between(rows["pre_period"].iloc[0])))
+    pick = {k: res[k][res[k]["evaluation"] == ev.name] for k in ("series", "placebos", "events")}
+    ch.md("\n\n".join([*(effect_sentence(r) for _, r in rows.iterrows()),
+                        pretrend_caution(pick["events"])]))
+    ch.md("**Reading**: {v}", v=verdict(rows))
+    fig, alt = effect_chart(pick["series"], pick["placebos"], pick["events"], ev.name,
+                            ev.start, label)
+    ch.figure(fig, alt=alt, caption="Dashed lines: what each design expected without the "
+              "intervention. Grey lines: other areas given the same test; a real effect "
+              "stands out from them after the start.")
+    ch.finding(f"{ev.name}: {verdict(rows)}", anchor="Effects-of-the-evaluated-interventions",
+               effect_pct=round(float(rows["effect_pct"].median()), 1))
+
+
+def show_register(ch: Any, specs: list, missing: pd.DataFrame, from_register: int) -> None:
+    """Publish which register entries can be evaluated and say why the others cannot."""
     evaluability = pd.concat([pd.DataFrame({"intervention": [e.name for e in specs],
                                             "evaluable": "yes", "reason": ""}),
                               missing.assign(evaluable="no")], ignore_index=True)
@@ -278,7 +256,40 @@ def does_it_work(ch: Any) -> pd.DataFrame:
         ch.md("{n} of {m} interventions in the register cannot be evaluated: {reasons}. Give "
               "each its `wards` (or `borough-wide`) and `start` date in the register to "
               "include it; the list is in `tables/intervention_evaluability.csv`.",
-              n=len(missing), m=len(missing) + len(extra), reasons=reasons)
+              n=len(missing), m=len(missing) + from_register, reasons=reasons)
+
+
+def does_it_work(ch: Any) -> pd.DataFrame:
+    """Evaluate every intervention of the config and the register and show the section.
+
+    Publishes ``tables/intervention_effects.csv`` (ARCHITECTURE 8.3; no counts: open police
+    data, percentages only; header only when nothing is evaluated),
+    ``tables/intervention_evaluability.csv`` (register entries and why each could or could not
+    be evaluated) and ``tables/evaluation_designs.csv`` (the design each new intervention
+    should plan for, for the M&E framework of chapter 06). Returns the effects.
+    """
+    from sna.evaluation_data import EFFECT_COLUMNS
+    from sna.sections.partnership import frame_or_none
+
+    register = frame_or_none(ch.cfg, "interventions")
+    extra, missing = register_evaluations(register, [e.name for e in ch.cfg.evaluations])
+    extra, unusable = checked_register(ch.cfg, extra)
+    missing = pd.concat([missing, unusable], ignore_index=True)
+    specs = [*ch.cfg.evaluations, *extra]
+    effects = pd.DataFrame(columns=EFFECT_COLUMNS)
+    if specs:
+        res = cached_evaluations(ch.cfg, ch.period, specs)
+        effects = res["effects"]
+        for ev in specs:
+            show_evaluation(ch, ev, res)
+        ch.md(LIMITS)
+        if (effects["method"] != "none").any():
+            ch.table(display_table(effects), None, "Effects of the evaluated interventions")
+    else:
+        ch.note("No intervention can be evaluated: add an `evaluations:` entry to the area YAML "
+                "or `start` and `wards` columns to the interventions register.", kind="missing")
+    ch.publish(effects, "intervention_effects")
+    show_register(ch, specs, missing, len(extra))
     ch.md("#### Which design each new intervention should plan for")
     ch.table(DESIGNS, "evaluation_designs", "Evaluation design by what an intervention covers",
              show=DESIGNS.rename(columns=str.capitalize))
