@@ -451,3 +451,26 @@ def test_section_without_evaluations_still_lists_the_register(root):
                                                                       "outcome"]
     assert (ch.published["intervention_evaluability"]["evaluable"] == "no").sum() == 62
     assert any("No intervention can be evaluated" in t for t in ch.text) and not ch.figures
+
+
+def test_evaluations_are_cached_by_inputs_and_specs(root, tmp_path, monkeypatch):
+    from sna import evaluation_data as D
+    from sna.config import Evaluation, load_config
+
+    monkeypatch.setenv("SNA_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def fake(cfg, period, specs):
+        calls.append((period, tuple(specs)))
+        frame = pd.DataFrame({"evaluation": [s.name for s in specs], "x": 1.0})
+        return {n: frame for n in ("effects", "series", "placebos", "events")}
+
+    monkeypatch.setattr(D, "compute_evaluations", fake)
+    cfg = load_config(root / "config" / "barnet.yaml")
+    a = [Evaluation(name="A", start="2022-04")]
+    first = D.cached_evaluations(cfg, "2026-02", a)
+    again = D.cached_evaluations(cfg, "2026-02", a)
+    assert len(calls) == 1 and again["effects"].equals(first["effects"])
+    D.cached_evaluations(cfg, "2026-02", [Evaluation(name="A", start="2022-05")])
+    D.cached_evaluations(cfg, "2026-01", a)
+    assert len(calls) == 3
