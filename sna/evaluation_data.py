@@ -10,6 +10,7 @@ further than three years is guesswork).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import re
@@ -51,10 +52,12 @@ def resolve_wards(ev: Evaluation, wards: pd.DataFrame) -> list[str]:
     for w in ev.where:
         code = w if w in codes else by_name.get(_norm(w))
         if code is None:
-            raise ConfigError(
-                f"evaluations entry {ev.name!r}: ward {w!r} is not one of the area's 2022 wards "
-                f"(data.wards). Use a ward code (e.g. {sorted(codes)[0]}) or a name such as "
-                f"{wards['ward_name'].iloc[0]!r}.")
+            close = difflib.get_close_matches(str(w), list(wards["ward_name"]), n=1)
+            hint = (f"Did you mean {close[0]!r}?" if close else
+                    f"Use a ward code (e.g. {sorted(codes)[0]}) or a name such as "
+                    f"{wards['ward_name'].iloc[0]!r}.")
+            raise ConfigError(f"evaluations entry {ev.name!r}: ward {w!r} is not one of the "
+                              f"area's 2022 wards (data.wards). {hint}")
         out.append(code)
     return sorted(set(out))
 
