@@ -104,7 +104,7 @@ def its_design(months: Sequence[str], start: str) -> tuple[pd.DataFrame, pd.Data
                          dtype=float)
     x = x.join(moy.iloc[:, 1:])
     lock = np.array([m in LOCKDOWN_MONTHS for m in months], float)
-    if lock[:n_pre].any():
+    if lock.any():  # before or after the start: kept in the counterfactual too
         x["lockdown"] = lock
     post = (t >= n_pre).astype(float)
     x["level_change"] = post

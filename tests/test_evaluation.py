@@ -474,3 +474,12 @@ def test_evaluations_are_cached_by_inputs_and_specs(root, tmp_path, monkeypatch)
     D.cached_evaluations(cfg, "2026-02", [Evaluation(name="A", start="2022-05")])
     D.cached_evaluations(cfg, "2026-01", a)
     assert len(calls) == 3
+
+
+def test_its_lockdown_after_the_start_is_not_read_as_an_effect():
+    months = month_range("2016-01", "2021-12")
+    start = "2020-01"
+    x, _ = E.its_design(months, start)
+    mu = np.exp(4 + 0.03 * x["trend"] - 0.4 * x["lockdown"])  # lockdowns cut crime, no effect
+    r = E.its_effect(np.round(mu, 2), months, start)
+    assert r["effect_pct"] == pytest.approx(0, abs=0.5)
