@@ -483,3 +483,25 @@ def test_its_lockdown_after_the_start_is_not_read_as_an_effect():
     mu = np.exp(4 + 0.03 * x["trend"] - 0.4 * x["lockdown"])  # lockdowns cut crime, no effect
     r = E.its_effect(np.round(mu, 2), months, start)
     assert r["effect_pct"] == pytest.approx(0, abs=0.5)
+
+
+def test_effect_sentences_and_reading_in_plain_words():
+    from sna.sections.effectiveness import effect_sentence, month_text, pretrend_caution, verdict
+
+    rows = pd.DataFrame({
+        "method": ["its", "synthetic_control", "did"], "effect_pct": [-3.0, -5.4, -6.9],
+        "lower95": [-17.1, -13.4, -12.6], "upper95": [13.5, 7.6, -0.8],
+        "p_value": [0.70, 0.38, 0.03], "placebo_p": [np.nan, 0.84, np.nan],
+        "min_detectable_effect_pct": [20.1, 15.4, 8.7],
+        "parallel_trends_p": [np.nan, np.nan, 0.81]})
+    its, sc, did = (effect_sentence(r) for _, r in rows.iterrows())
+    assert "3.0% lower than projected" in its and "17.1% lower to 13.5% higher" in its
+    assert "no detectable change" in its and "fall of about 20% or more" in its
+    assert "84% of areas" in sc and "a detectable change" in did and "parallel" in did
+    assert verdict(rows).startswith("The designs disagree: difference-in-differences detects")
+    assert "cannot be ruled out" in verdict(rows.assign(p_value=0.5))
+    assert "fall of about 9% or more" in verdict(rows.assign(p_value=0.5))
+    events = pd.DataFrame({"year": [-3, -2, -1, 0], "lower95": [4.6, -5.0, 0, -8],
+                           "upper95": [24.6, 13.0, 0, 9]})
+    assert "3 years before" in pretrend_caution(events)
+    assert pretrend_caution(events.iloc[1:]) == "" and month_text("2022-04") == "April 2022"
