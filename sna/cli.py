@@ -118,6 +118,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except SnaError as exc:
             print(f"sna: error: {exc}", file=sys.stderr)
             code = 2
+        from sna.evaluation_data import check_evaluations
+
+        problem = check_evaluations(cfg, ward.meta.get("months", []))
+        if problem:
+            print(f"sna: error: {problem}", file=sys.stderr)
+            code = 2
     return code
 
 

@@ -26,12 +26,14 @@ OPTIONAL_SOURCES = registry.source_keys(required=False)
 SOURCE_KEYS = REQUIRED_SOURCES + OPTIONAL_SOURCES
 SOURCE_OPTIONS = {"path", "crs", "encoding", "sheet", "level", "id_field", "name_field", "kind"}
 TOP_KEYS = {"area", "period", "data", "disclosure", "partnership", "targets",
-            "recommendations", "plan", "report", "costs"}
+            "recommendations", "plan", "report", "costs", "evaluations"}
 AREA_KEYS = {"name", "code", "bcu", "neighbours", "slug", "population_denominator", "similar"}
 COSTS_KEYS = {"price_uplift", "price_year", "unit_costs", "harm_weights"}
 DISCLOSURE_KEYS = {"min_count", "open_data"}
 OPEN_DATA = ("publish", "suppress")
 REPORT_KEYS = {"title", "author", "contact", "demo"}
+EVALUATION_KEYS = {"name", "start", "end", "where", "outcome"}
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -61,6 +63,21 @@ class Area:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """One intervention to evaluate (``evaluations:``; months ``YYYY-MM``).
+
+    ``where`` is ``'borough'`` or a tuple of ward codes/names (checked against the ward
+    boundaries before a run, :func:`sna.evaluation_data.check_evaluations`).
+    """
+
+    name: str
+    start: str
+    outcome: str = "serious_violence"
+    where: str | tuple[str, ...] = "borough"
+    end: str | None = None
+
+
+@dataclass(frozen=True)
 class SnaConfig:
     """A validated configuration. Build it with :func:`load_config`."""
 
@@ -76,6 +93,7 @@ class SnaConfig:
     plan: Path | None = None
     report: dict[str, Any] = field(default_factory=dict)
     costs: dict[str, Any] = field(default_factory=dict)
+    evaluations: tuple[Evaluation, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -201,6 +219,63 @@ def _optional_path(raw: dict, key: str, folder: Path, path: Path) -> Path | None
     return p
 
 
+def _month(value: Any, what: str, path: Path) -> str:
+    text = str(value).strip()
+    if not _MONTH.match(text):
+        raise ConfigError(f"{path}: {what} {value!r} is not a month; write YYYY-MM, e.g. 2022-04.")
+    return text
+
+
+def parse_evaluations(raw: Any, path: Path) -> tuple[Evaluation, ...]:
+    """Check the ``evaluations:`` list (keys, months, ``where``, outcome id) without the data.
+
+    Raises
+    ------
+    ConfigError
+        Naming the entry and the key: not a list of mappings, unknown key, missing name or
+        start, a month not written ``YYYY-MM``, end before start, an outcome that is not a
+        recorded-crime indicator id, ``where`` neither ``borough`` nor a list of wards.
+    """
+    from sna.definitions import load_indicators
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise ConfigError(f"{path}: `evaluations:` must be a list of mappings (name, start, "
+                          "end, where, outcome).")
+    outcomes = sorted(i for i, s in load_indicators().items() if s["source"] == "mps")
+    out, names = [], set()
+    for n, e in enumerate(raw, start=1):
+        label = f"evaluations entry {n} ({e.get('name')!r})"
+        _check_keys(e, EVALUATION_KEYS, label, path)
+        name = str(e.get("name") or "").strip()
+        if not name or name in names:
+            raise ConfigError(f"{path}: {label} needs a `name:` not used by another entry.")
+        names.add(name)
+        if e.get("start") is None:
+            raise ConfigError(f"{path}: {label} needs `start:` (month it began, YYYY-MM).")
+        start = _month(e["start"], f"{label}: start", path)
+        end = None if e.get("end") is None else _month(e["end"], f"{label}: end", path)
+        if end is not None and end < start:
+            raise ConfigError(f"{path}: {label}: end {end} is before start {start}.")
+        outcome = str(e.get("outcome") or "serious_violence").strip()
+        if outcome not in outcomes:
+            raise ConfigError(f"{path}: {label}: outcome {outcome!r} is not an indicator id. "
+                              f"Choose one of: {', '.join(outcomes)}.")
+        where = e.get("where", "borough")
+        if isinstance(where, str) and where.strip().lower() in ("borough", "borough-wide"):
+            where = "borough"
+        elif isinstance(where, str | list) and where and all(
+                isinstance(w, str | int) and str(w).strip()
+                for w in ([where] if isinstance(where, str) else where)):
+            where = tuple(str(w).strip() for w in ([where] if isinstance(where, str) else where))
+        else:
+            raise ConfigError(f"{path}: {label}: where {where!r} must be `borough` or a list of "
+                              "2022 ward codes or names.")
+        out.append(Evaluation(name=name, start=start, end=end, where=where, outcome=outcome))
+    return tuple(out)
+
+
 def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
     """Read and validate an area YAML.
 
@@ -274,6 +349,7 @@ def load_config(path: str | Path, *, period: str | None = None) -> SnaConfig:
         sources=sources, min_count=min_count, open_data=open_data, partnership=tuple(partnership),
         targets=dict(targets), recommendations=_optional_path(raw, "recommendations", folder, path),
         plan=_optional_path(raw, "plan", folder, path), report=dict(report), costs=costs,
+        evaluations=parse_evaluations(raw.get("evaluations"), path),
     )
 
 

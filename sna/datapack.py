@@ -55,6 +55,12 @@ TABLES: dict[str, tuple[str, str]] = {
                       "coverage"),
     "gap_analysis": ("05", "High-need wards against the interventions known to reach them"),
     "risk_factor_coverage": ("05", "Risk factors worse than London against interventions"),
+    "intervention_effects": ("05", "Does it work? Effect of each evaluated intervention "
+                             "against what was expected, with 95% interval, p-value, placebo "
+                             "test and the smallest detectable effect"),
+    "intervention_evaluability": ("05", "Interventions register entries that can or cannot be "
+                                  "evaluated, and why"),
+    "evaluation_designs": ("05", "The evaluation design each new intervention should plan for"),
     "recommendations": ("06", "Recommendations with their evidence"),
     "implementation_plan": ("06", "Lead, partners, timescale and measure per recommendation"),
     "monitoring_framework": ("06", "Monitoring and evaluation: baseline, latest, direction, "
@@ -73,8 +79,9 @@ CHAPTER_SOURCES = {
           "incidents (partner data), police.uk",
     "04": "Indices of Deprivation, Census 2021, DfE LAIT and NEET, police.uk stop and search, "
           "MPS recorded crime, partner data",
-    "05": "Area config (partnership), interventions register and partner indicators (partner "
-          "data), chapters 03 and 04 tables",
+    "05": "Area config (partnership, evaluations), interventions register and partner "
+          "indicators (partner data), chapters 03 and 04 tables, MPS recorded crime by borough "
+          "and ward (evaluations), Indices of Deprivation",
     "06": "Tables of chapters 02 to 05, recommendation rules and implementation plan (config)",
     "07": "Run manifest, indicator definitions, partnership data-source list"}
 

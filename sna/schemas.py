@@ -103,7 +103,7 @@ PARTNER_SPECS: dict[str, PartnerSpec] = {s.key: s for s in (
         ("intervention", "lead_agency", "target_group", "sv_strand", "type", "status_or_period",
          "reported_output", "source_doc", "notes"),
         required=("intervention", "lead_agency", "sv_strand", "type"),
-        optional_columns=("wards",),
+        optional_columns=("wards", "start", "end"), dates=("start", "end"),
         categories={"type": INTERVENTION_TYPES, "sv_strand": SV_STRANDS}),
     PartnerSpec(
         "cctv", "cctv_incidents_by_ward.csv",

@@ -143,6 +143,9 @@ TABLES: dict[str, TableSpec] = {
     "risk_correlations": TableSpec("open"),
     "count_model": TableSpec("open"),
     "deprivation_gradient": TableSpec("open"),
+    # --- chapter 05 "Does it work?": effects as percentages (from MPS recorded crime)
+    "intervention_effects": TableSpec("open"),
+    "evaluation_designs": TableSpec("open"),
     # --- chapter 09: England and Wales, similar areas, cost and harm, emerging hot spots
     "national_comparison": TableSpec("open", ("count",), {"count": ("rate_per_1000",)}),
     "cost_of_violence": TableSpec("open", ("count",), {"count": (
@@ -159,6 +162,7 @@ TABLES: dict[str, TableSpec] = {
     "vulnerable_populations": TableSpec("partner", ("value",), count_where={"unit": "count"}),
     "cctv_by_ward": TableSpec("partner", ("count",), group_cols=("incident_type",)),
     "interventions": TableSpec("partner"),
+    "intervention_evaluability": TableSpec("partner"),
     "partnership": TableSpec("partner"),
     "gap_analysis": TableSpec("partner"),
     "risk_factor_coverage": TableSpec("partner"),

@@ -60,7 +60,8 @@ def test_partner_indicators_shipped():
 def test_interventions_shipped_gets_wards_column():
     frame = partner.load_interventions(
         (src("interventions", PARTNER / "interventions_register.csv"),), CTX).frame
-    assert len(frame) == 62 and frame.columns[-1] == "wards"
+    assert len(frame) == 62 and list(frame.columns[-3:]) == ["wards", "start", "end"]
+    assert frame["start"].isna().all() and str(frame["start"].dtype).startswith("datetime64")
     assert frame["wards"].isna().all() and frame["wards"].dtype == object
     assert set(frame["type"]) <= set(PARTNER_SPECS["interventions"].categories["type"])
 

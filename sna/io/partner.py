@@ -135,13 +135,24 @@ def load_partner_indicators(sources: tuple[Source, ...], ctx: LoadContext) -> Lo
 
 def load_interventions(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     """Interventions register -> ``intervention, lead_agency, target_group, sv_strand, type,
-    status_or_period, reported_output, source_doc, notes, wards``.
+    status_or_period, reported_output, source_doc, notes, wards, start, end``.
 
     ``type`` and ``sv_strand`` must be one of the template's categories (case and spaces are
     forgiven: ``'Early intervention'`` -> ``early_intervention``). ``wards`` is optional
-    (``;``-separated 2022 ward names or ``borough-wide``); absent -> NaN.
+    (``;``-separated 2022 ward names or ``borough-wide``); absent -> NaN. ``start`` and
+    ``end`` (optional, ``YYYY-MM-DD``; datetime64, absent -> NaT) date the intervention so it
+    can be evaluated (:mod:`sna.evaluation_data`); an end before the start is an error.
     """
-    return _load(sources, "interventions")
+    loaded = _load(sources, "interventions")
+    frame = loaded.frame
+    bad = frame.index[(frame["end"] < frame["start"]).to_numpy()]
+    if len(bad):
+        problems = Problems(Path(sources[0].path))
+        for idx in bad:
+            problems.add(idx + 2, "end", frame.at[idx, "end"].date(),
+                         f"end is before start {frame.at[idx, 'start'].date()}")
+        problems.raise_if_any()
+    return loaded
 
 
 def load_cctv(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:

@@ -134,6 +134,11 @@ def preflight(config_path: str | Path, *, cfg: SnaConfig | None = None) -> Prefl
         pre.error = f"data.{bad.key}: {bad.error}"
     ward = next((r for r in pre.reports if r.key == "mps_ward"), None)
     pre.months = list(ward.meta.get("months", [])) if ward else []
+    if not pre.error:
+        from sna.evaluation_data import check_evaluations
+
+        pre.error = check_evaluations(cfg, pre.months)
+        sna_data.clear_memo()
     pre.seconds = round(time.perf_counter() - t0, 2)
     return pre
 

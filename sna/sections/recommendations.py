@@ -123,8 +123,9 @@ def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, A
     pandas.DataFrame
         ``indicator, label, baseline_period, baseline_count, baseline_rate_per_1000,
         current_period, current_count, latest_period, latest_count, latest_change_pct,
-        direction_wanted, target, target_count, target_status, source, frequency``. Counts
-        as published (after disclosure control).
+        direction_wanted, target, target_count, target_status, source, frequency`` and the
+        columns of :func:`add_detectable_change`. Counts as published (after disclosure
+        control).
     """
     specs = load_indicators()
     y, q = _dash_rows(dashboard, "12m"), _dash_rows(dashboard, "3m")
@@ -153,7 +154,29 @@ def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, A
             "source": ("MPS knife crime dashboard" if specs[i]["source"] == "knife_crime"
                        else "MPS recorded crime (London Datastore)"),
             "frequency": "monthly data; reviewed quarterly"})
-    return pd.DataFrame(rows)
+    return add_detectable_change(pd.DataFrame(rows), targets)
+
+
+def add_detectable_change(frame: pd.DataFrame, targets: Mapping[str, Any]) -> pd.DataFrame:
+    """Add ``min_detectable_change_pct`` (12 months, on ``baseline_count``) and
+    ``min_detectable_change_pct_3m`` (3 months, on ``latest_count``): the smallest fall on the
+    same window a year earlier that a Poisson test detects with 80% power (5% two-sided,
+    :func:`sna.evaluation.poisson_mde_pct`), and ``target_measurable``: 'no' when the target
+    fall is smaller than the 12-month detectable change (a year's data cannot show it),
+    'yes', or '' without a target."""
+    from sna.evaluation import poisson_mde_pct
+
+    if frame.empty:
+        return frame.assign(min_detectable_change_pct=[], min_detectable_change_pct_3m=[],
+                            target_measurable=[])
+    mde = frame["baseline_count"].map(lambda b: round(poisson_mde_pct(as_number(b)), 1))
+    target = frame["indicator"].map(lambda i: abs(as_number(targets.get(i))))
+    return frame.assign(
+        min_detectable_change_pct=mde,
+        min_detectable_change_pct_3m=frame["latest_count"].map(
+            lambda b: round(poisson_mde_pct(as_number(b)), 1)),
+        target_measurable=["" if math.isnan(t) or math.isnan(m) else "no" if t < m else "yes"
+                           for t, m in zip(target, mde, strict=True)])
 
 
 def recommendations_markdown(recs: pd.DataFrame, titles: Mapping[str, str]) -> str:
@@ -214,6 +237,12 @@ def monitoring_display(safe: pd.DataFrame) -> pd.DataFrame:
         "Quarter on a year earlier": safe["latest_change_pct"].map(lambda v: _fmt(v, "pct")),
         "Direction wanted": safe["direction_wanted"], "Target": safe["target"],
         "Target status": safe["target_status"],
+        "Smallest fall a year's data can show": [
+            "" if pd.isna(m) else f"{m:.0f}%" + (" (target too small to measure)"
+                                                  if t == "no" else "")
+            for m, t in zip(safe.get("min_detectable_change_pct", pd.Series(dtype=float)),
+                            safe.get("target_measurable", pd.Series(dtype=object)),
+                            strict=False)],
         "Source": safe["source"].str.replace(" (London Datastore)", "", regex=False)})
 
 

@@ -410,3 +410,18 @@ READS = {"significant_rise": "performance_dashboard", "worst_quartile": "perform
          "not_supplied": "configuration", "out_of_date": "configuration"}
 TABLES = ("performance_dashboard", "ward_indicators", "gap_analysis", "risk_factors",
           *sorted(set(SHOWN_BY.values())))
+
+
+def _register_effectiveness_rules() -> None:
+    """Chapter 05's "Does it work?" rules (:mod:`sna.sections.effectiveness`) join the
+    built-in tests: an evaluation with adequate power and no detectable effect, and register
+    entries that cannot be evaluated (no wards or start date)."""
+    from sna.sections import effectiveness as ef
+
+    SELECTORS.update(ef.SELECTORS)
+    TESTS.update(ef.TESTS)
+    READS.update(ef.RULE_TABLES)
+
+
+_register_effectiveness_rules()
+TABLES = (*TABLES, "intervention_effects", "intervention_evaluability")
