@@ -19,7 +19,8 @@ from sna.errors import ConfigError
 
 REQUIRED_SOURCES = ("mps_ward", "wards", "population")
 OPTIONAL_SOURCES = (
-    "mps_borough", "mps_lsoa", "knife_crime", "homicide", "police_uk", "stop_search",
+    "mps_borough", "mps_lsoa", "knife_crime", "mps_dashboard", "vawg", "public_attitudes",
+    "homicide", "police_uk", "stop_search",
     "lsoa", "census", "lookups", "imd", "dfe_lait", "neet", "ambulance",
     "clif", "ward_profiles", "partner_indicators", "interventions", "cctv", "assets",
     "vulnerable_populations",

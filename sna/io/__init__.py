@@ -13,7 +13,10 @@ LOADERS: dict[str, str] = {
     "mps_ward": "sna.io.mps:load_mps_ward",
     "mps_borough": "sna.io.mps:load_mps_borough",
     "mps_lsoa": "sna.io.mps:load_mps_lsoa",
-    "knife_crime": "sna.io.mps_dashboards:load_knife_crime",
+    "knife_crime": "sna.io.dashboard:load_mps_dashboard",  # alias of mps_dashboard
+    "mps_dashboard": "sna.io.dashboard:load_mps_dashboard",
+    "vawg": "sna.io.vawg:load_vawg",
+    "public_attitudes": "sna.io.attitudes:load_public_attitudes",
     "homicide": "sna.io.mps_dashboards:load_homicide",
     "police_uk": "sna.io.police_uk:load_police_uk",
     "stop_search": "sna.io.police_uk:load_stop_search",

@@ -24,22 +24,25 @@ from sna.sections.trend_data import (
     labels,
     suppress_sv,
 )
+from sna.sections.who_data import RANK_CI_COLUMNS, with_rank_intervals
 
 DEPENDENT = {"count": ["change_pct", "rate_per_1000", "rate_lower95", "rate_upper95",
-                       "change_significant", "london_rank", "bcu_rank"],
+                       "change_significant", "london_rank", "bcu_rank", *RANK_CI_COLUMNS],
              "previous_count": ["change_pct", "change_significant"]}
 
 
 def build_dashboard(monthly: pd.DataFrame, pops: dict[str, float], area: Any,
                     period: str) -> pd.DataFrame:
     """:func:`sna.metrics.performance_dashboard` for the area (unsuppressed)."""
-    return metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu)
+    dash = metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu)
+    return with_rank_intervals(dash, monthly, pops, area.name, period)  # sections.who_data
 
 
 def safe_dashboard(dash: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """The contract table after disclosure control (exactly ``DASHBOARD_COLUMNS``)."""
+    """The contract table after disclosure control (``DASHBOARD_COLUMNS`` and the rank
+    interval columns)."""
     safe = suppress_sv(dash, ["count", "previous_count"], min_count, ["window"], DEPENDENT)
-    return safe[list(metrics.DASHBOARD_COLUMNS)]
+    return safe[[*metrics.DASHBOARD_COLUMNS, *RANK_CI_COLUMNS]]
 
 
 def last_month(monthly: pd.DataFrame, indicator: str) -> str | None:

@@ -1,0 +1,105 @@
+"""Monthly counts from the MPS Monthly Crime Dashboard (``mps_dashboard``, or its alias
+``knife_crime``) for the performance dashboard and chapter 08, and the rank intervals of
+every dashboard row.
+
+Windows: a month counts as zero for an indicator only inside the months a supplied file covers
+for that indicator's series (the data are sparse: no zero rows); outside them the month is
+absent, so a window reaching before the data start (or after they end) has an empty count,
+never a partial sum (:func:`sna.metrics.window_total`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from sna import data as sna_data
+from sna import metrics
+from sna.definitions import borough_monthly, indicator_monthly, load_indicators
+from sna.io.dashboard import series_coverage
+from sna.ranks import rank_interval
+
+RANK_CI_COLUMNS = ["london_rank_lower95", "london_rank_upper95"]
+DASHBOARD_KEYS = ("mps_dashboard", "knife_crime")
+
+
+def dashboard_key(cfg: Any) -> str | None:
+    """The config key holding dashboard data: ``mps_dashboard``, else ``knife_crime``."""
+    return next((k for k in DASHBOARD_KEYS if cfg.has(k)), None)
+
+
+def _mask_coverage(monthly: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
+    """Drop (indicator, month) rows outside the months the files cover for the indicator."""
+    if not meta.get("coverage"):
+        return monthly
+    specs = load_indicators()
+    keep = pd.Series(False, index=monthly.index)
+    for ind, rows in monthly.groupby("indicator").groups.items():
+        months = series_coverage(meta, specs[ind]["categories"])
+        keep.loc[rows] = monthly.loc[rows, "month"].isin(months)
+    return monthly[keep]
+
+
+def london_dashboard_monthly(cfg: Any) -> pd.DataFrame:
+    """``borough, indicator, month, count`` for the 32 MPS boroughs from the dashboard data
+    (empty frame when neither key is supplied)."""
+    key = dashboard_key(cfg)
+    if key is None:
+        return pd.DataFrame(columns=["borough", "indicator", "month", "count"])
+    loaded = sna_data.load(cfg, key)
+    frame = loaded.frame
+    boroughs = frame[frame["area_type"].str.lower().eq("borough")
+                     & frame["area_name"].isin(metrics.LONDON_BOROUGHS)]
+    out = borough_monthly(boroughs)
+    return _mask_coverage(out, loaded.meta).reset_index(drop=True)
+
+
+def ward_monthly(cfg: Any, borough: str, indicators: Sequence[str]) -> pd.DataFrame:
+    """``area_code, area_name, indicator, month, count`` for the borough's current (2022)
+    wards; retired ``(NOT ACTIVE)`` wards and label variants of a ward (``Edgware (SX)``)
+    are joined on the ward code, the name is the most common one."""
+    key = dashboard_key(cfg)
+    loaded = sna_data.load(cfg, key)
+    f = loaded.frame
+    wards = f[~f["area_type"].str.lower().eq("borough") & f["borough"].eq(borough)
+              & ~f["retired"] & f["area_code"].fillna("").str.match(r"E05\d{6}$")]
+    names = wards.groupby("area_code")["area_name"].agg(lambda s: s.value_counts().index[0])
+    wards = wards.assign(area_name=wards["area_code"].map(names))
+    out = indicator_monthly(wards, by=("area_code", "area_name"),
+                            months=sorted(loaded.meta.get("months", [])))
+    out = out[out["indicator"].isin(list(indicators))]
+    return _mask_coverage(out, loaded.meta).reset_index(drop=True)
+
+
+def with_rank_intervals(dash: pd.DataFrame, monthly: pd.DataFrame,
+                        pops: Mapping[str, float], area: str, period: str,
+                        *, sims: int = 2000) -> pd.DataFrame:
+    """Add ``london_rank_lower95, london_rank_upper95`` to every dashboard row.
+
+    For each window the counts of all London boroughs are taken from ``monthly`` (the frame the
+    dashboard was built from) and :func:`sna.ranks.rank_interval` simulates the league table;
+    the area's 2.5/97.5 percentile ranks are kept. NA where the area has no rank.
+    """
+    out = dash.copy()
+    for col in RANK_CI_COLUMNS:
+        out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
+    data = monthly.loc[monthly["indicator"].isin(set(dash["indicator"]))
+                       & monthly["borough"].isin(metrics.LONDON_BOROUGHS)
+                       & monthly["borough"].isin(list(pops)),
+                       ["borough", "indicator", "month", "count"]]
+    if data.empty:
+        return out
+    for window in dash["window"].unique():
+        tot = metrics.window_total(data, period, window, by=["borough", "indicator"])
+        for ind, grp in tot.groupby("indicator"):
+            grp = grp[grp["count"].notna()].reset_index(drop=True)
+            rows = out.index[(out["indicator"] == ind) & (out["window"] == window)]
+            if grp.empty or area not in set(grp["borough"]) or not len(rows):
+                continue
+            ri = rank_interval(grp["count"], grp["borough"].map(pops), sims=sims)
+            me = grp.index[grp["borough"] == area][0]
+            out.loc[rows, RANK_CI_COLUMNS[0]] = ri.loc[me, "lower95"]
+            out.loc[rows, RANK_CI_COLUMNS[1]] = ri.loc[me, "upper95"]
+    return out
