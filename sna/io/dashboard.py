@@ -123,18 +123,19 @@ def _text(values: pd.Series) -> pd.Series:
     return _per_value(values, lambda v: str(v).strip())
 
 
-def _months(values: pd.Series, problems: _Problems, unit: str) -> pd.Series:
+def fast_months(values: pd.Series, problems: _Problems, unit: str,
+                column: str = "month_year") -> pd.Series:
     """:func:`parse_months` computed on the distinct values (fast on 500,000 rows)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     first = pd.Series(np.arange(len(values))).groupby(codes).first()
-    parsed = parse_months(pd.Series(list(uniques)), "month_year", _Quiet(), unit)
+    parsed = parse_months(pd.Series(list(uniques)), column, _Quiet(), unit)
     bad = parsed.isna().to_numpy()
     for u in np.flatnonzero(bad)[:10]:
         pos = int(first[u])
-        problems.add(pos + (2 if unit == "row" else 1), "month_year", values.iloc[pos],
+        problems.add(pos + (2 if unit == "row" else 1), column, values.iloc[pos],
                      "not a month (expected e.g. 2024-03-01, 2024-03 or Jan-24)")
     for pos in np.flatnonzero(codes < 0)[:10]:
-        problems.add(int(pos) + (2 if unit == "row" else 1), "month_year", None, "empty month")
+        problems.add(int(pos) + (2 if unit == "row" else 1), column, None, "empty month")
     return pd.Series(np.array([*parsed.to_numpy(dtype=object), None], dtype=object)[codes],
                      index=values.index)
 
@@ -189,7 +190,7 @@ def _tidy(source: Source) -> tuple[pd.DataFrame, str | None, list[str]]:
     out["area_code"] = _text(frame["area_code"]) if "area_code" in frame else None
     snt = _text(frame["borough_snt"]) if "borough_snt" in frame else pd.Series(None, index=frame.index)
     _check_areas(out, problems, offset)
-    out["month"] = _months(frame["month_year"], problems, unit)
+    out["month"] = fast_months(frame["month_year"], problems, unit)
     out["count"] = count_block(frame, ["count"], problems, unit)[:, 0]
     problems.raise_if_any()
     out["borough"] = _borough_of(out["area_type"], out["area_name"], snt)
