@@ -39,6 +39,7 @@ CHAPTERS: dict[str, str] = {
     "04_risk_protective": "Risk and protective factors",
     "05_partnership_interventions": "Partnership and interventions",
     "06_recommendations": "Recommendations, plan and monitoring",
+    "08_who_is_affected": "Who is affected: domestic abuse, women and girls, young people",
     "07_methodology": "Methodology and data inventory",
     "00_summary": "Executive summary",
 }
