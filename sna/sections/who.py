@@ -169,11 +169,15 @@ def rolling_share(wd: WhoData, crime: pd.DataFrame, area: Any) -> pd.DataFrame:
         num = da[da["borough"].isin(members)].groupby("month")["count"].sum()
         den = vwi[vwi["borough"].isin(members)].groupby("month")["count"].sum()
         both = pd.concat([num.rename("da"), den.rename("vwi")], axis=1).dropna().sort_index()
+        if both.empty:
+            continue
         months = pd.Index(periods.month_range(both.index.min(), both.index.max()))
         both = both.reindex(months)
         roll = both.rolling(12, min_periods=12).sum()
         parts.append(pd.DataFrame({"month": months, "series": name,
                                    "value": (roll["da"] / roll["vwi"] * 100).round(1)}))
+    if not parts:
+        return pd.DataFrame(columns=["month", "series", "value"])
     out = pd.concat(parts, ignore_index=True)
     return out[out["value"].notna() & (out["month"] <= wd.end)]
 
