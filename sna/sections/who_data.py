@@ -44,10 +44,15 @@ def _mask_coverage(monthly: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
 
 def london_dashboard_monthly(cfg: Any) -> pd.DataFrame:
     """``borough, indicator, month, count`` for the 32 MPS boroughs from the dashboard data
-    (empty frame when neither key is supplied)."""
+    (empty frame when neither key is supplied). Cached on disk per input
+    (:func:`sna.data.derived`)."""
     key = dashboard_key(cfg)
     if key is None:
         return pd.DataFrame(columns=["borough", "indicator", "month", "count"])
+    return sna_data.derived(cfg, f"dashboard_london_monthly_{key}", (key,), _london, cfg, key)
+
+
+def _london(cfg: Any, key: str) -> pd.DataFrame:
     loaded = sna_data.load(cfg, key)
     frame = loaded.frame
     boroughs = frame[frame["area_type"].str.lower().eq("borough")
@@ -59,8 +64,13 @@ def london_dashboard_monthly(cfg: Any) -> pd.DataFrame:
 def ward_monthly(cfg: Any, borough: str, indicators: Sequence[str]) -> pd.DataFrame:
     """``area_code, area_name, indicator, month, count`` for the borough's current (2022)
     wards; retired ``(NOT ACTIVE)`` wards and label variants of a ward (``Edgware (SX)``)
-    are joined on the ward code, the name is the most common one."""
+    are joined on the ward code, the name is the most common one. Cached on disk."""
     key = dashboard_key(cfg)
+    return sna_data.derived(cfg, f"dashboard_ward_monthly_{key}", (key,), _wards, cfg, key,
+                            borough, tuple(indicators))
+
+
+def _wards(cfg: Any, key: str, borough: str, indicators: tuple[str, ...]) -> pd.DataFrame:
     loaded = sna_data.load(cfg, key)
     f = loaded.frame
     wards = f[~f["area_type"].str.lower().eq("borough") & f["borough"].eq(borough)

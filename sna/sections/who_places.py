@@ -123,7 +123,7 @@ def vawg_map(ch: Any, table: pd.DataFrame) -> tuple[Any, str]:
 def da_ward_table(ch: Any, end: str) -> pd.DataFrame:
     """Domestic abuse offences per ward, 12 months to ``end``, rate per 1,000 residents and
     Gi* hot/cold spot class (999 permutations, fixed seed, FDR 5%)."""
-    from sna.sections.wards import area_lookup, ward_populations
+    from sna.sections.wards import area_lookup
 
     wards = ch.load("wards").frame
     months = periods.window_months(end, "12m")
@@ -134,7 +134,13 @@ def da_ward_table(ch: Any, end: str) -> pd.DataFrame:
     out = wards[["ward_code", "ward_name"]].copy()
     out["count"] = out["ward_code"].map(counts)
     lookup = area_lookup(ch.load("lookups").frame, wards["ward_code"])
-    pop = ward_populations(ch.load("population").frame, lookup, wards)
+    p = ch.load("population").frame
+    lsoa = (p[(p["level"] == "lsoa") & p["geography_code"].isin(set(lookup["lsoa_code"]))]
+            .groupby("geography_code", as_index=False)["population"].sum()
+            .rename(columns={"geography_code": "lsoa_code"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pop = spatial.ward_population(lsoa, lookup)
     out["population"] = out["ward_code"].map(pop.set_index("ward_code")["population"])
     out["rate_per_1000"] = (out["count"] / out["population"] * 1000).round(2)
     out["period_start"], out["period_end"] = months[0], end
@@ -174,6 +180,11 @@ def da_rate_map(ch: Any, table: pd.DataFrame) -> tuple[Any, str]:
                            "by ward, 12 months", legend_title="Per 1,000 residents")
 
 
+def has_hotspots(table: pd.DataFrame) -> bool:
+    """True when Gi* classed any ward as a hot or cold spot (else the map is not drawn)."""
+    return bool(table["hotspot_class"].astype(str).str.match(r"(Hot|Cold)").any())
+
+
 def da_hotspot_map(ch: Any, table: pd.DataFrame) -> tuple[Any, str]:
     """Gi* hot and cold spots of the domestic abuse rate by ward."""
     g = ch.load("wards").frame.merge(table, on=["ward_code", "ward_name"])
@@ -192,16 +203,16 @@ def confidence_table(ch: Any) -> pd.DataFrame:
 
 
 def confidence_figure(table: pd.DataFrame, area: str) -> tuple[Any, str]:
-    """Lines of the three measures, the area (solid) and London, by quarter."""
-    long = pd.concat([
-        table.assign(series=table["measure_id"].map(PAS_MEASURES) + f" - {area}",
-                     value=table["proportion"] * 100),
-        table.assign(series=table["measure_id"].map(PAS_MEASURES) + " - London",
-                     value=table["london"] * 100)], ignore_index=True)
-    long["month"] = long["quarter_end"].str[:7]
-    return plots.multi_line(long[["month", "series", "value"]], f"Public confidence in the "
-                            f"police, {area} and London (% agreeing, rolling 12 months)",
-                            "% of residents")
+    """One panel per measure: the area and London, % agreeing in the year to each December."""
+    dec = table[table["quarter_end"].str.endswith("-12-31")]
+    long = pd.concat([dec.assign(series=area, value=dec["proportion"] * 100),
+                      dec.assign(series="London", value=dec["london"] * 100)],
+                     ignore_index=True)
+    long = long.assign(panel=long["measure_id"].map(PAS_MEASURES),
+                       x=long["quarter_end"].str[:4])
+    return plots.panel_lines(long[["panel", "x", "series", "value"]], highlight=area,
+                             title=f"Public confidence in the police, {area} and London "
+                                   "(% agreeing, year to December)")
 
 
 def confidence_text(table: pd.DataFrame, area: str) -> str:
