@@ -74,3 +74,25 @@ def test_people_profile_against_published_census_figures():
     groups = rows[rows.index.str.startswith("Ethnic group")]
     assert len(groups) == 5 and groups["area_value"].sum() == pytest.approx(100, abs=0.3)
     assert groups["london_value"].sum() == pytest.approx(100, abs=0.3)
+
+
+def test_ward_factors_add_up_to_the_borough():
+    from sna.io.boundaries import load_lookups
+    from sna.sections.profile_people import ward_factors
+
+    names = [f"census2021-ts{t}-lsoa-barnet.csv" for t in ("003", "006", "008", "021")]
+    ctx = LoadContext("Barnet", "E09000003")
+    census = load_census(tuple(Source("census", CENSUS / n) for n in names), ctx).frame
+    lk = load_lookups((Source("lookups", ROOT / "data" / "raw" / "lookups"
+                              / "lsoa21_to_ward22_bestfit_london.csv"),), ctx).frame
+    codes = sorted(lk.loc[lk["lsoa_code"].isin(set(census["geography_code"])), "ward_code"]
+                   .unique())
+    out = ward_factors(census, lk, codes).set_index("ward_code")
+    assert len(out) == 24 and out.notna().all().all()
+    hh = census[(census["table"] == "TS003") & census["is_total"]]["value"].sum()
+    lone = census[(census["table"] == "TS003") & (census["category"].str.endswith(
+        "Lone parent family: With dependent children"))]["value"].sum()
+    # ONS LTLA: 10,476 of 148,919 households (7.03%); LSOA cells are perturbed separately
+    assert lone / hh * 100 == pytest.approx(7.03, abs=0.05)
+    assert out["lone_parent_pct"].between(0, 100).all()
+    assert out["density_per_km2"].median() == pytest.approx(4488.7, rel=0.5)

@@ -100,3 +100,45 @@ def show_people(ch: Any) -> pd.DataFrame:
     if not rows.empty:
         ch.md(md_bullets([md_text(r) for r in rows["reading"]]))
     return rows
+
+
+WARD_FACTORS = {"not_white_british_pct": "Residents not White British (%)",
+                "lone_parent_pct": "Households: lone parents with dependent children (%)",
+                "density_per_km2": "Residents per km² (population density)"}
+"""Ward risk-profile factors from Census 2021 LSOA tables (chapter 04 correlations)."""
+
+
+def ward_factors(census: pd.DataFrame, lookups: pd.DataFrame, ward_codes) -> pd.DataFrame:
+    """:data:`WARD_FACTORS` per 2022 ward from the LSOA rows of TS021, TS003 and TS006/TS008,
+    through the best-fit LSOA 2021 -> ward lookup (shares are recomputed from summed counts;
+    density = summed residents / summed land area, each LSOA's area being residents / density).
+    Columns absent when their table has no LSOA rows."""
+    lk = lookups[(lookups["lsoa_year"] == 2021) & lookups["ward_code"].isin(set(ward_codes))]
+    out = pd.DataFrame({"ward_code": sorted(set(ward_codes))})
+    lsoa = census[(census["level"] == "lsoa") & census["geography_code"].isin(set(lk["lsoa_code"]))]
+    if lk.empty or lsoa.empty:
+        return out
+    ward_of = lk.drop_duplicates("lsoa_code").set_index("lsoa_code")["ward_code"]
+
+    def by_ward(table: str, pick) -> pd.Series:
+        t = lsoa[lsoa["table"] == table]
+        v = t[pick(t)].groupby("geography_code")["value"].sum()
+        return v.groupby(v.index.map(ward_of)).sum()
+
+    def total(table: str) -> pd.Series:
+        return by_ward(table, lambda t: t["is_total"])
+
+    if (lsoa["table"] == "TS021").any():
+        wb = by_ward("TS021", lambda t: t["category"].str.startswith(
+            "White: English, Welsh, Scottish, Northern Irish or British"))
+        out["not_white_british_pct"] = out["ward_code"].map((1 - wb / total("TS021")) * 100)
+    if (lsoa["table"] == "TS003").any():
+        lp = by_ward("TS003", lambda t: t["category"] == LONE_PARENT)
+        out["lone_parent_pct"] = out["ward_code"].map(lp / total("TS003") * 100)
+    if (lsoa["table"] == "TS006").any() and (lsoa["table"] == "TS008").any():
+        pop = lsoa[(lsoa["table"] == "TS008") & lsoa["is_total"]].set_index("geography_code")["value"]
+        dens = lsoa[lsoa["table"] == "TS006"].set_index("geography_code")["value"]
+        area = (pop / dens).dropna()
+        wpop = pop[area.index].groupby(area.index.map(ward_of)).sum()
+        out["density_per_km2"] = out["ward_code"].map(wpop / area.groupby(area.index.map(ward_of)).sum())
+    return out
