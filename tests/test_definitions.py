@@ -44,7 +44,7 @@ def tidy(rows: list[tuple]) -> pd.DataFrame:
 
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".csv", ".parquet")
-                  and "homicide" not in p.name) if folder.is_dir() else []
+                  and "homicide" not in p.name and "vawg" not in p.name) if folder.is_dir() else []
 
 
 # --- the YAML ------------------------------------------------------------------------------
