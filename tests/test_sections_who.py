@@ -118,3 +118,14 @@ def test_confidence_and_youth_population(ch):
         "4 years and under", "5 to 9", "10 to 14", "15 to 19", "20 to 24"))]
     assert len(cols) == 5 and young["Barnet"] == barnet[cols].sum()
     assert np.isfinite(young["Brent"])
+
+
+def test_uncovered_year_before_is_said_not_hidden(ch, wd):
+    raw = who.compare(wd, ("domestic_abuse_vwi", "lethal_barrel_discharge"), ch.cfg.area)
+    safe = raw.copy()
+    show = who.display(safe, 5, raw=raw)
+    assert (show["A year earlier"] == "n/a").all()       # Feb 2022 window starts before Aug 2021
+    text = who.sentence(safe.iloc[0], "Barnet", raw=raw.iloc[0])
+    assert "no comparison" in text and "700" in text
+    hidden = safe.assign(count=np.nan)
+    assert "not published" in who.sentence(hidden.iloc[0], "Barnet", raw=raw.iloc[0])

@@ -96,14 +96,21 @@ def dashboard_display(dash: pd.DataFrame, safe: pd.DataFrame, window: str,
         "Change": [arrow(c, s) for c, s in zip(d["change_pct"], d["change_significant"],
                                                 strict=True)],
         "Rate per 1,000 residents (95% CI)": rate,
-        "London rank (1 = lowest rate)": _ranks(d["london_rank"], d["london_areas"]),
+        "London rank (1 = lowest rate)": _ranks(d["london_rank"], d["london_areas"],
+                                                d.get("london_rank_lower95"),
+                                                d.get("london_rank_upper95")),
         "BCU rank": _ranks(d["bcu_rank"], d["bcu_areas"]),
     })
 
 
-def _ranks(rank: pd.Series, n: pd.Series) -> list[str]:
-    return ["-" if pd.isna(r) else f"{ordinal(int(r))} of {int(k)}"
-            for r, k in zip(rank, n, strict=True)]
+def _ranks(rank: pd.Series, n: pd.Series, lower: pd.Series | None = None,
+           upper: pd.Series | None = None) -> list[str]:
+    """'3rd of 32', with the 95% rank interval when given: '3rd of 32 (2nd-5th)'."""
+    lower = lower if lower is not None else pd.Series(pd.NA, index=rank.index)
+    upper = upper if upper is not None else pd.Series(pd.NA, index=rank.index)
+    return ["-" if pd.isna(r) else f"{ordinal(int(r))} of {int(k)}" + (
+        "" if pd.isna(lo) else f" ({ordinal(int(lo))}-{ordinal(int(hi))})")
+        for r, k, lo, hi in zip(rank, n, lower, upper, strict=True)]
 
 
 def change_findings(dash: pd.DataFrame, safe: pd.DataFrame, sentences: list[str]
@@ -183,6 +190,10 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     months = periods.window_label(periods.window_months(ch.period, "3m"))
     ch.table(safe, None, f"The latest 3 months ({months}) compared with the same months a "
              "year earlier", show=dashboard_display(dash, safe, "3m", ch.cfg.min_count))
+    ch.note("The range after a London rank, e.g. '5th of 32 (3rd-8th)', is its 95% interval: "
+            "the ranks the borough could plausibly hold given chance variation in every "
+            "borough's counts (simulated, Marshall and Spiegelhalter 1998). Overlapping "
+            "ranges mean boroughs cannot be told apart.")
     hidden = (dash["count"].notna() & safe["count"].isna()).any()
     if hidden:
         m = ch.cfg.min_count

@@ -101,15 +101,16 @@ def _rank_text(row: pd.Series) -> str:
     return f"{ordinal(int(row['london_rank']))} of {int(row['london_areas'])}{span}"
 
 
-def display(safe: pd.DataFrame, min_count: int, per: str = "residents") -> pd.DataFrame:
-    """Readable comparison table (strings; '<5' for hidden small counts)."""
-    def count(v: Any) -> str:
-        return f"<{min_count}" if pd.isna(v) else f"{int(v):,}"
-
+def display(safe: pd.DataFrame, min_count: int, per: str = "residents",
+            raw: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Readable comparison table (strings): '<5' for a hidden small count, 'n/a' where the
+    data do not cover the window (``raw`` = the table before disclosure control)."""
+    raw = safe if raw is None else raw
     return pd.DataFrame({
         "Measure": safe["label"],
-        "12 months": [count(v) for v in safe["count"]],
-        "A year earlier": [count(v) for v in safe["previous_count"]],
+        "12 months": trend_data.count_texts(raw["count"], safe["count"], min_count),
+        "A year earlier": trend_data.count_texts(raw["previous_count"], safe["previous_count"],
+                                                 min_count),
         "Change": [trend_data.arrow(c, s) for c, s in zip(safe["change_pct"],
                                                            safe["change_significant"],
                                                            strict=True)],
@@ -122,13 +123,23 @@ def display(safe: pd.DataFrame, min_count: int, per: str = "residents") -> pd.Da
     })
 
 
-def sentence(row: pd.Series, area: str, per: str = "residents") -> str:
-    """One plain-English sentence: count, change (significant or not), rate vs London, rank."""
+def sentence(row: pd.Series, area: str, per: str = "residents",
+             raw: pd.Series | None = None) -> str:
+    """One plain-English sentence: count, change (significant or not), rate vs London, rank.
+    ``raw`` (the row before disclosure control) tells a hidden count from a missing one."""
+    raw = row if raw is None else raw
     label = row["label"]
+    if pd.isna(raw["count"]):
+        return (f"{label}: the data supplied do not cover the 12 months to "
+                f"{periods.month_label(row['period_end'])}.")
     if pd.isna(row["count"]):
-        return f"{label}: not published (fewer than the disclosure threshold) or not covered."
+        return f"{label}: fewer than the disclosure threshold, not published."
     text = f"{label}: {int(row['count']):,} in the 12 months to {periods.month_label(row['period_end'])}"
-    if pd.notna(row["previous_count"]):
+    if pd.isna(raw["previous_count"]):
+        text += " (no comparison: the data supplied do not cover the year before)"
+    elif pd.isna(row["previous_count"]):
+        text += " (a year earlier: too few to publish)"
+    else:
         text += f", against {int(row['previous_count']):,} a year earlier"
         if pd.notna(row["change_pct"]):
             sig = bool(row["change_significant"]) if pd.notna(row["change_significant"]) else False
@@ -148,10 +159,11 @@ def publish_compare(ch: Any, frame: pd.DataFrame, name: str, caption: str,
     """Publish a :func:`compare` table (open data; counts under ``min_count`` hidden with what
     derives from them) and show its readable version and sentences."""
     safe = ch.publish(frame, name, count_cols=["count", "previous_count"], dependent=DEPENDENT)
-    ch.table(safe, None, caption, show=display(safe, ch.cfg.min_count, per))
+    ch.table(safe, None, caption, show=display(safe, ch.cfg.min_count, per, frame))
     from sna.narrative import md_bullets
 
-    ch.md(md_bullets([sentence(r, ch.cfg.area.name, per) for _, r in safe.iterrows()]))
+    ch.md(md_bullets([sentence(r, ch.cfg.area.name, per, frame.loc[i])
+                      for i, r in safe.iterrows()]))
     return safe
 
 

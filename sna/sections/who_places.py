@@ -77,7 +77,9 @@ def vawg_borough(ch: Any, end: str) -> pd.DataFrame:
     v = ch.load("vawg").frame
     v = v[(v["file_kind"] == "offences") & (v["breakdown"] == "location")
           & v["month"].isin(periods.window_months(end, "12m"))]
-    fem = female_population(ch.load("census").frame, "ltla").set_index("name")["female"]
+    census = ch.load("census").frame if ch.has("census") else pd.DataFrame(
+        columns=["table", "level", "category", "geography_code", "geography_name", "value"])
+    fem = female_population(census, "ltla").set_index("name")["female"]
     area = ch.cfg.area
     groups = {area.name: {area.name}, "BCU": set(area.bcu) | {area.name},
               "London": set(metrics.LONDON_BOROUGHS) & set(fem.index)}
