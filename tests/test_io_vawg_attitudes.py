@@ -142,3 +142,25 @@ def test_new_census_tables_suffixes_subtotals_and_density():
     total = ts021.loc[ts021["is_total"], "value"].sum()
     assert ts021.loc[ts021["is_subtotal"], "value"].sum() == total      # 5 broad groups
     assert ts021.loc[~ts021["is_total"] & ~ts021["is_subtotal"], "value"].sum() == total
+
+
+def test_xlsx_as_published(tmp_path):
+    pas = tmp_path / "pas.xlsx"
+    with pd.ExcelWriter(pas) as xl:
+        pd.DataFrame({"Notes": ["x"]}).to_excel(xl, sheet_name="Read me", index=False)
+        pd.DataFrame({"Date": pd.to_datetime(["2023-12-31"]), "Survey": "PAS",
+                      "Borough": "Barnet", "Measure": '"Good Job" local', "Proportion": [0.47],
+                      "MPS": [0.45]}).to_excel(xl, sheet_name="Borough", index=False)
+    row = load_public_attitudes(src("public_attitudes", pas), CTX).frame.iloc[0]
+    assert (row["quarter_end"], row["measure_id"], row["proportion"]) == ("2023-12-31",
+                                                                         "good_job", 0.47)
+    vawg = tmp_path / "vawg.xlsx"
+    cells = pd.DataFrame({"BCU_location": "North West", "Borough_name": "Barnet",
+                          "Ward_name_clean_2": "Hendon",
+                          "Recorded_Date_Months": pd.to_datetime(["2024-01-01"] * 2),
+                          "Date_Committed_From_Date_Months": pd.to_datetime(
+                              ["2024-01-01", "2023-12-01"]), "Count": [2, 5]})
+    with pd.ExcelWriter(vawg) as xl:
+        cells.to_excel(xl, sheet_name="Offence count location", index=False)
+    frame = load_vawg(src("vawg", vawg), CTX).frame
+    assert frame[["ward_name", "month", "count"]].values.tolist() == [["Hendon", "2024-01", 7]]
