@@ -244,3 +244,28 @@ def test_bad_input_names_file_row_column_value(tmp_path, text, needles):
         load_mps_dashboard(src(write(tmp_path, "bad.csv", text)), CTX)
     for needle in needles:
         assert needle in str(info.value), (needle, str(info.value))
+
+
+def test_a_file_cut_to_one_borough_says_nothing_about_other_boroughs(tmp_path):
+    """Sparse zeros only where a file holding the series has rows for the place and month."""
+    other = HEADER + (  # Other-crime extract: Barnet wards only, Jan-Mar 2024
+        "2024-01-01,Safer Neighbourhood Teams,Barnet Burnt Oak,Burnt Oak,E05013630,"
+        "Domestic Abuse,Domestic Abuse,Offences,3\n"
+        "2024-03-01,Safer Neighbourhood Teams,Barnet Burnt Oak,Burnt Oak,E05013630,"
+        "Knife Crime,Knife Crime,Offences,1\n")
+    knife = HEADER + (  # knife-only file, all boroughs' wards, Mar-Apr 2024
+        "2024-03-01,Safer Neighbourhood Teams,Camden Kilburn,Kilburn,E05013660,"
+        "Knife Crime,Knife Crime,Offences,2\n"
+        "2024-04-01,Safer Neighbourhood Teams,Barnet Burnt Oak,Burnt Oak,E05013630,"
+        "Knife Crime,Knife Crime,Offences,5\n")
+    cfg = _Cfg(write(tmp_path, "other.csv", other), write(tmp_path, "knife.csv", knife),
+               tmp=tmp_path)
+    from sna import data as sna_data
+
+    sna_data.clear_memo()
+    camden = who_data.ward_monthly(cfg, "Camden", ["domestic_abuse", "knife_crime"])
+    assert set(camden["indicator"]) == {"knife_crime"}            # no DA zeros for Camden
+    assert sorted(camden["month"]) == ["2024-03", "2024-04"]      # not Jan-Feb (unknown)
+    barnet = who_data.ward_monthly(cfg, "Barnet", ["domestic_abuse", "knife_crime"])
+    da = barnet[barnet["indicator"] == "domestic_abuse"].set_index("month")["count"]
+    assert da.to_dict() == {"2024-01": 3, "2024-02": 0, "2024-03": 0}

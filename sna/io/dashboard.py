@@ -246,7 +246,9 @@ def load_mps_dashboard(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     -------
     Loaded
         Frame :data:`COLUMNS` (``count`` int64, months ``YYYY-MM``). Meta: ``files`` (path,
-        rows, months, vintage), ``months``, ``coverage`` (series key -> months covered by a
+        rows, months, vintage), ``months``, ``coverage_by_place`` (series key -> place
+        'borough|<name>' / 'ward|<name>' -> month spans of the files holding the series that
+        have rows for the place), ``coverage`` (series key -> months covered by a
         file holding that series: inside it a missing row is 0), ``overridden`` (file, series,
         months replaced by a newer vintage), ``revisions`` (per replaced file: borough cells
         compared, cells revised, net change), ``label_variants`` and ``warnings``.
@@ -264,10 +266,12 @@ def load_mps_dashboard(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
         first, last = frame["month"].min(), frame["month"].max()
         frame["_series"] = (_keys(frame["crime_subtype"]) + "|" + _keys(frame["measure"]))
         parts.append({"source": source, "frame": frame, "vintage": vintage or last,
-                      "span": month_range(first, last), "changed": changed})
+                      "span": month_range(first, last), "changed": changed,
+                      "scope": _scope(frame)})
     parts.sort(key=lambda p: (p["vintage"], p["span"][-1]), reverse=True)
     claimed: dict[str, set[str]] = {}
     kept, files, overridden, coverage, variants, revisions = [], [], [], {}, set(), []
+    scope: dict[str, dict[str, list[list[str]]]] = {}
     for p in parts:
         frame, span = p["frame"], p["span"]
         lost = np.zeros(len(frame), dtype=bool)
@@ -279,6 +283,8 @@ def load_mps_dashboard(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
                 overridden.append({"file": display_path(p["source"].path), "series": series,
                                    "months": sorted(set(frame.loc[idx[mask], "month"]))})
             coverage.setdefault(series, set()).update(span)
+            for place in p["scope"]:
+                scope.setdefault(series, {}).setdefault(place, []).append([span[0], span[-1]])
             taken.update(span)
         if lost.any() and kept:
             revisions.append(_revisions(frame[lost], pd.concat(kept), p["source"]))
@@ -290,12 +296,39 @@ def load_mps_dashboard(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     meta: dict[str, Any] = {
         "source": sources[0].key if sources else "mps_dashboard", "files": files, "months": sorted(out["month"].unique()),
         "coverage": {k: sorted(v) for k, v in sorted(coverage.items())},
+        "coverage_by_place": {k: dict(sorted(v.items())) for k, v in sorted(scope.items())},
         "overridden": overridden, "revisions": revisions, "label_variants": sorted(variants),
         "incomplete_months": [], "series_breaks": [], "unmapped": [],
         "warnings": ([f"mps_dashboard: publisher labels read as one measure: "
                       f"{'; '.join(sorted(variants))}."] if variants else []),
     }
     return Loaded(out[COLUMNS].reset_index(drop=True), meta)
+
+
+def _scope(frame: pd.DataFrame) -> set[str]:
+    """Where a file's rows are: ``'borough|Barnet'`` for a borough row, ``'ward|Barnet'`` for a
+    ward row. A file covers a series only where it has rows at all (an extract cut to one
+    borough's wards does not say the other boroughs' wards had none)."""
+    level = np.where(frame["area_type"].str.lower().eq("borough"), "borough", "ward")
+    pairs = pd.DataFrame({"l": level, "b": frame["borough"].fillna("")}).drop_duplicates()
+    return {f"{lvl}|{b}" for lvl, b in zip(pairs["l"], pairs["b"], strict=True) if b}
+
+
+def place_coverage(meta: dict[str, Any], categories: list[dict[str, Any]]
+                   ) -> dict[str, set[str]] | None:
+    """Place (``'borough|<name>'`` / ``'ward|<name>'``) -> months covered for an indicator:
+    the spans of the files that hold one of its series *and* have rows for that place. None
+    when the meta has no ``coverage_by_place`` (no restriction by place)."""
+    by_place = meta.get("coverage_by_place")
+    if by_place is None:
+        return None
+    out: dict[str, set[str]] = {}
+    for c in categories:
+        for place, spans in by_place.get(series_key(c["crime_subtype"], c["measure"]), {}).items():
+            months = out.setdefault(place, set())
+            for first, last in spans:
+                months.update(month_range(first, last))
+    return out
 
 
 def series_coverage(meta: dict[str, Any], categories: list[dict[str, Any]]) -> set[str]:

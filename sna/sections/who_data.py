@@ -18,7 +18,7 @@ import pandas as pd
 from sna import data as sna_data
 from sna import metrics
 from sna.definitions import borough_monthly, indicator_monthly, load_indicators
-from sna.io.dashboard import series_coverage
+from sna.io.dashboard import place_coverage, series_coverage
 from sna.ranks import rank_interval
 
 RANK_CI_COLUMNS = ["london_rank_lower95", "london_rank_upper95"]
@@ -30,16 +30,32 @@ def dashboard_key(cfg: Any) -> str | None:
     return next((k for k in DASHBOARD_KEYS if cfg.has(k)), None)
 
 
-def _mask_coverage(monthly: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
-    """Drop (indicator, month) rows outside the months the files cover for the indicator."""
+def _mask_coverage(monthly: pd.DataFrame, meta: dict[str, Any],
+                   places: pd.Series | None = None) -> pd.DataFrame:
+    """Drop (indicator, month) rows outside the months the files cover for the indicator; with
+    ``places`` ('borough|<name>' or 'ward|<name>' per row), outside the months covered by a
+    file that holds the indicator *and* has rows for that place (an extract cut to one
+    borough's wards says nothing about other boroughs' wards)."""
     if not meta.get("coverage"):
         return monthly
     specs = load_indicators()
     keep = pd.Series(False, index=monthly.index)
     for ind, rows in monthly.groupby("indicator").groups.items():
-        months = series_coverage(meta, specs[ind]["categories"])
-        keep.loc[rows] = monthly.loc[rows, "month"].isin(months)
+        cats = specs[ind]["categories"]
+        months = monthly.loc[rows, "month"]
+        by_place = place_coverage(meta, cats)
+        if places is not None and by_place is not None:
+            keep.loc[rows] = [m in by_place.get(p, ()) for m, p in
+                              zip(months, places.loc[rows], strict=True)]
+        else:
+            keep.loc[rows] = months.isin(series_coverage(meta, cats))
     return monthly[keep]
+
+
+def _all_months(meta: dict[str, Any]) -> list[str]:
+    """Every month some file covers (a month with no row at all in a sparse file is 0)."""
+    cov = meta.get("coverage") or {}
+    return sorted({m for months in cov.values() for m in months} or set(meta.get("months", [])))
 
 
 def london_dashboard_monthly(cfg: Any) -> pd.DataFrame:
@@ -57,8 +73,8 @@ def _london(cfg: Any, key: str) -> pd.DataFrame:
     frame = loaded.frame
     boroughs = frame[frame["area_type"].str.lower().eq("borough")
                      & frame["area_name"].isin(metrics.LONDON_BOROUGHS)]
-    out = borough_monthly(boroughs)
-    return _mask_coverage(out, loaded.meta).reset_index(drop=True)
+    out = borough_monthly(boroughs, months=_all_months(loaded.meta))
+    return _mask_coverage(out, loaded.meta, "borough|" + out["borough"]).reset_index(drop=True)
 
 
 def ward_monthly(cfg: Any, borough: str, indicators: Sequence[str]) -> pd.DataFrame:
@@ -78,9 +94,10 @@ def _wards(cfg: Any, key: str, borough: str, indicators: tuple[str, ...]) -> pd.
     names = wards.groupby("area_code")["area_name"].agg(lambda s: s.value_counts().index[0])
     wards = wards.assign(area_name=wards["area_code"].map(names))
     out = indicator_monthly(wards, by=("area_code", "area_name"),
-                            months=sorted(loaded.meta.get("months", [])))
+                            months=_all_months(loaded.meta))
     out = out[out["indicator"].isin(list(indicators))]
-    return _mask_coverage(out, loaded.meta).reset_index(drop=True)
+    places = pd.Series(f"ward|{borough}", index=out.index)
+    return _mask_coverage(out, loaded.meta, places).reset_index(drop=True)
 
 
 def with_rank_intervals(dash: pd.DataFrame, monthly: pd.DataFrame,
