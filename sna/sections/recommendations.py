@@ -111,7 +111,7 @@ def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, A
             "latest_count": _num(last.get("count")),
             "latest_change_pct": _num(last.get("change_pct")),
             "direction_wanted": "down", "target": _target(targets.get(i), count),
-            "source": ("MPS knife crime dashboard" if specs[i]["source"] == "knife_crime"
+            "source": ("MPS monthly crime dashboard" if specs[i]["source"] == "knife_crime"
                        else "MPS recorded crime (London Datastore)"),
             "frequency": "monthly data; reviewed quarterly"})
     return pd.DataFrame(rows)
