@@ -143,6 +143,16 @@ TABLES: dict[str, TableSpec] = {
     "risk_correlations": TableSpec("open"),
     "count_model": TableSpec("open"),
     "deprivation_gradient": TableSpec("open"),
+    # --- chapter 08 who is affected (MPS dashboard, VAWG, MOPAC PAS) and chapter 01 additions
+    "who_domestic_abuse": TableSpec("open", ("count", "previous_count")),
+    "who_young_people": TableSpec("open", ("count", "previous_count")),
+    "who_weapons": TableSpec("open", ("count", "previous_count")),
+    "who_hate_crime": TableSpec("open", ("count", "previous_count")),
+    "who_domestic_abuse_wards": TableSpec("open", ("count",)),
+    "who_vawg_borough": TableSpec("open", ("count",)),
+    "who_vawg_wards": TableSpec("open", ("count",)),
+    "who_public_confidence": TableSpec("open"),
+    "partnership_definition": TableSpec("open"),
     # --- chapter 05 "Does it work?": effects as percentages (from MPS recorded crime)
     "intervention_effects": TableSpec("open"),
     "evaluation_designs": TableSpec("open"),

@@ -245,8 +245,12 @@ def test_victims_and_offenders(ch, wd):
     obj = stops[stops["dimension"] == "Object of search"]
     assert obj["count"].sum() == facts["stops"] > 0
     assert obj["mps_count"].sum() == facts["mps_stops"]
+    census = ch.load("census").frame
     assert "Disproportionality is not assessed" in victims.stop_search_sentence(
-        facts, stops, ch.load("census").frame, ch.cfg.min_count)
+        facts, stops, census[census["table"] != "TS021"], ch.cfg.min_count)
+    # the default config now ships Census TS021 (ethnic group)
+    assert "TS021) is supplied" in victims.stop_search_sentence(
+        facts, stops, census, ch.cfg.min_count)
     hom, hf = victims.homicide_table(ch.load("homicide").frame, ch.cfg.area.name)
     assert hom.loc[hom["dimension"] == "Age", "count"].sum() == hf["persons"]
     assert "proceeded against" in victims.homicide_sentence(hf, ch.cfg.area.name)

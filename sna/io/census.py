@@ -36,7 +36,10 @@ TABLE_PREFIXES = {
     "Residence type": "TS001", "Household size": "TS017", "Household composition": "TS003",
     "Country of birth": "TS004", "Religion": "TS030", "General health": "TS037",
     "Disability": "TS038", "Car or van availability": "TS045",
+    "Population Density": "TS006", "Number of households": "TS041",
 }
+DECIMAL_TABLES = {"TS006"}
+"""Tables whose values are not counts (persons per square kilometre)."""
 SUPPRESSED = {"..", ".", ":", "-", "x", "c", "*", "n/a", "N/A", "#"}
 _AGE_PATTERNS = [
     (re.compile(r"Aged (\d+) years? and under$"), lambda m: (0, int(m[1]))),
@@ -162,13 +165,20 @@ def _census_file(source: Source) -> tuple[pd.DataFrame, str]:
     measures = [c for c in frame.columns if c not in GEO_COLUMNS + ["date"]]
     table, prefix = _table_id(measures, path)
     problems = Problems(path)
-    frame = to_counts(frame, measures, problems)
+    if table in DECIMAL_TABLES:
+        frame = _to_float(frame, measures, problems)
+    else:
+        frame = to_counts(frame, measures, problems)
     problems.raise_if_any()
     frame["level"] = _levels(frame["geography code"], path, source)
     long = frame.melt(id_vars=["geography code", "geography", "level"], value_vars=measures,
                       var_name="column", value_name="value")
-    long["category"] = long["column"].map(lambda c: _category(c, prefix))
-    long["is_total"] = long["category"].str.startswith("Total")
+    cats = {c: _category(c, prefix) for c in measures}
+    long["category"] = long["column"].map(cats)
+    long["is_total"] = long["category"].str.startswith("Total") | long["category"].isin(
+        ["All persons"])
+    parents = {c for c in cats.values() if any(o.startswith(c + ": ") for o in cats.values())}
+    long["is_subtotal"] = long["category"].isin(parents)
     long["table"] = table
     return long.rename(columns={"geography code": "geography_code",
                                 "geography": "geography_name"}), table
@@ -177,7 +187,10 @@ def _census_file(source: Source) -> tuple[pd.DataFrame, str]:
 def load_census(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     """Other Census 2021 bulk tables (TS011, TS044, TS054, TS066, TS067...) -> long frame.
 
-    Columns ``table, geography_code, geography_name, level, category, is_total, value``.
+    Columns ``table, geography_code, geography_name, level, category, is_total, is_subtotal,
+    value``. ``is_subtotal``: a category that sums others of the file (``Asian, Asian British
+    or Asian Welsh`` over its ``...: Bangladeshi`` etc.; TS007's 5-year bands are in another
+    table); never add it to its parts. TS006 (persons per km2) is a float, not a count.
     ``category`` is the column text after the table prefix, without ``; measures: Value``
     and with ``:`` spacing normalised (``'Economically active: In employment'``).
     """
@@ -190,7 +203,8 @@ def load_census(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
                       "table": table, "levels": sorted(part["level"].unique())})
     frame = _dedupe(pd.concat(parts, ignore_index=True),
                     ["table", "geography_code", "category"], warnings, "census")
-    cols = ["table", "geography_code", "geography_name", "level", "category", "is_total", "value"]
+    cols = ["table", "geography_code", "geography_name", "level", "category", "is_total",
+            "is_subtotal", "value"]
     meta = {"source": "census", "files": files, "warnings": warnings,
             "tables": sorted(frame["table"].unique())}
     return Loaded(frame[cols].reset_index(drop=True), meta)

@@ -37,6 +37,7 @@ from sna.sections.gradient import (  # noqa: F401 - part of this chapter's API
     moran_sentence,
     rii_sentence,
 )
+from sna.sections.profile_people import WARD_FACTORS
 from sna.sections.wards import LSOA_SV, label, lsoa_population, main_indicator, num
 
 NATIONAL_LSOAS = {"IoD2019": 32844, "IoD2025": 33755}
@@ -176,6 +177,11 @@ def ward_profile(wd, table: pd.DataFrame, profile: pd.DataFrame | None, ch) -> p
         clif = ch.load("clif").frame.set_index("ward_code")["children"]
         out["child_poverty_pct"] = out["ward_code"].map(clif) / out["ward_code"].map(
             pop["pop_0_15"]) * 100
+    if ch.has("census") and ch.has("lookups"):  # ethnic group, lone parents, density (WHO)
+        from sna.sections.profile_people import ward_factors
+
+        out = out.merge(ward_factors(ch.load("census").frame, ch.load("lookups").frame,
+                                     out["ward_code"]), on="ward_code", how="left")
     return out
 
 
@@ -184,7 +190,8 @@ WARD_PROFILE_SUPPRESS = {"count_cols": ["sv_count"],
 FACTOR_LABELS = {"deprivation_pct": "Deprivation (IMD, national percentile)",
                  "child_poverty_pct": "Children in low-income families (%)",
                  "young_share_pct": "Residents aged 10-24 (%)",
-                 **{k: f"{v} (IoD2019 percentile)" for k, v in DOMAINS.items()}}
+                 **{k: f"{v} (IoD2019 percentile)" for k, v in DOMAINS.items()},
+                 **WARD_FACTORS}
 
 
 def _strength(rho: float) -> str:

@@ -57,7 +57,7 @@ def definitions_table() -> pd.DataFrame:
         cats = sorted({" / ".join(str(c[k]) for k in keys) for c in s.get("categories", [])})
         rows.append({
             "indicator": ind, "label": s["label"], "description": " ".join(s["description"].split()),
-            "source": "MPS knife crime dashboard" if s["source"] == "knife_crime"
+            "source": "MPS monthly crime dashboard" if s["source"] == "knife_crime"
             else "MPS recorded crime",
             "polarity": s["polarity"].replace("_", " "), "sv_component": bool(s["sv_component"]),
             "on_dashboard": bool(s["dashboard"]),

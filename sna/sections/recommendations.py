@@ -151,7 +151,7 @@ def monitoring_framework(dashboard: pd.DataFrame | None, targets: Mapping[str, A
             "latest_change_pct": as_number(last.get("change_pct")),
             "direction_wanted": "down", "target": words, "target_count": goal,
             "target_status": status,
-            "source": ("MPS knife crime dashboard" if specs[i]["source"] == "knife_crime"
+            "source": ("MPS monthly crime dashboard" if specs[i]["source"] == "knife_crime"
                        else "MPS recorded crime (London Datastore)"),
             "frequency": "monthly data; reviewed quarterly"})
     return add_detectable_change(pd.DataFrame(rows), targets)

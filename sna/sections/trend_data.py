@@ -33,6 +33,7 @@ from sna import series as sna_series
 from sna.definitions import borough_monthly, load_indicators
 from sna.disclosure import suppress
 from sna.narrative import format_rate
+from sna.sections.who_data import london_dashboard_monthly
 
 SV = "serious_violence"
 NOT_BOROUGHS = ("Aviation Security (SO18)", "London Heathrow and London City Airports",
@@ -94,9 +95,9 @@ def london_monthly(cfg: Any, period: str) -> tuple[pd.DataFrame, str]:
     crime = sna_data.derived(cfg, f"london_borough_monthly_{key}", (key,),
                              lambda k: borough_frame(sna_data.load(cfg, k).frame), key)
     parts = [crime.assign(source=key)]
-    if cfg.has("knife_crime"):
-        knife = borough_monthly(sna_data.load(cfg, "knife_crime").frame)
-        parts.append(knife[~knife["borough"].isin(NOT_BOROUGHS)].assign(source="knife_crime"))
+    dashboard = london_dashboard_monthly(cfg)  # mps_dashboard / knife_crime (sections.who_data)
+    if not dashboard.empty:
+        parts.append(dashboard.assign(source="knife_crime"))
     return pd.concat(parts, ignore_index=True), key
 
 

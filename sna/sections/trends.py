@@ -34,10 +34,11 @@ from sna.sections.trend_data import (
     labels,
     suppress_sv,
 )
+from sna.sections.who_data import RANK_CI_COLUMNS, with_rank_intervals
 
 DEPENDENT = {"count": ["change_pct", "rate_per_1000", "rate_lower95", "rate_upper95",
                        "change_significant", "change_p", "change_robust", "london_rank",
-                       "bcu_rank"],
+                       "bcu_rank", *RANK_CI_COLUMNS],
              "previous_count": ["change_pct", "change_significant", "change_p",
                                 "change_robust"]}
 CHECK_DEPENDENT = {"count": ["change_pct", "p_value", "significant"],
@@ -47,8 +48,9 @@ CHECK_DEPENDENT = {"count": ["change_pct", "p_value", "significant"],
 def build_dashboard(monthly: pd.DataFrame, pops: dict[str, float], area: Any,
                     period: str, checks: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`sna.metrics.performance_dashboard` for the area (unsuppressed)."""
-    return metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu,
+    dash = metrics.performance_dashboard(monthly, pops, area.name, period, bcu=area.bcu,
                                          checks=checks)
+    return with_rank_intervals(dash, monthly, pops, area.name, period)  # sections.who_data
 
 
 def build_checks(monthly: pd.DataFrame, area: Any, period: str,
@@ -92,9 +94,10 @@ def pow_hidden(safe_checks: pd.DataFrame) -> list[str]:
 
 
 def safe_dashboard(dash: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """The contract table after disclosure control (exactly ``DASHBOARD_COLUMNS``)."""
+    """The contract table after disclosure control (``DASHBOARD_COLUMNS`` and the rank
+    interval columns)."""
     safe = suppress_sv(dash, ["count", "previous_count"], min_count, ["window"], DEPENDENT)
-    return safe[list(metrics.DASHBOARD_COLUMNS)]
+    return safe[[*metrics.DASHBOARD_COLUMNS, *RANK_CI_COLUMNS]]
 
 
 def last_month(monthly: pd.DataFrame, indicator: str) -> str | None:
@@ -160,7 +163,9 @@ def dashboard_display(dash: pd.DataFrame, safe: pd.DataFrame, window: str,
         "Change": [_robust_arrow(c, s, r) for c, s, r in zip(
             d["change_pct"], d["change_significant"], d["change_robust"], strict=True)],
         "Rate per 1,000 residents (95% CI)": rate,
-        "London rank (1 = lowest rate)": _ranks(d["london_rank"], d["london_areas"]),
+        "London rank (1 = lowest rate)": _ranks(d["london_rank"], d["london_areas"],
+                                                d.get("london_rank_lower95"),
+                                                d.get("london_rank_upper95")),
         "BCU rank": _ranks(d["bcu_rank"], d["bcu_areas"]),
     })
 
@@ -173,9 +178,14 @@ def _robust_arrow(change_: Any, significant: Any, robust: Any) -> str:
     return text
 
 
-def _ranks(rank: pd.Series, n: pd.Series) -> list[str]:
-    return ["-" if pd.isna(r) else f"{ordinal(int(r))} of {int(k)}"
-            for r, k in zip(rank, n, strict=True)]
+def _ranks(rank: pd.Series, n: pd.Series, lower: pd.Series | None = None,
+           upper: pd.Series | None = None) -> list[str]:
+    """'3rd of 32', with the 95% rank interval when given: '3rd of 32 (2nd-5th)'."""
+    lower = lower if lower is not None else pd.Series(pd.NA, index=rank.index)
+    upper = upper if upper is not None else pd.Series(pd.NA, index=rank.index)
+    return ["-" if pd.isna(r) else f"{ordinal(int(r))} of {int(k)}" + (
+        "" if pd.isna(lo) else f" ({ordinal(int(lo))}-{ordinal(int(hi))})")
+        for r, k, lo, hi in zip(rank, n, lower, upper, strict=True)]
 
 
 def change_findings(dash: pd.DataFrame, safe: pd.DataFrame, sentences: list[str]
@@ -260,6 +270,10 @@ def show_dashboard(ch: Any, td: TrendData) -> tuple[pd.DataFrame, pd.DataFrame, 
     ch.table(safe, None, f"The latest 3 months ({months}) compared with the same months a "
              "year earlier", show=dashboard_display(dash, safe, "3m", ch.cfg.threshold("open")),
              sensitivity="open")
+    ch.note("The range after a London rank, e.g. '5th of 32 (3rd-8th)', is its 95% interval: "
+            "the ranks the borough could plausibly hold given chance variation in every "
+            "borough's counts (simulated, Marshall and Spiegelhalter 1998). Overlapping "
+            "ranges mean boroughs cannot be told apart.")
     show_checks(ch, checks)
     hidden = (dash["count"].notna() & safe["count"].isna()).any()
     if hidden:
