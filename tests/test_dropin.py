@@ -41,7 +41,7 @@ _BY_KEY = {s.key: s for s in SOURCES}
 CHAPTER = [
     'config_path = ""\nperiod = ""\noutput_dir = ""',
     'from sna.chapter import open_chapter\n'
-    'ch = open_chapter(config_path, period, output_dir, "08_local_test")',
+    'ch = open_chapter(config_path, period, output_dir, "12_local_test")',
     'counts = ch.load("local_counts").frame\n'
     'ch.table(counts, "local_counts_by_ward", "Local counts by ward", count_cols=["count"], sensitivity="partner")\n'
     'ch.finding(f"{int(counts[\'count\'].sum())} local incidents in all", kind="headline")',
@@ -71,7 +71,7 @@ def test_throwaway_source_and_chapter_run_end_to_end(tmp_path):
     # the project: the shipped notebooks plus one dropped-in chapter
     proj = tmp_path / "proj"
     shutil.copytree(ROOT / "notebooks", proj / "notebooks")
-    _chapter(proj / "notebooks" / "08_local_test.ipynb")
+    _chapter(proj / "notebooks" / "12_local_test.ipynb")
     # a small synthetic borough whose config supplies the new key
     config = write_borough(tmp_path / "data", n_wards=6, n_months=14, end_month="2026-03")
     pd.DataFrame({"ward": ["North", "South", "East"], "count": [12, 3, 40]}).to_csv(
@@ -90,8 +90,8 @@ def test_throwaway_source_and_chapter_run_end_to_end(tmp_path):
 
     listed = sna("chapters")
     assert listed.returncode == 0, listed.stderr
-    assert "08_local_test" in listed.stdout and "runs after: 07_methodology" in listed.stdout
-    run = sna("run", "--config", str(config), "--chapters", "08", "--out", str(tmp_path / "out"),
+    assert "12_local_test" in listed.stdout and "runs after: 07_methodology" in listed.stdout
+    run = sna("run", "--config", str(config), "--chapters", "12", "--out", str(tmp_path / "out"),
               "--jobs", "1")
     assert run.returncode == 0, run.stderr
     out = tmp_path / "out" / "synthboro" / "2026-03"
@@ -99,11 +99,11 @@ def test_throwaway_source_and_chapter_run_end_to_end(tmp_path):
     table = pd.read_csv(out / "tables" / "local_counts_by_ward.csv")
     assert table["ward"].tolist() == ["North", "South", "East"]
     assert table["count"].iloc[[0, 2]].tolist() == [12, 40] and pd.isna(table["count"].iloc[1])
-    page = (out / "chapters" / "08_local_test.html").read_text(encoding="utf-8")
+    page = (out / "chapters" / "12_local_test.html").read_text(encoding="utf-8")
     assert "Local test chapter" in page and "Local counts by ward" in page
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="chapters/08_local_test.html">Local test chapter</a>' in index
+    assert 'href="chapters/12_local_test.html">Local test chapter</a>' in index
     assert "55 local incidents in all" in index  # the headline (12 + 3 + 40), from findings
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert [c["id"] for c in manifest["chapters"]] == ["08_local_test"]
+    assert [c["id"] for c in manifest["chapters"]] == ["12_local_test"]
     assert "local_counts" in [i["key"] for i in manifest["inputs"]]

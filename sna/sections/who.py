@@ -239,8 +239,8 @@ def _anchor(indicator: str) -> str:
 
 
 def record_findings(ch: Any, *tables: pd.DataFrame) -> None:
-    """A finding for domestic abuse violence with injury (always) and for every other
-    statistically significant change whose counts are published."""
+    """A finding for domestic abuse violence with injury (always: the chapter's headline) and
+    for every other statistically significant change whose counts are published."""
     for table in tables:
         for _, row in table.iterrows():
             sig = pd.notna(row["change_significant"]) and bool(row["change_significant"])
@@ -248,7 +248,9 @@ def record_findings(ch: Any, *tables: pd.DataFrame) -> None:
                 continue
             if pd.isna(row["count"]) or pd.isna(row["previous_count"]):
                 continue
-            ch.finding(sentence(row, ch.cfg.area.name), kind="change" if sig else "finding",
+            kind = ("headline" if row["indicator"] == "domestic_abuse_vwi"
+                    else "change" if sig else "finding")
+            ch.finding(sentence(row, ch.cfg.area.name), kind=kind,
                        anchor=_anchor(row["indicator"]), indicator=row["indicator"], window="12m",
                        period_end=row["period_end"], count=int(row["count"]),
                        previous_count=int(row["previous_count"]),
