@@ -119,8 +119,10 @@ def show_london(ch: Any) -> tuple[pd.DataFrame, list[str]]:
     ch.md(factors_md)
     ch.publish(factors, "risk_factors")
     ch.table(young_people.factors_display(factors, area), None, f"Risk factors: {area} "
-             'against London. "Similar" = within 10% of the London value or inside the 95% '
-             "confidence interval of the area rate.", sensitivity="open")
+             'against London. "Similar": London lies inside the 95% confidence interval of '
+             "the area's value (or a two-proportion test is not significant at 5%); \"cannot "
+             'be judged": the publisher gives no cohort size, so no interval can be drawn.',
+             sensitivity="open")
     ch.finding(f"{len(worse)} of {len(factors)} risk factors compared are worse in {area} than "
                "in London" + (": " + "; ".join(worse) if worse else "") + ".", kind="risk",
                anchor="How-the-borough-compares-with-London", worse=worse)
