@@ -24,8 +24,9 @@ from sna.config import SnaConfig
 
 CRIME_KEYS = ("mps_ward", "mps_borough", "mps_lsoa")
 FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "wards", "lsoa",
-             "population", "lookups", "clif")
-FACTS_VERSION = 1
+             "population", "lookups", "clif", "police_records", "ae_attendances")
+FACTS_VERSION = 2
+RECORD_KEYS = ("police_records", "ae_attendances")  # record-level extracts: places in the area
 
 
 def _window(cfg: SnaConfig, months: list[str]) -> list[str]:
@@ -68,7 +69,29 @@ def _build(cfg: SnaConfig, keys: list[str], window: list[str]) -> dict[str, Any]
         elif key == "lookups":
             out[key] = {"lsoa": sorted(map(str, f["lsoa_code"].unique())),
                         "ward": sorted(map(str, f["ward_code"].unique()))}
+        elif key in RECORD_KEYS:
+            out[key] = {"outside": _records_outside(cfg, key, f)}
     return out
+
+
+def _records_outside(cfg: SnaConfig, key: str, frame: Any) -> str:
+    """The message naming records placed outside the area ('' when all are inside): ward and
+    LSOA codes of the area, coordinates inside its ward boundaries."""
+    from sna import data as sna_data
+    from sna.errors import DataError
+    from sna.io.records import check_records_area
+
+    wards = sna_data.load(cfg, "wards").frame
+    lsoas: set[str] = set()
+    if cfg.has("lookups"):
+        look = sna_data.load(cfg, "lookups").frame
+        lsoas = set(map(str, look.loc[look["ward_code"].isin(wards["ward_code"]), "lsoa_code"]))
+    try:
+        check_records_area(frame, key, _files(cfg, key), ward_codes=set(wards["ward_code"]),
+                           lsoa_codes=lsoas, boundary=wards.geometry.union_all())
+    except DataError as exc:
+        return str(exc)
+    return ""
 
 
 def _facts(cfg: SnaConfig, reports: list, window: list[str]) -> dict[str, Any]:
@@ -133,6 +156,11 @@ def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str
                     f"assessment window ({span}) is zero. The file is probably truncated or "
                     "for another area: re-download it, or choose an earlier `period`."))
     out += _geography(cfg, facts, span)
+    for key in RECORD_KEYS:
+        outside = (facts.get(key) or {}).get("outside")
+        if outside:
+            out.append((key, outside + " Records must be of the area's own wards, LSOAs and "
+                        "boundary (fix the extract or filter it to the area)."))
     return out
 
 
