@@ -390,3 +390,60 @@ def test_concentration_total_cannot_undo_the_dashboard_suppression():
     assert safe.loc[safe["indicator"] == "possession_of_weapons", "total"].isna().all()
     # open_data: publish: shown as published
     assert suppress_declared(conc, TABLES["concentration"], 5, 1)["total"].notna().all()
+
+
+# --- the publish path and the post-run audit -----------------------------------------------
+
+def _chapter(root, tmp_path, open_data="publish"):
+    from dataclasses import replace
+
+    from sna.chapter import Chapter
+    from sna.config import load_config
+
+    cfg = replace(load_config(root / "config" / "barnet.yaml"), open_data=open_data)
+    return Chapter("04_risk_protective", cfg, "2026-03", tmp_path)
+
+
+def test_publish_uses_the_declaration_and_the_audit_fails_undeclared_tables(root, tmp_path):
+    from types import SimpleNamespace
+
+    from sna.report.publish import audit, declarations
+
+    ch = _chapter(root, tmp_path)
+    safe = ch.publish(_vulnerable(), "vulnerable_populations")  # no count_cols given
+    assert safe["value"].isna().sum() == 2  # partner counts 4 and 3, found by the declaration
+    ch.publish(_dashboard(), "performance_dashboard")
+    ch.publish(pd.DataFrame({"count": [2]}), "my_new_table")  # undeclared
+    declared = declarations(tmp_path)
+    assert declared["vulnerable_populations"] == {
+        "declared": True, "sensitivity": "partner", "count_columns": ["value"]}
+    assert declared["my_new_table"]["declared"] is False
+    ctx = SimpleNamespace(work=tmp_path, cfg=ch.cfg, period="2026-03")
+    problems = audit(ctx, declared)
+    assert any("my_new_table.csv: not declared" in p for p in problems)
+    assert not any("vulnerable_populations" in p or "performance_dashboard" in p
+                   for p in problems)  # dashboard count 1: open data shown as published
+
+
+def test_explicit_sensitivity_overrides_the_declaration(root, tmp_path):
+    ch = _chapter(root, tmp_path)
+    shown = ch.publish(_dashboard(), "performance_dashboard")
+    hidden = ch.publish(_dashboard(), "performance_dashboard", sensitivity="partner")
+    assert shown["count"].tolist() == [1, 279]
+    assert hidden["count"].isna().tolist() == [True, False]
+
+
+def test_open_data_suppress_hides_open_counts_everywhere(root, tmp_path):
+    from types import SimpleNamespace
+
+    from sna.report.publish import audit
+
+    ch = _chapter(root, tmp_path, open_data="suppress")
+    safe = ch.publish(_dashboard(), "performance_dashboard")
+    assert safe["count"].isna().tolist() == [True, False]
+    # a page table marked open is held to min_count under open_data: suppress
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "02.html").write_text(
+        '<table data-sensitivity="open"><tr><th>Count</th></tr><tr><td>3</td></tr></table>')
+    problems = audit(SimpleNamespace(work=tmp_path, cfg=ch.cfg, period="2026-03"))
+    assert len(problems) == 1 and "chapters/02.html" in problems[0]
