@@ -208,7 +208,7 @@ def test_old_name_based_audit_missed_partner_value_column():
 
 
 def test_partner_value_counts_suppressed_whatever_open_data_says():
-    from sna.disclosure import audit_declared, suppress_declared
+    from sna.declared import audit_declared, suppress_declared
     from sna.tables import TABLES
 
     spec = TABLES["vulnerable_populations"]
@@ -229,7 +229,7 @@ def _dashboard() -> pd.DataFrame:
 
 
 def test_open_counts_shown_as_published_unless_open_data_suppress():
-    from sna.disclosure import audit_declared, suppress_declared
+    from sna.declared import audit_declared, suppress_declared
     from sna.tables import TABLES
 
     spec = TABLES["performance_dashboard"]
@@ -243,7 +243,7 @@ def test_open_counts_shown_as_published_unless_open_data_suppress():
 
 
 def test_mixed_table_partner_rows_only():
-    from sna.disclosure import suppress_declared
+    from sna.declared import suppress_declared
     from sna.tables import TableSpec
 
     spec = TableSpec("mixed", ("count",), partner_where={"source": "partner"})
@@ -348,8 +348,8 @@ def _ward_table() -> pd.DataFrame:
 def test_ward_components_protected_in_both_directions():
     from dataclasses import replace
 
+    from sna.declared import suppress_declared
     from sna.differencing import leaks
-    from sna.disclosure import suppress_declared
     from sna.tables import TABLES
 
     wards = _ward_table()
@@ -370,8 +370,8 @@ def test_ward_components_protected_in_both_directions():
 def test_concentration_total_cannot_undo_the_dashboard_suppression():
     # the case: the dashboard hid weapons (168) to protect homicide (1), but the
     # concentration table printed 168 as the weapons total over wards
+    from sna.declared import suppress_declared
     from sna.differencing import leaks
-    from sna.disclosure import suppress_declared
     from sna.tables import TABLES
 
     shown = {k: v for k, v in SV_PARTS.items() if k != "homicide"}

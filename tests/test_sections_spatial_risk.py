@@ -373,7 +373,7 @@ def test_notebooks_run_on_a_synthetic_borough(tmp_path):
     assert ward["ward_code"].nunique() == 10 and list(ward.columns[:9]) == CONTRACT
     assert set(pd.read_csv(out / "tables" / "risk_factors.csv")["comparison"]) <= {
         "worse than London", "better than London", "similar", "no comparison"}
-    from sna.disclosure import audit_declared
+    from sna.declared import audit_declared
     from sna.tables import spec_for
 
     for table in (out / "tables").glob("*.csv"):  # each against its declaration (open_data:
