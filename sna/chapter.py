@@ -177,7 +177,7 @@ class Chapter:
     def _safe(self, frame: pd.DataFrame, spec: Any, count_cols: list[str] | None,
               dependent: dict[str, list[str]] | None,
               group_cols: list[str] | None) -> pd.DataFrame:
-        from sna.disclosure import suppress_declared
+        from sna.declared import suppress_declared
 
         return suppress_declared(frame, spec, self.cfg.min_count, self.cfg.threshold("open"),
                                  count_cols=count_cols, dependent=dependent,

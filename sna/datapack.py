@@ -153,6 +153,14 @@ def _read_table(path: Path) -> pd.DataFrame:
         return pd.DataFrame()
 
 
+def _day(generated: str) -> datetime:
+    """``'15 March 2026'`` as a datetime (1 January 2000 when it is not such a date)."""
+    try:
+        return datetime.strptime(generated, "%d %B %Y")
+    except ValueError:
+        return datetime(2000, 1, 1)
+
+
 def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> Path:
     """Write ``output_dir/data_pack.xlsx`` from ``output_dir/tables/*.csv``.
 
@@ -182,6 +190,9 @@ def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> 
     options = {"strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False}
     with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
+        # the creation time is the generation day, not the second: two runs of a day give
+        # byte-identical packs (xlsxwriter also dates the zip entries with it)
+        xl.book.set_properties({"created": _day(generated)})
         for name, frame in [("Notes", notes), *((sheets[n], f) for n, f in frames.items())]:
             safe = neutralise_frame(frame)
             safe.to_excel(xl, sheet_name=name, index=False)

@@ -59,3 +59,17 @@ def test_write_data_pack_with_no_tables(tmp_path):
     wb = load_workbook(path)
     assert wb.sheetnames == ["Notes"]
     assert [c.value for c in wb["Notes"][1]][:3] == ["sheet", "table", "chapter"]
+
+
+def test_pack_dated_by_the_day_so_runs_are_byte_identical(tmp_path):
+    # the workbook's creation time was the second it was written: two runs differed
+    import zipfile
+
+    (tmp_path / "tables").mkdir()
+    pd.DataFrame({"count": [10, 12]}).to_csv(tmp_path / "tables" / "sv_breakdown.csv",
+                                             index=False)
+    path = write_data_pack(tmp_path, generated="15 March 2026")
+    core = zipfile.ZipFile(path).read("docProps/core.xml").decode()
+    assert "2026-03-15T00:00:00Z" in core
+    first = path.read_bytes()
+    assert write_data_pack(tmp_path, generated="15 March 2026").read_bytes() == first

@@ -208,7 +208,7 @@ def test_old_name_based_audit_missed_partner_value_column():
 
 
 def test_partner_value_counts_suppressed_whatever_open_data_says():
-    from sna.disclosure import audit_declared, suppress_declared
+    from sna.declared import audit_declared, suppress_declared
     from sna.tables import TABLES
 
     spec = TABLES["vulnerable_populations"]
@@ -229,7 +229,7 @@ def _dashboard() -> pd.DataFrame:
 
 
 def test_open_counts_shown_as_published_unless_open_data_suppress():
-    from sna.disclosure import audit_declared, suppress_declared
+    from sna.declared import audit_declared, suppress_declared
     from sna.tables import TABLES
 
     spec = TABLES["performance_dashboard"]
@@ -243,7 +243,7 @@ def test_open_counts_shown_as_published_unless_open_data_suppress():
 
 
 def test_mixed_table_partner_rows_only():
-    from sna.disclosure import suppress_declared
+    from sna.declared import suppress_declared
     from sna.tables import TableSpec
 
     spec = TableSpec("mixed", ("count",), partner_where={"source": "partner"})
@@ -348,8 +348,8 @@ def _ward_table() -> pd.DataFrame:
 def test_ward_components_protected_in_both_directions():
     from dataclasses import replace
 
+    from sna.declared import suppress_declared
     from sna.differencing import leaks
-    from sna.disclosure import suppress_declared
     from sna.tables import TABLES
 
     wards = _ward_table()
@@ -370,8 +370,8 @@ def test_ward_components_protected_in_both_directions():
 def test_concentration_total_cannot_undo_the_dashboard_suppression():
     # the case: the dashboard hid weapons (168) to protect homicide (1), but the
     # concentration table printed 168 as the weapons total over wards
+    from sna.declared import suppress_declared
     from sna.differencing import leaks
-    from sna.disclosure import suppress_declared
     from sna.tables import TABLES
 
     shown = {k: v for k, v in SV_PARTS.items() if k != "homicide"}
@@ -390,3 +390,60 @@ def test_concentration_total_cannot_undo_the_dashboard_suppression():
     assert safe.loc[safe["indicator"] == "possession_of_weapons", "total"].isna().all()
     # open_data: publish: shown as published
     assert suppress_declared(conc, TABLES["concentration"], 5, 1)["total"].notna().all()
+
+
+# --- the publish path and the post-run audit -----------------------------------------------
+
+def _chapter(root, tmp_path, open_data="publish"):
+    from dataclasses import replace
+
+    from sna.chapter import Chapter
+    from sna.config import load_config
+
+    cfg = replace(load_config(root / "config" / "barnet.yaml"), open_data=open_data)
+    return Chapter("04_risk_protective", cfg, "2026-03", tmp_path)
+
+
+def test_publish_uses_the_declaration_and_the_audit_fails_undeclared_tables(root, tmp_path):
+    from types import SimpleNamespace
+
+    from sna.report.publish import audit, declarations
+
+    ch = _chapter(root, tmp_path)
+    safe = ch.publish(_vulnerable(), "vulnerable_populations")  # no count_cols given
+    assert safe["value"].isna().sum() == 2  # partner counts 4 and 3, found by the declaration
+    ch.publish(_dashboard(), "performance_dashboard")
+    ch.publish(pd.DataFrame({"count": [2]}), "my_new_table")  # undeclared
+    declared = declarations(tmp_path)
+    assert declared["vulnerable_populations"] == {
+        "declared": True, "sensitivity": "partner", "count_columns": ["value"]}
+    assert declared["my_new_table"]["declared"] is False
+    ctx = SimpleNamespace(work=tmp_path, cfg=ch.cfg, period="2026-03")
+    problems = audit(ctx, declared)
+    assert any("my_new_table.csv: not declared" in p for p in problems)
+    assert not any("vulnerable_populations" in p or "performance_dashboard" in p
+                   for p in problems)  # dashboard count 1: open data shown as published
+
+
+def test_explicit_sensitivity_overrides_the_declaration(root, tmp_path):
+    ch = _chapter(root, tmp_path)
+    shown = ch.publish(_dashboard(), "performance_dashboard")
+    hidden = ch.publish(_dashboard(), "performance_dashboard", sensitivity="partner")
+    assert shown["count"].tolist() == [1, 279]
+    assert hidden["count"].isna().tolist() == [True, False]
+
+
+def test_open_data_suppress_hides_open_counts_everywhere(root, tmp_path):
+    from types import SimpleNamespace
+
+    from sna.report.publish import audit
+
+    ch = _chapter(root, tmp_path, open_data="suppress")
+    safe = ch.publish(_dashboard(), "performance_dashboard")
+    assert safe["count"].isna().tolist() == [True, False]
+    # a page table marked open is held to min_count under open_data: suppress
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "02.html").write_text(
+        '<table data-sensitivity="open"><tr><th>Count</th></tr><tr><td>3</td></tr></table>')
+    problems = audit(SimpleNamespace(work=tmp_path, cfg=ch.cfg, period="2026-03"))
+    assert len(problems) == 1 and "chapters/02.html" in problems[0]

@@ -135,3 +135,13 @@ def test_crime_file_all_zero_for_the_area(boroughs, tmp_path):
         raw["data"]["mps_ward"] = str(tmp / "ward.csv")
     key, msg = _error(_variant(boroughs, tmp_path, edit))
     assert key == "mps_ward" and "every count for Synthboro" in msg and "is zero" in msg
+
+
+def test_police_uk_files_of_another_force(boroughs, tmp_path):
+    from sna.synthetic import write_police_uk_street
+
+    def edit(raw, tmp):  # valid files, but no record in Synthboro (the loader only warned)
+        write_police_uk_street(tmp / "pu", ["2026-01"], 50, area_name="Elsewhere")
+        raw["data"]["police_uk"] = str(tmp / "pu")
+    key, msg = _error(_variant(boroughs, tmp_path, edit))
+    assert key == "police_uk" and "no record" in msg and "Synthboro" in msg

@@ -155,6 +155,11 @@ def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str
         out.append(("mps_ward", f"{_files(cfg, 'mps_ward')}: every count for {name} in the "
                     f"assessment window ({span}) is zero. The file is probably truncated or "
                     "for another area: re-download it, or choose an earlier `period`."))
+    police = next((r for r in reports if r.key == "police_uk" and not r.error), None)
+    if police is not None and police.rows == 0:
+        out.append(("police_uk", f"{_files(cfg, 'police_uk')}: no record of these police.uk "
+                    f"files is in {name}. Download the street-level files of the force that "
+                    f"covers {name}, or remove data.police_uk."))
     out += _geography(cfg, facts, span)
     for key in RECORD_KEYS:
         outside = (facts.get(key) or {}).get("outside")

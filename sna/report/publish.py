@@ -259,8 +259,9 @@ def audit(ctx: RunContext, declared: dict[str, dict] | None = None) -> list[str]
     (:func:`sna.differencing.leaks`)."""
     import pandas as pd
 
+    from sna.declared import audit_declared
     from sna.differencing import leaks
-    from sna.disclosure import audit_declared, audit_html
+    from sna.disclosure import audit_html
     from sna.tables import TableSpec, spec_for
 
     declared = declarations(ctx.work) if declared is None else declared
