@@ -169,7 +169,8 @@ TABLES: dict[str, TableSpec] = {
     "definitions": TableSpec("open"),
     "data_inventory": TableSpec("open"),
     # --- partner data (counts of people, incidents, or registers supplied by partners)
-    "vulnerable_populations": TableSpec("partner", ("value",), count_where={"unit": "count"}),
+    "vulnerable_populations": TableSpec("partner", ("value",), count_where={"unit": "count"},
+                                        group_cols=("breakdown",)),
     "cctv_by_ward": TableSpec("partner", ("count",), group_cols=("incident_type",)),
     "interventions": TableSpec("partner"),
     "intervention_evaluability": TableSpec("partner"),

@@ -152,13 +152,15 @@ def show_vulnerable(ch: Any) -> None:
         ch.load("partner_indicators").frame if ch.has("partner_indicators") else None,
         ch.load("vulnerable_populations").frame if ch.has("vulnerable_populations")
         else None)
-    ch.publish(vuln, "vulnerable_populations")
+    if len(vuln):
+        vuln = vuln.assign(breakdown=victims.breakdown_keys(vuln))
+    safe = ch.publish(vuln, "vulnerable_populations")
     if not len(vuln):
         ch.not_supplied("partner_indicators", "partner figures on vulnerable groups")
         return
     ch.md(f"Partner figures cover {vulnerable_period(vuln)}; they are the latest the "
           "partnership has published, not figures for the assessment period.")
-    ch.table(victims.vulnerable_display(vuln, ch.cfg.min_count), None, "Vulnerable groups: "
+    ch.table(victims.vulnerable_display(safe, ch.cfg.min_count), None, "Vulnerable groups: "
              "the latest figure of each key measure reported by partners. The full list is "
              "in tables/vulnerable_populations.csv.",
              formats={"Value": ",.1f", "_suppressed": ["Value"]})

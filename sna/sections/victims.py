@@ -207,6 +207,37 @@ def vulnerable_table(partner: pd.DataFrame | None,
         ["group", "indicator", "period_end"], ignore_index=True)
 
 
+SEX_PARTS = ("male", "female")
+STATUS_PARTS = ("statutory", "non_statutory")
+
+
+def breakdown_keys(table: pd.DataFrame) -> pd.Series:
+    """The breakdown each count row belongs to, for secondary suppression of partner figures.
+
+    A row whose indicator extends another count indicator of the same area and period
+    (``iom_cohort_female`` extends ``iom_cohort``) is a part of that total; parts of one
+    dimension (sex, ethnicity, RAG, age...) form one group, ``'<total>:<dimension>'``, so
+    that hiding one part (4 women) also hides another (101 men) and the published total (105)
+    gives no way back to either. Other rows are their own group.
+    """
+    key = table["area"].astype(str) + "|" + table["period_start"].astype(str) + "|" + \
+        table["period_end"].astype(str)
+    counts = table["unit"].astype(str) == "count"
+    ids_by_key = table[counts].groupby(key[counts])["indicator"].apply(set).to_dict()
+    out = []
+    for ind, k, is_count in zip(table["indicator"].astype(str), key, counts, strict=True):
+        roots = [r for r in ids_by_key.get(k, set()) if is_count and ind.startswith(r + "_")]
+        if not roots:
+            out.append(ind)
+            continue
+        root = max(roots, key=len)
+        part = ind[len(root) + 1:]
+        dim = ("sex" if part in SEX_PARTS else "status" if part in STATUS_PARTS
+               else part.split("_")[0])
+        out.append(f"{root}:{dim}")
+    return pd.Series(out, index=table.index)
+
+
 def vulnerable_display(table: pd.DataFrame, min_count: int) -> pd.DataFrame:
     """Latest value of each group's indicators for the area's own rows (counts 1-4 hidden)."""
     d = table.sort_values("period_end").groupby(["indicator", "area"], as_index=False).tail(1)
@@ -214,8 +245,9 @@ def vulnerable_display(table: pd.DataFrame, min_count: int) -> pd.DataFrame:
     if d["indicator"].isin(KEY_VULNERABLE).any():
         d = d[d["indicator"].isin(KEY_VULNERABLE)]
     d = d.sort_values(["group", "indicator", "area"])
-    value = d["value"].astype(float).where(~((d["unit"] == "count") & (d["value"] > 0)
-                                             & (d["value"] < min_count)))
+    value = pd.to_numeric(d["value"], errors="coerce").where(
+        ~((d["unit"] == "count") & (pd.to_numeric(d["value"], errors="coerce") > 0)
+          & (pd.to_numeric(d["value"], errors="coerce") < min_count)))
     return pd.DataFrame({"Group": d["group"], "Measure": d["label"], "Area": d["area"],
                          "Value": value, "Unit": d["unit"].str.replace("_", " "),
                          "Period": [_period(a, b) for a, b in zip(d["period_start"],
