@@ -1,0 +1,132 @@
+"""``sna init <borough>`` and the London-wide extract (issue 21).
+
+Reference values are independent of the code under test: the boroughs' BCUs and land
+neighbours are public geography (MPS BCU pages; any London map), ward codes come from the
+ONS ward file as published (read here with pandas/geopandas, not through sna), and the
+end-to-end counts are summed directly from the MPS ward CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from sna import london
+from sna.cli import main
+from sna.config import load_config
+from sna.data import load
+from sna.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+LONDON = ROOT / "data" / "london"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Barnet", "Barnet"), ("  BARNET ", "Barnet"), ("E09000003", "Barnet"),
+    ("e09000007", "Camden"), ("kingston", "Kingston upon Thames"),
+    ("Kingston-upon-Thames", "Kingston upon Thames"), ("Hammersmith & Fulham",
+                                                       "Hammersmith and Fulham"),
+    ("Royal Borough of Kensington and Chelsea", "Kensington and Chelsea"),
+    ("London Borough of Tower  Hamlets", "Tower Hamlets"), ("City of Westminster", "Westminster"),
+    ("richmond", "Richmond upon Thames"), ("E09000017", "Hillingdon"),
+])
+def test_find_borough_by_name_slug_or_code(text, name):
+    assert london.find_borough(text).name == name
+
+
+def test_typo_suggests_close_names_and_exits_2(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="Did you mean 'Camden'"):
+        london.find_borough("Camdem")
+    assert main(["init", "Hackny", "--config-dir", str(tmp_path)]) == 2
+    assert "Did you mean 'Hackney'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_city_of_london_is_refused_with_the_reason(capsys, tmp_path):
+    assert main(["init", "City of London", "--config-dir", str(tmp_path)]) == 2
+    assert "City of London Police" in capsys.readouterr().err
+
+
+def test_32_boroughs_in_12_bcus_match_the_mps_data():
+    rows = london.boroughs()
+    assert len(rows) == 32 and len({b.bcu for b in rows}) == 12
+    # the MPS LSOA crime file names the 32 borough codes it covers
+    codes = set(pd.read_parquet(LONDON / "recorded-crime-lsoa-london.parquet",
+                                columns=["borough"])["borough"])
+    assert {b.code for b in rows} == codes
+    assert london.bcu_members(london.find_borough("Barnet")) == ["Barnet", "Brent", "Harrow"]
+    assert set(london.bcu_members(london.find_borough("Wandsworth"))) == {
+        "Wandsworth", "Kingston upon Thames", "Merton", "Richmond upon Thames"}
+
+
+def test_neighbours_are_the_boroughs_sharing_a_boundary():
+    barnet = set(london.neighbours(london.find_borough("Barnet")))
+    assert {"Enfield", "Haringey", "Camden", "Brent", "Harrow"} <= barnet
+    assert not barnet & {"Bromley", "Westminster", "Islington", "Redbridge"}
+    # Hillingdon's only London neighbours (the rest of its edge is Hertfordshire/Surrey/Bucks)
+    assert london.neighbours(london.find_borough("Hillingdon")) == ["Ealing", "Harrow",
+                                                                    "Hounslow"]
+    # Westminster touches the City, which is not an MPS borough, so it is not listed
+    west = london.neighbours(london.find_borough("Westminster"))
+    assert {"Camden", "Kensington and Chelsea"} <= set(west) and "City of London" not in west
+    # symmetric over all 32 boroughs
+    by_name = {b.name: set(london.neighbours(b)) for b in london.boroughs()}
+    assert all(a in by_name[n] for a, ns in by_name.items() for n in ns)
+
+
+def test_init_writes_a_valid_config_and_refuses_to_overwrite(tmp_path, capsys):
+    assert main(["init", "westminster", "--config-dir", str(tmp_path)]) == 0
+    path = tmp_path / "westminster.yaml"
+    out = capsys.readouterr().out
+    assert f"sna run --config {path}" in out and "data/templates/" in out
+    cfg = load_config(path)
+    assert (cfg.area.name, cfg.area.code) == ("Westminster", "E09000033")
+    assert cfg.area.bcu == ("Westminster", "Hammersmith and Fulham", "Kensington and Chelsea")
+    assert cfg.files("partner_indicators") == ()  # partner data are the analyst's to add
+    path.write_text(path.read_text() + "# my edit\n")
+    assert main(["init", "E09000033", "--config-dir", str(tmp_path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert path.read_text().endswith("# my edit\n")
+    assert main(["init", "E09000033", "--config-dir", str(tmp_path), "--force"]) == 0
+    assert "# my edit" not in path.read_text()
+
+
+def test_list_prints_every_borough(capsys):
+    assert main(["init", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 32 and any("Hillingdon" in x and "West BCU" in x for x in lines)
+
+
+def test_wards_of_a_generated_config_are_the_boroughs_2022_wards(tmp_path, shared_real):
+    """Hillingdon keeps Heathrow Villages (its MPS rows say 'Aviation Security (SO18)')."""
+    cfg = load_config(london.init_borough("Hillingdon", tmp_path))
+    wards = load(cfg, "wards", cache_dir=tmp_path / "cache").frame
+    ons = gpd.read_file(shared_real / "boundaries/london_wards_2022/london_wards_2022_bgc.shp",
+                        columns=["WD22CD", "LAD22CD"], ignore_geometry=True)
+    assert set(wards["ward_code"]) == set(ons.loc[ons["LAD22CD"] == "E09000017", "WD22CD"])
+    assert "E05013570" in set(wards["ward_code"])  # Heathrow Villages
+
+
+@pytest.mark.slow
+def test_camden_end_to_end_matches_the_mps_ward_file(tmp_path):
+    """``sna init camden`` then ``sna run``: exit 0, Camden's 20 wards, counts = MPS sums."""
+    config_dir, out = tmp_path / "config", tmp_path / "out"
+    assert main(["init", "Camden", "--config-dir", str(config_dir)]) == 0
+    code = main(["run", "--config", str(config_dir / "camden.yaml"), "--out", str(out),
+                 "--chapters", "01_context_profile,03_spatial", "--period", "2026-03"])
+    assert code == 0
+    table = pd.read_csv(out / "camden" / "2026-03" / "tables" / "ward_indicators.csv",
+                        dtype={"ward_code": str})
+    vwi = table[(table["indicator"] == "violence_with_injury") & (table["window"] == "12m")]
+    mps = pd.read_csv(ROOT / "data/raw/mps/ward/MPS Ward Level Crime (most recent 24 months).csv")
+    mps = mps[(mps["LookUp_BoroughName"] == "Camden") & (mps["MinorText"] == "VIOLENCE WITH INJURY")]
+    months = [f"{y}{m:02d}" for y, m in [(2025, m) for m in range(4, 13)]
+              + [(2026, m) for m in range(1, 4)]]
+    expected = mps.groupby("WardCode")[months].sum().sum(axis=1)
+    assert len(expected) == 20 and set(vwi["ward_code"]) == set(expected.index)
+    got = vwi.set_index("ward_code")["count"]
+    assert (got.reindex(expected.index) == expected).all()
+
