@@ -130,8 +130,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         for b in london.boroughs():
             print(f"{b.code}  {b.name:24} {b.bcu} BCU")
         return 0
+    if args.all:
+        for path, written in london.init_all(Path(args.config_dir), force=args.force):
+            print(f"{'wrote' if written else 'kept existing (use --force)'} {path}")
+        return 0
     if not args.borough:
-        print("sna: error: give a borough name or ONS code (or --list).", file=sys.stderr)
+        print("sna: error: give a borough name or ONS code (or --list, --all).", file=sys.stderr)
         return 2
     try:
         path = london.init_borough(args.borough, Path(args.config_dir), force=args.force)
@@ -260,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--config-dir", default="config", help="folder (default %(default)s)")
     i.add_argument("--force", action="store_true", help="overwrite an existing config")
     i.add_argument("--list", action="store_true", help="list the 32 boroughs and their BCUs")
+    i.add_argument("--all", action="store_true", help="write the configs of all 32 boroughs "
+                   "(existing files are kept unless --force)")
     i.set_defaults(func=cmd_init)
     c = sub.add_parser("chapters", help="list chapters and the SNA components each covers")
     c.set_defaults(func=cmd_chapters)

@@ -214,3 +214,16 @@ def init_borough(text: str, config_dir: Path, *, force: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(config_text(borough, path.parent), encoding="utf-8")
     return path
+
+
+def init_all(config_dir: Path, *, force: bool = False) -> list[tuple[Path, bool]]:
+    """Write the configs of all 32 boroughs in ``config_dir``: (path, written) per borough;
+    an existing file is kept unless ``force``."""
+    done = []
+    for b in boroughs():
+        path = Path(config_dir) / f"{b.slug}.yaml"
+        keep = path.exists() and not force
+        if not keep:
+            init_borough(b.code, config_dir, force=True)
+        done.append((path, not keep))
+    return done

@@ -130,3 +130,15 @@ def test_camden_end_to_end_matches_the_mps_ward_file(tmp_path):
     got = vwi.set_index("ward_code")["count"]
     assert (got.reindex(expected.index) == expected).all()
 
+
+
+def test_init_all_writes_every_borough_and_keeps_existing_files(tmp_path, capsys):
+    (tmp_path / "camden.yaml").write_text("# mine\n")
+    assert main(["init", "--all", "--config-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"kept existing (use --force) {tmp_path / 'camden.yaml'}" in out
+    assert (tmp_path / "camden.yaml").read_text() == "# mine\n"
+    written = sorted(p.stem for p in tmp_path.glob("*.yaml"))
+    assert len(written) == 32 and "city-of-london" not in written
+    cfg = load_config(tmp_path / "richmond-upon-thames.yaml")
+    assert cfg.area.code == "E09000027" and "Kingston upon Thames" in cfg.area.neighbours
