@@ -1,4 +1,4 @@
-"""Command line: ``sna run | batch | validate | init | chapters``.
+"""Command line: ``sna run | batch | validate | init | overview | chapters``.
 
 Exit codes (contract): 0 every chapter succeeded; 1 at least one chapter failed (the others are
 still produced); 2 bad configuration or input data (nothing written).
@@ -147,6 +147,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_overview(args: argparse.Namespace) -> int:
+    """Write the London overview page from the boroughs' outputs under ``--out``."""
+    from sna.london_overview import write_overview
+
+    path, frame = write_overview(Path(args.out), args.period)
+    done = int((frame["status"] == "ok").sum())
+    print(f"London overview of {done}/{len(frame)} complete borough SNAs written:\n{path}")
+    return 0
+
+
 def cmd_chapters(args: argparse.Namespace) -> int:
     """List the chapters found in ``notebooks/`` (run order), what each waits for and the SNA
     components it covers; exit 2 with the notebook named when its metadata is malformed."""
@@ -267,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--all", action="store_true", help="write the configs of all 32 boroughs "
                    "(existing files are kept unless --force)")
     i.set_defaults(func=cmd_init)
+    o = sub.add_parser("overview", help="London overview page (VRU) from every borough's "
+                       "outputs: <out>/london/<period>/index.html")
+    o.add_argument("--period", required=True, type=_month_arg, help="YYYY-MM")
+    o.add_argument("--out", default="outputs", help="outputs root (default %(default)s)")
+    o.set_defaults(func=cmd_overview)
     c = sub.add_parser("chapters", help="list chapters and the SNA components each covers")
     c.set_defaults(func=cmd_chapters)
     return p

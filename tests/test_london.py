@@ -8,6 +8,7 @@ end-to-end counts are summed directly from the MPS ward CSV.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +23,8 @@ from sna.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 LONDON = ROOT / "data" / "london"
+SV_MINORS = ["HOMICIDE", "VIOLENCE WITH INJURY", "RAPE", "OTHER SEXUAL OFFENCES",
+             "ROBBERY OF PERSONAL PROPERTY", "POSSESSION OF WEAPONS"]
 
 
 @pytest.mark.parametrize(("text", "name"), [
@@ -116,7 +119,7 @@ def test_camden_end_to_end_matches_the_mps_ward_file(tmp_path):
     config_dir, out = tmp_path / "config", tmp_path / "out"
     assert main(["init", "Camden", "--config-dir", str(config_dir)]) == 0
     code = main(["run", "--config", str(config_dir / "camden.yaml"), "--out", str(out),
-                 "--chapters", "01_context_profile,03_spatial", "--period", "2026-03"])
+                 "--chapters", "02_violence_trends,03_spatial", "--period", "2026-03"])
     assert code == 0
     table = pd.read_csv(out / "camden" / "2026-03" / "tables" / "ward_indicators.csv",
                         dtype={"ward_code": str})
@@ -129,6 +132,16 @@ def test_camden_end_to_end_matches_the_mps_ward_file(tmp_path):
     assert len(expected) == 20 and set(vwi["ward_code"]) == set(expected.index)
     got = vwi.set_index("ward_code")["count"]
     assert (got.reindex(expected.index) == expected).all()
+    # the borough headline: serious violence = its six MPS categories, summed by hand
+    sv = pd.read_csv(ROOT / "data/raw/mps/ward/MPS Ward Level Crime (most recent 24 months).csv")
+    sv = sv[(sv["LookUp_BoroughName"] == "Camden") & sv["MinorText"].isin(SV_MINORS)]
+    previous = [f"{y}{m:02d}" for y, m in [(2024, m) for m in range(4, 13)]
+                + [(2025, m) for m in range(1, 4)]]
+    assert main(["overview", "--out", str(out), "--period", "2026-03"]) == 0
+    view = pd.read_csv(out / "london" / "2026-03" / "london_overview.csv").set_index("borough")
+    assert view.loc["Camden", "count"] == sv[months].to_numpy().sum()
+    assert view.loc["Camden", "previous_count"] == sv[previous].to_numpy().sum()
+    assert view.loc["Camden", "status"] == "ok" and view.loc["Barnet", "status"] == "not produced"
 
 
 
@@ -142,3 +155,37 @@ def test_init_all_writes_every_borough_and_keeps_existing_files(tmp_path, capsys
     assert len(written) == 32 and "city-of-london" not in written
     cfg = load_config(tmp_path / "richmond-upon-thames.yaml")
     assert cfg.area.code == "E09000027" and "Kingston upon Thames" in cfg.area.neighbours
+
+
+def _dashboard(folder: Path, rows: list[dict], chapter_status: str = "ok") -> None:
+    (folder / "tables").mkdir(parents=True)
+    pd.DataFrame(rows).to_csv(folder / "tables" / "performance_dashboard.csv", index=False)
+    manifest = {"chapters": [{"id": "02_violence_trends", "status": chapter_status}]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
+    from sna.london_overview import collect, write_overview
+
+    base = {"indicator": "serious_violence", "period_start": "2025-04",
+            "period_end": "2026-03", "london_areas": 32, "change_significant": False}
+    _dashboard(tmp_path / "camden" / "2026-03", [
+        {**base, "window": "3m", "count": 9, "london_rank": 1},  # other window: not used
+        {**base, "window": "12m", "count": 4000, "previous_count": 4300, "change_pct": -7.0,
+         "rate_per_1000": 19.0, "london_rank": 31, "change_robust": True}])
+    _dashboard(tmp_path / "brent" / "2026-03", [
+        {**base, "window": "12m", "count": 3000, "previous_count": 2900, "change_pct": 3.4,
+         "rate_per_1000": 8.7, "london_rank": 4, "change_robust": False}], "failed")
+    frame = collect(tmp_path, "2026-03")
+    assert len(frame) == 32
+    assert list(frame["borough"][:2]) == ["Camden", "Brent"]  # highest rate first
+    camden = frame.set_index("borough").loc["Camden"]
+    assert (camden["count"], camden["previous_count"], camden["london_rank"]) == (4000, 4300, 31)
+    statuses = frame.set_index("borough")["status"]
+    assert statuses["Brent"] == "chapter failed" and statuses["Barnet"] == "not produced"
+    path, _ = write_overview(tmp_path, "2026-03")
+    html = path.read_text()
+    assert '<a href="../../camden/2026-03/index.html">Camden</a>' in html
+    assert "robust fall" in html and "no detectable change" in html
+    assert "Brent (chapter failed)" in html and "Barnet (not produced)" in html
+    assert "<caption>" in html and 'lang="en"' in html
