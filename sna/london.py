@@ -180,7 +180,7 @@ period: latest
 {_data_block(rel)}disclosure:
   min_count: 5
 recommendations: {rules}
-# plan: implementation_plan.yaml      # your partnership's plan (see config/implementation_plan.yaml)
+plan: {rel}/data/london/implementation_plan.yaml   # empty: "to be agreed"; use your own plan
 targets:
   serious_violence: -5
   violence_with_injury: -5

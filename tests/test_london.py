@@ -89,6 +89,8 @@ def test_init_writes_a_valid_config_and_refuses_to_overwrite(tmp_path, capsys):
     assert (cfg.area.name, cfg.area.code) == ("Westminster", "E09000033")
     assert cfg.area.bcu == ("Westminster", "Hammersmith and Fulham", "Kensington and Chelsea")
     assert cfg.files("partner_indicators") == ()  # partner data are the analyst's to add
+    from sna.sections.recommendations import load_plan
+    assert load_plan(cfg.plan) == []  # not Barnet's plan: leads are 'to be agreed'
     path.write_text(path.read_text() + "# my edit\n")
     assert main(["init", "E09000033", "--config-dir", str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
