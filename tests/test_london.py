@@ -167,7 +167,7 @@ def _dashboard(folder: Path, rows: list[dict], chapter_status: str = "ok") -> No
 
 
 def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
-    from sna.london_overview import collect, write_overview
+    from sna.report.london_overview import collect, write_overview
 
     base = {"indicator": "serious_violence", "period_start": "2025-04",
             "period_end": "2026-03", "london_areas": 32, "change_significant": False}
