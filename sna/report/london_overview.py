@@ -52,6 +52,8 @@ def collect(out_root: Path, period: str) -> pd.DataFrame:
                 row["status"] = "no serious violence row"
         rows.append(row)
     frame = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    whole = ["count", "previous_count", "london_rank", "london_areas"]
+    frame[whole] = frame[whole].apply(pd.to_numeric, errors="coerce").round().astype("Int64")
     return frame.sort_values(["london_rank", "borough"], ascending=[False, True],
                              na_position="last").reset_index(drop=True)
 
