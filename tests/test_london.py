@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -184,11 +185,20 @@ def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
     _dashboard(tmp_path / "brent" / "2026-03", [
         {**base, "window": "12m", "count": 3000, "previous_count": 2900, "change_pct": 3.4,
          "rate_per_1000": 8.7, "london_rank": 4, "change_robust": False}], "failed")
+    pd.DataFrame({"borough": ["Camden", "Brent", "Barnet"], "indicator": "serious_violence",
+                  "count": [4000, 3000, 3300], "population": [210000, 340000, 390000]}).to_csv(
+        tmp_path / "camden" / "2026-03" / "tables" / "london_comparison.csv", index=False)
     frame = collect(tmp_path, "2026-03")
     assert len(frame) == 32
     assert list(frame["borough"][:2]) == ["Camden", "Brent"]  # highest rate first
     camden = frame.set_index("borough").loc["Camden"]
     assert (camden["count"], camden["previous_count"], camden["london_rank"]) == (4000, 4300, 31)
+    # rates 19.0, 8.8, 8.5 per 1,000: Camden is clearly last of the three; Brent and Barnet
+    # are within chance of each other; Barnet has no SNA of its own, so no rank is shown
+    assert (camden["rank_lower95"], camden["rank_upper95"]) == (3, 3)
+    brent = frame.set_index("borough").loc["Brent"]
+    assert (brent["rank_lower95"], brent["rank_upper95"]) == (1, 2)
+    assert frame.set_index("borough").loc["Barnet"][["rank_lower95", "count"]].isna().all()
     statuses = frame.set_index("borough")["status"]
     assert statuses["Brent"] == "chapter failed" and statuses["Barnet"] == "not produced"
     path, _ = write_overview(tmp_path, "2026-03")
@@ -197,3 +207,19 @@ def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
     assert "robust fall" in html and "no detectable change" in html
     assert "Brent (chapter failed)" in html and "Barnet (not produced)" in html
     assert "<caption>" in html and 'lang="en"' in html
+
+
+def test_rank_intervals_separate_clear_differences_and_not_chance_ones():
+    from sna.report.london_overview import rank_intervals
+
+    pop = np.full(4, 100_000.0)
+    lower, upper = rank_intervals(np.array([100, 1000, 10000, 100000]), pop)
+    assert list(lower) == [1, 2, 3, 4] and list(upper) == [1, 2, 3, 4]
+    lower, upper = rank_intervals(np.array([500, 500, 5000]), np.full(3, 100_000.0))
+    assert list(lower) == [1, 1, 3] and list(upper) == [2, 2, 3]
+    # null data: 20 boroughs with the same true rate; each one's interval must cover its true
+    # (shared) position range, i.e. be wide, in nearly every case
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(1000, size=20)
+    lower, upper = rank_intervals(counts, np.full(20, 100_000.0))
+    assert np.median(upper - lower) >= 10

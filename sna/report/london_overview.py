@@ -12,7 +12,9 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from sna.london import boroughs
 from sna.periods import month_label
@@ -20,7 +22,46 @@ from sna.safe import esc
 
 COLUMNS = ["code", "borough", "bcu", "status", "period_start", "period_end", "count",
            "previous_count", "change_pct", "rate_per_1000", "rate_lower95", "rate_upper95",
-           "london_rank", "london_areas", "change_significant", "change_robust", "link"]
+           "london_rank", "london_areas", "rank_lower95", "rank_upper95",
+           "change_significant", "change_robust", "link"]
+SIMS, SEED = 2000, 12345
+
+
+def rank_intervals(counts: np.ndarray, populations: np.ndarray, *, sims: int = SIMS,
+                   seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """95% intervals of each area's rank by rate (1 = lowest), by Poisson simulation.
+
+    Each area's count is redrawn ``sims`` times from a Poisson distribution with its observed
+    count as mean (the usual model of chance variation in recorded crime), rates are ranked in
+    every draw and the 2.5th and 97.5th percentiles of each area's ranks are returned (rounded
+    outwards). Seeded: the same inputs give the same intervals.
+    """
+    rng = np.random.default_rng(seed)
+    draws = rng.poisson(np.asarray(counts, dtype=float), size=(sims, len(counts)))
+    ranks = rankdata(draws / np.asarray(populations, dtype=float), axis=1)
+    return (np.floor(np.percentile(ranks, 2.5, axis=0)),
+            np.ceil(np.percentile(ranks, 97.5, axis=0)))
+
+
+def _london_ranks(out_root: Path, period: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rank intervals of all boroughs from the first produced borough's ``london_comparison``
+    (every borough's table holds all 32 boroughs' serious violence counts and residents)."""
+    for slug in frame["link"].str.split("/").str[2]:
+        table = Path(out_root) / slug / period / "tables" / "london_comparison.csv"
+        if not table.is_file():
+            continue
+        comp = pd.read_csv(table)
+        comp = comp[(comp["indicator"] == "serious_violence") & comp["count"].notna()
+                    & comp["population"].notna()]
+        if len(comp):
+            lower, upper = rank_intervals(comp["count"].to_numpy(), comp["population"].to_numpy())
+            ranks = pd.DataFrame({"rank_lower95": lower, "rank_upper95": upper},
+                                 index=comp["borough"].to_numpy())
+            out = frame.drop(columns=["rank_lower95", "rank_upper95"]).join(ranks, on="borough")
+            own = pd.to_numeric(out["count"], errors="coerce").notna()  # its own dashboard
+            out.loc[~own, ["rank_lower95", "rank_upper95"]] = np.nan
+            return out
+    return frame
 
 
 def _status(folder: Path) -> str:
@@ -52,7 +93,9 @@ def collect(out_root: Path, period: str) -> pd.DataFrame:
                 row["status"] = "no serious violence row"
         rows.append(row)
     frame = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    whole = ["count", "previous_count", "london_rank", "london_areas"]
+    frame = _london_ranks(out_root, period, frame).reindex(columns=COLUMNS)
+    whole = ["count", "previous_count", "london_rank", "london_areas", "rank_lower95",
+             "rank_upper95"]
     frame[whole] = frame[whole].apply(pd.to_numeric, errors="coerce").round().astype("Int64")
     return frame.sort_values(["london_rank", "borough"], ascending=[False, True],
                              na_position="last").reset_index(drop=True)
@@ -64,6 +107,11 @@ def _num(value: object, fmt: str) -> str:
     except (TypeError, ValueError):
         return ""
     return "" if math.isnan(v) else format(v, fmt)
+
+
+def _rank_range(row: pd.Series) -> str:
+    lo, hi = _num(row["rank_lower95"], ".0f"), _num(row["rank_upper95"], ".0f")
+    return "" if not lo else (lo if lo == hi else f"{lo}-{hi}")
 
 
 def _change_words(row: pd.Series) -> str:
@@ -92,7 +140,7 @@ def overview_html(frame: pd.DataFrame, period: str) -> str:
             f"<td>{esc(r['status'])}</td><td>{_num(r['count'], ',.0f')}</td>"
             f"<td>{_num(r['previous_count'], ',.0f')}</td><td>{_num(r['change_pct'], '+.1f')}"
             f"</td><td>{esc(_change_words(r))}</td><td>{interval}</td>"
-            f"<td>{_num(r['london_rank'], '.0f')}</td></tr>")
+            f"<td>{_num(r['london_rank'], '.0f')}</td><td>{_rank_range(r)}</td></tr>")
     problems = frame[frame["status"] != "ok"]
     missing = ("<p>Every borough's SNA was produced without a failed chapter.</p>"
                if problems.empty else "<p><strong>Not complete:</strong> " + "; ".join(
@@ -100,7 +148,8 @@ def overview_html(frame: pd.DataFrame, period: str) -> str:
     label = month_label(period)
     head = ("Borough", "BCU", "SNA status", "Serious violence offences, 12 months",
             "Previous 12 months", "Change %", "Is the change real?",
-            "Rate per 1,000 residents (95% interval)", "London rank (1 = lowest rate)")
+            "Rate per 1,000 residents (95% interval)", "London rank (1 = lowest rate)",
+            "Rank, 95% interval")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -111,7 +160,9 @@ def overview_html(frame: pd.DataFrame, period: str) -> str:
 performance dashboard), so the numbers here are the ones its partnership reads. Serious
 violence is the workbook's definition (homicide, violence with injury, rape, other sexual
 offences, personal robbery, weapon possession; MPS recorded crime). Rates use Census 2021
-residents; the London rank is among the 32 MPS boroughs, 1 being the lowest rate. "Is the
+residents; the London rank is among the 32 MPS boroughs, 1 being the lowest rate, and its
+95% interval shows how far chance variation in the counts could move it (boroughs whose
+intervals overlap cannot be told apart). "Is the
 change real?" compares with the previous 12 months allowing for the usual month-to-month
 variation; "no detectable change" is a finding, not a gap.</p>
 {missing}
