@@ -151,6 +151,8 @@ def test_camden_end_to_end_matches_the_mps_ward_file(tmp_path):
     assert view.loc["Camden", "count"] == sv[months].to_numpy().sum()
     assert view.loc["Camden", "previous_count"] == sv[previous].to_numpy().sum()
     assert view.loc["Camden", "status"] == "ok" and view.loc["Barnet", "status"] == "not produced"
+    camden = view.loc["Camden"]
+    assert camden["rank_lower95"] <= camden["london_rank"] <= camden["rank_upper95"]
 
 
 
