@@ -94,7 +94,8 @@ def bcu_members(borough: Borough) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _borough_shapes() -> gpd.GeoDataFrame:
+def borough_shapes() -> gpd.GeoDataFrame:
+    """The 33 London authorities (index ``LAD22CD``): 2022 wards dissolved by borough."""
     wards = gpd.read_file(LONDON / "wards_2022_london.gpkg", columns=["LAD22CD"])
     return wards.dissolve("LAD22CD")
 
@@ -105,7 +106,7 @@ def neighbours(borough: Borough) -> list[str]:
     Computed from the 2022 ward polygons dissolved by borough; the City of London is left out
     (no MPS data).
     """
-    shapes = _borough_shapes()
+    shapes = borough_shapes()
     edge = shapes.loc[borough.code, "geometry"].boundary
     names = {b.code: b.name for b in boroughs()}
     shared = shapes.drop(index=[borough.code]).boundary.intersection(edge).length

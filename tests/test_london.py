@@ -209,6 +209,7 @@ def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
     assert "robust fall" in html and "no detectable change" in html
     assert "Brent (chapter failed)" in html and "Barnet (not produced)" in html
     assert "<caption>" in html and 'lang="en"' in html
+    assert 'alt="Map of 32 boroughs' in html and "data:image/png;base64," in html
 
 
 def test_rank_intervals_separate_clear_differences_and_not_chance_ones():

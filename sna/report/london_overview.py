@@ -8,6 +8,8 @@ missing or whose run had a failed chapter is listed as such, never left out sile
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import math
 from pathlib import Path
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from sna.london import boroughs
+from sna.london import borough_shapes, boroughs
 from sna.periods import month_label
 from sna.safe import esc
 
@@ -124,6 +126,31 @@ def _change_words(row: pd.Series) -> str:
     return "no detectable change"
 
 
+def borough_map(frame: pd.DataFrame, period: str) -> str:
+    """The boroughs shaded by serious violence rate, as an embedded PNG with alt text."""
+    import matplotlib.pyplot as plt
+
+    from sna.maps import choropleth
+
+    shapes = borough_shapes().reset_index()
+    g = shapes.merge(frame[["code", "borough", "rate_per_1000"]], left_on="LAD22CD",
+                     right_on="code")  # the City of London (no MPS data) is left out
+    values = pd.to_numeric(g["rate_per_1000"], errors="coerce")
+    if values.nunique() < 2:
+        return "<p>The map needs at least two boroughs' SNAs for this period.</p>"
+    g["rate_per_1000"] = values
+    fig, alt = choropleth(g, "rate_per_1000", f"Serious violence per 1,000 residents, 12 "
+                          f"months to {month_label(period)}", k=min(5, values.nunique()),
+                          label_col="borough", legend_title="Rate per 1,000",
+                          area_noun="boroughs", missing_label="No SNA for this period")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+            f"<figcaption>{esc(alt)}</figcaption></figure>")
+
+
 def overview_html(frame: pd.DataFrame, period: str) -> str:
     """A self-contained, accessible page: the table with a caption, links and caveats."""
     from sna.report.page import CSS
@@ -171,6 +198,7 @@ and workers. The MPS publishes Heathrow airport's crimes (Heathrow Villages ward
 "Aviation Security (SO18)", not Hillingdon: they are in Hillingdon's ward tables and maps but
 not in its borough figures here. The City of London is policed by the City of London Police
 and is not included.</p>
+{borough_map(frame, period)}
 <table><caption>Serious violence by London borough, highest rate first, 12 months to
 {esc(label)}</caption>
 <thead><tr>{''.join(f'<th scope="col">{h}</th>' for h in head)}</tr></thead>
