@@ -149,7 +149,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_overview(args: argparse.Namespace) -> int:
     """Write the London overview page from the boroughs' outputs under ``--out``."""
-    from sna.report.london_overview import write_overview
+    from sna.london_overview import write_overview
 
     path, frame = write_overview(Path(args.out), args.period)
     done = int((frame["status"] == "ok").sum())

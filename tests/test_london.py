@@ -176,7 +176,7 @@ def _dashboard(folder: Path, rows: list[dict], chapter_status: str = "ok") -> No
 
 
 def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
-    from sna.report.london_overview import collect, write_overview
+    from sna.london_overview import collect, write_overview
 
     base = {"indicator": "serious_violence", "period_start": "2025-04",
             "period_end": "2026-03", "london_areas": 32, "change_significant": False}
@@ -213,7 +213,7 @@ def test_overview_takes_each_boroughs_headline_and_names_the_missing(tmp_path):
 
 
 def test_rank_intervals_separate_clear_differences_and_not_chance_ones():
-    from sna.report.london_overview import rank_intervals
+    from sna.london_overview import rank_intervals
 
     pop = np.full(4, 100_000.0)
     lower, upper = rank_intervals(np.array([100, 1000, 10000, 100000]), pop)

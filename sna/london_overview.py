@@ -2,7 +2,8 @@
 
 Reads each borough's published ``tables/performance_dashboard.csv`` (the serious violence row
 of the 12-month window) from ``<out>/<slug>/<period>/`` and writes
-``<out>/london/<period>/index.html`` and ``london_overview.csv``. A borough whose SNA is
+``<out>/london/<period>/index.html`` (self-contained: its own small stylesheet, the map as an
+embedded image) and ``london_overview.csv``. A borough whose SNA is
 missing or whose run had a failed chapter is listed as such, never left out silently.
 """
 
@@ -27,6 +28,13 @@ COLUMNS = ["code", "borough", "bcu", "status", "period_start", "period_end", "co
            "london_rank", "london_areas", "rank_lower95", "rank_upper95",
            "change_significant", "change_robust", "link"]
 SIMS, SEED = 2000, 12345
+CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:72rem;padding:1rem;line-height:1.5;color:#1a1a1a}
+table{border-collapse:collapse;width:100%;font-size:.9rem}caption{text-align:left;
+font-weight:600;padding:.5rem 0}th,td{border-bottom:1px solid #ccc;padding:.3rem .5rem;
+text-align:left}td{font-variant-numeric:tabular-nums}thead th{background:#f0f0f0}
+a{color:#0b57d0}a:focus{outline:3px solid #ffbf47}img{max-width:100%;height:auto}
+figure{margin:1rem 0}figcaption{font-size:.85rem;color:#444}"""
 
 
 def rank_intervals(counts: np.ndarray, populations: np.ndarray, *, sims: int = SIMS,
@@ -153,8 +161,6 @@ def borough_map(frame: pd.DataFrame, period: str) -> str:
 
 def overview_html(frame: pd.DataFrame, period: str) -> str:
     """A self-contained, accessible page: the table with a caption, links and caveats."""
-    from sna.report.page import CSS
-
     body = []
     for _, r in frame.iterrows():
         interval = (f"{_num(r['rate_per_1000'], '.2f')} ({_num(r['rate_lower95'], '.2f')}-"
