@@ -1,4 +1,4 @@
-"""Command line: ``sna run | batch | validate | chapters``.
+"""Command line: ``sna run | batch | validate | init | overview | chapters``.
 
 Exit codes (contract): 0 every chapter succeeded; 1 at least one chapter failed (the others are
 still produced); 2 bad configuration or input data (nothing written).
@@ -127,6 +127,42 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write ``config/<slug>.yaml`` for a London borough (exit 2 on an unknown name)."""
+    from sna import london
+    from sna.errors import SnaError
+
+    if args.list:
+        for b in london.boroughs():
+            print(f"{b.code}  {b.name:24} {b.bcu} BCU")
+        return 0
+    if args.all:
+        for path, written in london.init_all(Path(args.config_dir), force=args.force):
+            print(f"{'wrote' if written else 'kept existing (use --force)'} {path}")
+        return 0
+    if not args.borough:
+        print("sna: error: give a borough name or ONS code (or --list, --all).", file=sys.stderr)
+        return 2
+    try:
+        path = london.init_borough(args.borough, Path(args.config_dir), force=args.force)
+    except SnaError as exc:
+        print(f"sna: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    print(london.NEXT_STEPS.format(path=path))
+    return 0
+
+
+def cmd_overview(args: argparse.Namespace) -> int:
+    """Write the London overview page from the boroughs' outputs under ``--out``."""
+    from sna.london_overview import write_overview
+
+    path, frame = write_overview(Path(args.out), args.period)
+    done = int((frame["status"] == "ok").sum())
+    print(f"London overview of {done}/{len(frame)} complete borough SNAs written:\n{path}")
+    return 0
+
+
 def cmd_chapters(args: argparse.Namespace) -> int:
     """List the chapters found in ``notebooks/`` (run order), what each waits for and the SNA
     components it covers; exit 2 with the notebook named when its metadata is malformed."""
@@ -238,6 +274,20 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", parents=[common], help="check every input; writes nothing")
     v.add_argument("--period", default=None, type=_period_arg)
     v.set_defaults(func=cmd_validate)
+    i = sub.add_parser("init", help="write config/<slug>.yaml for a London borough from the "
+                       "shipped London-wide data")
+    i.add_argument("borough", nargs="?", help="borough name or ONS code, e.g. Camden, E09000007")
+    i.add_argument("--config-dir", default="config", help="folder (default %(default)s)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing config")
+    i.add_argument("--list", action="store_true", help="list the 32 boroughs and their BCUs")
+    i.add_argument("--all", action="store_true", help="write the configs of all 32 boroughs "
+                   "(existing files are kept unless --force)")
+    i.set_defaults(func=cmd_init)
+    o = sub.add_parser("overview", help="London overview page (VRU) from every borough's "
+                       "outputs: <out>/london/<period>/index.html")
+    o.add_argument("--period", required=True, type=_month_arg, help="YYYY-MM")
+    o.add_argument("--out", default="outputs", help="outputs root (default %(default)s)")
+    o.set_defaults(func=cmd_overview)
     c = sub.add_parser("chapters", help="list chapters and the SNA components each covers")
     c.set_defaults(func=cmd_chapters)
     return p

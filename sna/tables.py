@@ -84,6 +84,11 @@ TABLES: dict[str, TableSpec] = {
         "open", ("count", "previous_count"),
         {"count": ("change_pct", "rate_per_1000", "rate_lower95", "rate_upper95"),
          "previous_count": ("change_pct",)}, facts=(_BOROUGH,)),
+    # the London overview (sna overview): each borough's performance_dashboard headline row
+    "london_overview": TableSpec(
+        "open", ("count", "previous_count"),
+        {"count": ("change_pct", "rate_per_1000", "rate_lower95", "rate_upper95"),
+         "previous_count": ("change_pct",)}),
     "change_robustness": TableSpec(
         "open", ("count", "comparison"), {"count": ("change_pct", "p_value", "significant"),
                                           "comparison": ("change_pct", "p_value", "significant")},
