@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna.disclosure import _integer_if_whole, _secondary, _small, suppress
+from sna.disclosure import integer_if_whole, secondary_mask, small_mask, suppress
 
 
 def _rows(frame: pd.DataFrame, where: Mapping[str, Any]) -> pd.Series:
@@ -75,7 +75,7 @@ def suppress_declared(frame: pd.DataFrame, spec: Any, min_count: int, open_min: 
                 _blank(out, hidden, target)
     if not spec.count_where:
         for col in counts:
-            out[col] = _integer_if_whole(out[col])
+            out[col] = integer_if_whole(out[col])
     return out
 
 
@@ -110,8 +110,8 @@ def _two_way(sub: pd.DataFrame, col: str, hidden: pd.Series, groups: list[str],
     for _ in range(50):
         before = mask.copy()
         if groups:
-            mask = _secondary(work, col, mask, groups, none, min_count)
-        mask.loc[part.index] = _secondary(part, col, mask.loc[part.index], sv_by, totals,
+            mask = secondary_mask(work, col, mask, groups, none, min_count)
+        mask.loc[part.index] = secondary_mask(part, col, mask.loc[part.index], sv_by, totals,
                                           min_count)
         if mask.equals(before):
             break
@@ -151,7 +151,7 @@ def audit_declared(frame: pd.DataFrame, spec: Any, min_count: int, open_min: int
         values = pd.to_numeric(frame[col], errors="coerce")
         for kind, threshold, rows in (("partner data", min_count, counted & partner),
                                       ("open data", open_min, counted & ~partner)):
-            small = _small(values, threshold).to_numpy() & rows
+            small = small_mask(values, threshold).to_numpy() & rows
             for pos in np.flatnonzero(small):
                 problems.append(f"row {pos + 2}, column {col!r}: {values.iloc[pos]:g} is below "
                                 f"the disclosure threshold for {kind} ({threshold}); "

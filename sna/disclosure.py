@@ -55,7 +55,7 @@ def _dependents(count_cols: list[str], rate_cols: Any, dependent: Any) -> dict[s
     return out
 
 
-def _small(values: pd.Series, min_count: int) -> pd.Series:
+def small_mask(values: pd.Series, min_count: int) -> pd.Series:
     v = pd.to_numeric(values, errors="coerce")
     return ((v > 0) & (v < min_count)).fillna(False).astype(bool)
 
@@ -87,7 +87,7 @@ def _protect_group(values: np.ndarray, hidden: np.ndarray, min_count: int) -> np
     return hidden
 
 
-def _secondary(frame: pd.DataFrame, col: str, hidden: pd.Series, group_cols: list[str],
+def secondary_mask(frame: pd.DataFrame, col: str, hidden: pd.Series, group_cols: list[str],
                totals: pd.Series, min_count: int) -> pd.Series:
     """Secondary suppression of ``col`` within each group (see the module docstring)."""
     mask = hidden.to_numpy(dtype=bool).copy()
@@ -105,7 +105,7 @@ def _secondary(frame: pd.DataFrame, col: str, hidden: pd.Series, group_cols: lis
     return pd.Series(mask, index=frame.index)
 
 
-def _integer_if_whole(values: pd.Series) -> pd.Series:
+def integer_if_whole(values: pd.Series) -> pd.Series:
     v = pd.to_numeric(values, errors="coerce")
     finite = v.dropna()
     if len(finite) and np.all(np.mod(finite, 1) == 0):
@@ -174,10 +174,10 @@ def suppress(
     flags = (out[flag].fillna(False).astype(bool) if flag in out
              else pd.Series(False, index=out.index))
     for col in counts:
-        hidden = _small(out[col], min_count)
+        hidden = small_mask(out[col], min_count)
         if groups:
-            hidden = _secondary(out, col, hidden, groups, totals, min_count)
-        out[col] = _integer_if_whole(out[col].mask(hidden))
+            hidden = secondary_mask(out, col, hidden, groups, totals, min_count)
+        out[col] = integer_if_whole(out[col].mask(hidden))
         for dep in deps.get(col, []):
             out[dep] = out[dep].mask(hidden)
         flags |= hidden
@@ -211,7 +211,7 @@ def audit_table(frame: pd.DataFrame, min_count: int = 5,
     problems = []
     for col in cols:
         values = pd.to_numeric(frame[col], errors="coerce")
-        for pos in np.flatnonzero(_small(values, min_count).to_numpy()):
+        for pos in np.flatnonzero(small_mask(values, min_count).to_numpy()):
             problems.append(f"row {pos + 2}, column {col!r}: {values.iloc[pos]:g} is below the "
                             f"disclosure threshold ({min_count}); suppress it.")
     return problems
