@@ -314,15 +314,19 @@ def _police_cross_checks(frame: pd.DataFrame, p: ParsedColumns, problems: Proble
         problems.add(idx + 2, "committed_from", frame.at[idx, "committed_from"],
                      f"committed after it was recorded ({frame.at[idx, 'recorded_date']}): "
                      "check both dates")
-    # crime_ref x victim_id as one integer per row (blank victim_id is a value of its own)
+    # crime_ref x victim_id as one integer per row (blank victim_id is a value of its own);
+    # victim ids are compared only within crime_refs that occur more than once
     ref, _ = pd.factorize(frame["crime_ref"])
-    victim, _ = pd.factorize(frame["victim_id"])
-    key = ref.astype(np.int64) * (int(victim.max(initial=0)) + 2) + (victim + 1)
-    dup = pd.Series(key).duplicated(keep="first").to_numpy() & (ref >= 0)
-    for idx in _first_rows(dup):
-        first = int(np.flatnonzero(key == key[idx])[0]) + 2
+    shared = np.flatnonzero(pd.Series(ref).duplicated(keep=False).to_numpy() & (ref >= 0))
+    if not len(shared):
+        return
+    victim, _ = pd.factorize(frame["victim_id"].take(shared))
+    key = ref[shared].astype(np.int64) * (int(victim.max(initial=0)) + 2) + (victim + 1)
+    dup = pd.Series(key).duplicated(keep="first").to_numpy()
+    for pos in np.flatnonzero(dup)[:20]:
+        idx, first = int(shared[pos]), int(shared[np.flatnonzero(key == key[pos])[0]])
         problems.add(idx + 2, "crime_ref", frame.at[idx, "crime_ref"],
-                     f"duplicate of row {first} (same crime_ref and victim_id): remove one")
+                     f"duplicate of row {first + 2} (same crime_ref and victim_id): remove one")
 
 
 def _lookup(codes: pa.ChunkedArray, table: dict[str, Any], missing: Any) -> np.ndarray:

@@ -12,7 +12,6 @@ removed and blank cells are missing (:func:`tidy_text`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +20,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:[0-5]\d)?)?$"
+"""The forms of dates, and of date-times (seconds optional; 60 would roll over)."""
 NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 """Decimal numbers as :func:`pandas.to_numeric` reads them (after removing thousands commas)."""
-_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")  # most common first
 
 
 def tidy_text(values: Any) -> pa.ChunkedArray:
@@ -47,6 +47,8 @@ def tidy_text(values: Any) -> pa.ChunkedArray:
     if values.type != pa.large_string():
         values = values.cast(pa.large_string())
     text = pc.utf8_trim_whitespace(values)
+    if pc.all(pc.equal(pc.binary_length(text), pc.binary_length(values))).as_py() is not False:
+        text = values  # nothing trimmed: keep the cells read, free the copy
     blank = pc.equal(pc.binary_length(text), 0)
     if pc.any(blank).as_py():
         text = pc.if_else(blank, pa.scalar(None, pa.large_string()), text)
@@ -81,32 +83,49 @@ def per_value(arr: pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]) -> pa.Ch
 
 
 def parse_number(arr: pa.ChunkedArray) -> np.ndarray:
-    """Numbers as float64 (thousands commas allowed); blank or not a number -> NaN."""
-    text = pc.replace_substring(arr, ",", "")
-    ok = pc.match_substring_regex(text, NUMBER)
-    clean = pc.if_else(ok, text, pa.scalar(None, text.type))
-    out = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
-    return np.asarray(out, dtype=float)
+    """Numbers as float64 (thousands commas allowed); blank or not a number -> NaN.
+
+    Arrow's cast reads every finite number :func:`pandas.to_numeric` reads, and fails on the
+    rest: a column that casts whole takes one pass; otherwise the cells that are not
+    :data:`NUMBER` become NaN first. (Text such as ``inf`` or ``nan`` is never a valid age or
+    coordinate, whichever path reads it.)
+    """
+    if pc.any(pc.match_substring(arr, ",")).as_py():
+        arr = pc.replace_substring(arr, ",", "")
+    try:
+        out = pc.cast(arr, pa.float64())
+    except pa.ArrowInvalid:
+        ok = pc.match_substring_regex(arr, NUMBER)
+        out = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=float)
 
 
 def parse_dates(arr: pa.ChunkedArray, *, with_time: bool) -> np.ndarray:
     """ISO dates (``YYYY-MM-DD``, with ``HH:MM[:SS]`` when ``with_time``) as datetime64[ns].
 
     Blank, wrongly written or impossible dates (30 February, 25:99, years outside pandas'
-    range) are NaT.
+    range) are NaT. Date-only columns have few distinct values: each is parsed once.
     """
-    pattern = DATETIME if with_time else DATE
-    ok = pc.and_(pc.match_substring_regex(arr, pattern.pattern),
-                 pc.invert(pc.match_substring_regex(arr, r":60$")))
+    if not with_time:
+        out = per_value(arr, lambda u: _parse_dates(u, DATE, ("%Y-%m-%d",)))
+    else:
+        out = _parse_dates(arr, DATETIME, _FORMATS)
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+
+
+def _parse_dates(arr: Any, pattern: str, formats: tuple[str, ...]) -> Any:
+    ok = pc.match_substring_regex(arr, pattern)
     text = pc.if_else(ok, arr, pa.scalar(None, arr.type))
-    formats = _FORMATS if with_time else _FORMATS[-1:]
-    parsed = pc.coalesce(*[pc.strptime(text, format=f, unit="ns", error_is_null=True)
-                           for f in formats])
+    parsed = None
+    for fmt in formats:  # the next format only for the cells the ones before could not read
+        one = pc.strptime(text, format=fmt, unit="ns", error_is_null=True)
+        parsed = one if parsed is None else pc.coalesce(parsed, one)
+        if parsed.null_count == text.null_count:
+            break
     # strptime rolls 30 February over into March: keep a date only if its day is as written
     written_day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
     exact = pc.equal(pc.day(parsed), written_day)
-    parsed = pc.if_else(exact, parsed, pa.scalar(None, parsed.type))
-    return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+    return pc.if_else(exact, parsed, pa.scalar(None, parsed.type))
 
 
 def norm_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
