@@ -443,7 +443,8 @@ def load_ae_attendances(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded
     out = loaded.frame
     meta = {"source": "ae_attendances", "personal_data": True, **loaded.meta}
     if len(out):
-        meta["months"] = sorted(out["attended"].dt.strftime("%Y-%m").unique())
+        months = out["attended"].dropna().dt.to_period("M").unique()  # not strftime: 1M rows
+        meta["months"] = sorted(str(m) for m in months)
     return Loaded(out, meta)
 
 
