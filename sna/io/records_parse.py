@@ -150,6 +150,8 @@ class ParsedColumns:
         key = (kind, id(arr))
         hit = self._memo.get(key)
         if hit is None or hit[0] is not arr:
+            if len(self._memo) > 256:  # a schema kept and used on many frames: start afresh
+                self._memo.clear()
             hit = self._memo[key] = (arr, fn(arr))
         return hit[1]
 
