@@ -283,3 +283,12 @@ def test_two_files_make_one_frame(tmp_path):
     assert list(loaded.frame["crime_ref"]) == ["CR1", "CR2", "CR3"]
     assert list(loaded.frame.index) == [0, 1, 2]
     assert [f["rows"] for f in loaded.meta["files"]] == [1, 2]
+
+
+def test_column_twice_in_the_header_is_named(tmp_path):
+    path = tmp_path / "police.csv"
+    frame = pd.DataFrame([GOOD])
+    frame.insert(len(frame.columns), "victim_age ", "99")  # same name once spaces are removed
+    frame.to_csv(path, index=False)
+    with pytest.raises(SchemaError, match=r"police.csv.*'victim_age'.*more than once"):
+        _load_police(path)

@@ -60,17 +60,22 @@ def _read(source: Source, columns: tuple[str, ...], required: tuple[str, ...],
         except Exception as exc:  # zipfile.BadZipFile and openpyxl errors on damaged files
             raise SchemaError(f"{display_path(path)}: the workbook is damaged or not an .xlsx "
                               f"file ({type(exc).__name__}). Export it again.") from exc
-        frame.columns = [str(c).strip() for c in frame.columns]
-        cells = {c: frame[c] for c in frame.columns}
+        pairs = [(str(c).strip(), frame.iloc[:, i]) for i, c in enumerate(frame.columns)]
     else:
         encoding = source.option("encoding", "utf-8-sig")
         try:  # Arrow's reader: text stays in Arrow buffers, never Python strings
             table = _read_arrow(path, "utf-8" if encoding == "utf-8-sig" else encoding)
-            cells = dict(zip(table.column_names, table.columns, strict=True))
+            pairs = list(zip(table.column_names, table.columns, strict=True))
         except Exception:  # noqa: BLE001 - the plain reader gives the precise, helpful error
             frame = read_csv_text(path, encoding=encoding)
-            cells = {c: frame[c] for c in frame.columns}
-        cells = {str(c).replace("\ufeff", "").strip(): v for c, v in cells.items()}
+            pairs = [(c, frame.iloc[:, i]) for i, c in enumerate(frame.columns)]
+        pairs = [(str(c).replace("\ufeff", "").strip(), v) for c, v in pairs]
+    names = [c for c, _ in pairs]
+    twice = sorted({c for c in names if names.count(c) > 1 and c in columns})
+    if twice:
+        raise SchemaError(f"{display_path(path)}: column(s) {', '.join(map(repr, twice))} "
+                          "appear more than once in the header: keep one of each.")
+    cells = dict(pairs)
     n = len(next(iter(cells.values()))) if cells else 0
     if not n:
         raise EmptyDataError(f"{display_path(path)}: has a header but no data rows.")
