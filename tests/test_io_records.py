@@ -161,3 +161,134 @@ def test_ae_good(tmp_path):
     frame = load_ae_attendances((Source("ae_attendances", path),), None).frame
     assert list(frame["time_known"]) == [True, False]
     assert frame.loc[0, "mechanism"] == "sharp object" and pd.isna(frame.loc[1, "sex"])
+
+
+# --------------------------------------------------------------------------- parsing once (issue 15 speed)
+def test_number_cells_read_as_pandas_reads_them():
+    import numpy as np
+    import pyarrow as pa
+
+    from sna.io.records_parse import parse_number
+
+    cells = ["23", "1,300", "+5", "5.", ".5", "1e2", "-0", "00012", None, "twenty", "0x10",
+             "1_000", "5e", ".", "52.1N", "١٢"]
+    got = parse_number(pa.chunked_array([pa.array(cells, pa.large_string())]))
+    want = [23, 1300, 5, 5, 0.5, 100, 0, 12] + [np.nan] * 8
+    np.testing.assert_array_equal(got, np.array(want, dtype=float))
+    # the reference reader agrees on every cell (commas removed first, as the loader does)
+    ref = pd.to_numeric(pd.Series(cells, dtype=object).str.replace(",", ""), errors="coerce")
+    np.testing.assert_array_equal(got, ref.to_numpy(dtype=float))
+
+
+def test_dates_real_calendar_and_clock():
+    import pyarrow as pa
+
+    from sna.io.records_parse import parse_dates
+
+    cells = ["2024-02-29", "2023-02-29", "2025-02-30", "2025-04-31", "2025-12-31",
+             "2025-06-01 23:59", "2025-06-01 23:59:59", "2025-06-01 24:00",
+             "2025-06-01 23:60", "2025-06-01 23:59:60", "2025-6-1", "01/06/2025",
+             "1500-01-01", "9999-12-31", "2025-06-01T10:00", None]
+    got = pd.Series(parse_dates(pa.chunked_array([pa.array(cells, pa.large_string())]),
+                                with_time=True))
+    want = pd.to_datetime(["2024-02-29", None, None, None, "2025-12-31", "2025-06-01 23:59",
+                           "2025-06-01 23:59:59"] + [None] * 9, format="ISO8601")
+    pd.testing.assert_series_equal(got, pd.Series(want))
+    only_dates = parse_dates(pa.chunked_array([pa.array(["2025-03-01", "2025-03-01 10:00",
+                                                         "2025-02-29"], pa.large_string())]),
+                             with_time=False)
+    assert list(pd.Series(only_dates).isna()) == [False, True, True]
+
+
+def test_each_column_parsed_once_for_all_checks_and_the_frame(tmp_path, monkeypatch):
+    import sna.io.records_parse as rp
+
+    calls = {"dates": 0, "number": 0}
+    real_dates, real_number = rp.parse_dates, rp.parse_number
+
+    def dates(*a, **k):
+        calls["dates"] += 1
+        return real_dates(*a, **k)
+
+    def number(*a, **k):
+        calls["number"] += 1
+        return real_number(*a, **k)
+
+    monkeypatch.setattr(rp, "parse_dates", dates)
+    monkeypatch.setattr(rp, "parse_number", number)
+    rows = [GOOD, {**GOOD, "crime_ref": "CR2", "committed_from": "2025-06-01"}]
+    frame = _load_police(_write(tmp_path, rows)).frame
+    # two date columns (each read by two checks, the order rule and the frame) and four
+    # number columns (a check and the frame each): one parse per column
+    assert calls == {"dates": 2, "number": 4}
+    assert frame.loc[0, "easting"] == 524000 and frame.loc[1, "time_known"] == False  # noqa: E712
+
+
+def test_schema_alone_checks_a_plain_text_frame():
+    import pandera.pandas as pa
+
+    from sna.io.records import police_schema
+
+    frame = pd.DataFrame([GOOD, {**GOOD, "victim_age": "140", "recorded_date": "2025-02-30"}],
+                         dtype=object).replace("", None)  # tidy text: blank cells missing
+    with pytest.raises(pa.errors.SchemaErrors) as err:
+        police_schema(today=pd.Timestamp("2026-01-01")).validate(frame, lazy=True)
+    cases = err.value.failure_cases
+    assert sorted(zip(cases["column"], cases["index"], cases["failure_case"], strict=True)) == [
+        ("recorded_date", 1, "2025-02-30"), ("victim_age", 1, "140")]
+
+
+def test_messy_but_valid_cells_are_typed(tmp_path):
+    row = {**GOOD, "offence": "  violence   with injury ", "flags": " da ; Knife",
+           "easting": "524,000", "northing": " 191000.5 ", "committed_from": "2025-06-01 22:15:30",
+           "victim_sex": "f", "victim_ethnicity": "bLACK", "ward_code": " E05013628 ",
+           "victim_age": "23.0", "suspect_age": ""}
+    frame = _load_police(_write(tmp_path, [row])).frame
+    r = frame.iloc[0]
+    assert r["offence"] == "VIOLENCE WITH INJURY" and r["serious_violence"]
+    assert (r["flag_da"], r["flag_knife"], r["flag_gun"]) == (True, True, False)
+    assert (r["easting"], r["northing"]) == (524000.0, 191000.5)
+    assert r["committed_from"] == pd.Timestamp("2025-06-01 22:15:30") and r["time_known"]
+    assert (r["victim_sex"], r["victim_ethnicity"], r["ward_code"]) == ("F", "Black", "E05013628")
+    assert r["victim_age"] == 23 and pd.isna(r["suspect_age"])
+    assert str(frame["crime_ref"].dtype) == "string" and frame["offence"].dtype == frame[
+        "crime_ref"].dtype
+
+
+def test_duplicates_found_within_repeated_refs_blank_victims_included(tmp_path):
+    ids = [("A", "V1"), ("B", ""), ("A", "V2"), ("B", ""), ("A", "V1"), ("C", "V1")]
+    rows = [{**GOOD, "crime_ref": c, "victim_id": v} for c, v in ids]
+    with pytest.raises(SchemaError) as err:
+        _load_police(_write(tmp_path, rows))
+    lines = [ln for ln in str(err.value).splitlines() if "duplicate" in ln]
+    assert len(lines) == 2
+    assert "row 5" in lines[0] and "duplicate of row 3" in lines[0]
+    assert "row 6" in lines[1] and "duplicate of row 2" in lines[1]
+
+
+def test_whole_column_wrong_reports_the_first_rows_only(tmp_path):
+    rows = [{**GOOD, "crime_ref": f"CR{i}", "recorded_date": "02/06/2025"} for i in range(3000)]
+    with pytest.raises(SchemaError) as err:
+        _load_police(_write(tmp_path, rows))
+    msg = str(err.value)
+    assert "200 problem(s)" in msg and "row 2, column 'recorded_date'" in msg
+    assert "02/06/2025" in msg and "row 3000" not in msg
+
+
+def test_two_files_make_one_frame(tmp_path):
+    a = _write(tmp_path, [GOOD], name="a.csv")
+    b = _write(tmp_path, [{**GOOD, "crime_ref": "CR2"}, {**GOOD, "crime_ref": "CR3"}],
+               name="b.csv")
+    loaded = load_police_records((Source("police_records", a), Source("police_records", b)), None)
+    assert list(loaded.frame["crime_ref"]) == ["CR1", "CR2", "CR3"]
+    assert list(loaded.frame.index) == [0, 1, 2]
+    assert [f["rows"] for f in loaded.meta["files"]] == [1, 2]
+
+
+def test_column_twice_in_the_header_is_named(tmp_path):
+    path = tmp_path / "police.csv"
+    frame = pd.DataFrame([GOOD])
+    frame.insert(len(frame.columns), "victim_age ", "99")  # same name once spaces are removed
+    frame.to_csv(path, index=False)
+    with pytest.raises(SchemaError, match=r"police.csv.*'victim_age'.*more than once"):
+        _load_police(path)
