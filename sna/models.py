@@ -160,38 +160,34 @@ def two_way_dispersion(counts: pd.DataFrame) -> float:
 
     This is the quasi-Poisson scale of ``count ~ area + year``: 1 for Poisson counts, above 1
     when counts vary more than chance between years (estimated as Pearson chi-square / df,
-    floored at 1). Rows or columns that are all zero carry no information and are dropped.
+    floored at 1: :func:`sna.change.pearson_dispersion` of the table). Rows or columns that
+    are all zero carry no information and are dropped.
 
     Parameters
     ----------
     counts : pandas.DataFrame
         One row per area, one column per (earlier) window, non-negative counts.
     """
+    from sna.change import pearson_dispersion
+
     a = counts.to_numpy(dtype=float)
     a = a[np.nansum(a, axis=1) > 0][:, np.nansum(a, axis=0) > 0] if a.size else a
     if a.ndim != 2 or min(a.shape) < 2 or np.isnan(a).any():
         return 1.0
-    exp = np.outer(a.sum(axis=1), a.sum(axis=0)) / a.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chi2 = np.nansum(np.where(exp > 0, (a - exp) ** 2 / exp, 0.0))
-    df = (a.shape[0] - 1) * (a.shape[1] - 1)
-    return max(1.0, float(chi2 / df))
+    return max(1.0, float(pearson_dispersion(a)[0]))
 
 
 def quasi_change_p(count, previous, dispersion: float) -> np.ndarray:
     """Two-sided p-value of a change between two equal-length windows, quasi-Poisson.
 
     ``z = (count - previous) / sqrt(dispersion * (count + previous))``: the Poisson score test
-    with its variance scaled by the dispersion of earlier changes (:func:`two_way_dispersion`).
-    NaN when both counts are 0 or one is missing.
+    with its variance scaled by the dispersion of earlier changes (:func:`two_way_dispersion`),
+    referred to the normal distribution; :func:`sna.change.score_pvalue` with one earlier
+    window. NaN when both counts are 0 or one is missing.
     """
-    from scipy.stats import norm
+    from sna.change import score_pvalue
 
-    c = np.asarray(count, dtype=float)
-    p = np.asarray(previous, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (c - p) / np.sqrt(dispersion * (c + p))
-    return np.where(np.isfinite(z), 2 * norm.sf(np.abs(z)), np.nan)
+    return score_pvalue(count, previous, 1, dispersion, np.inf)
 
 
 def fdr(pvalues) -> np.ndarray:

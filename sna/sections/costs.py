@@ -68,7 +68,7 @@ def cost_text(table: pd.DataFrame, name: str, period: str) -> str:
                                                   for i in hidden["indicator"])
                     + ": too few offences to publish)")
     top = table.sort_values("cost_gbp", ascending=False).iloc[0]
-    window = periods.window_label(periods.window_months(period, 12))
+    window = periods.window_text(period)
     return (f"In {window} the serious violence the police recorded in {md_esc(name)} cost "
             f"society about **£{total / 1e6:,.0f} million** at {price_year} prices{left_out}; "
             f"{md_esc(label(top['indicator']).lower())} accounts for the largest part "
