@@ -14,6 +14,7 @@ import pandas as pd
 
 from sna import national
 from sna.narrative import ordinal
+from sna.periods import month_label as month_text  # chapter 09 calls it by this name
 from sna.safe import md_esc
 
 INDICATORS = ("violence_with_injury", "homicide", "robbery", "sexual_offences",
@@ -302,11 +303,6 @@ def funnel_text(nd: NationalData, code: str, name: str, indicator: str = MAIN) -
         text += (f" {md_esc(name)} is **{r['overdispersed']}** the wider 99.8% limits "
                  f"({r['poisson']} the chance-alone ones).")
     return text
-
-
-def month_text(month: str) -> str:
-    """``'2025-06' -> 'June 2025'``."""
-    return pd.Period(month, "M").strftime("%B %Y")
 
 
 def window_sentence(nd: NationalData, period: str) -> str:
