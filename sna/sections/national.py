@@ -243,8 +243,8 @@ def funnel_figure(nd: NationalData, code: str, name: str, indicator: str = MAIN)
     grid = np.geomspace(pos["population"].min() * 0.8, pos["population"].max() * 1.2, 120)
     pois = funnel.funnel_limits(grid, target, levels=(0.998,))
     tau2 = float(pos["tau2"].iloc[0])
-    with plots._styled():
-        fig, ax = plots._figure()
+    with plots.styled():
+        fig, ax = plots.new_figure()
         ax.plot(grid, pois["upper99_8"], color="#888888", ls=":", lw=1.2,
                 label="99.8% limits, chance alone (Poisson)")
         ax.plot(grid, pois["lower99_8"], color="#888888", ls=":", lw=1.2)
