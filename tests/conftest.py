@@ -51,14 +51,16 @@ def _absolute(entry, folder: Path):
 @pytest.fixture
 def config_copy(tmp_path):
     """Write a copy of the default config into tmp_path with every path made absolute and
-    return its path: ``config_copy(drop_data=(...), drop=(...), name="area.yaml")`` leaves
-    out those ``data:`` keys and those top-level keys (the rules file, the plan, ...)."""
+    return its path: ``config_copy(drop_data=(...), drop=(...), data={...}, name="area.yaml")``
+    leaves out those ``data:`` keys and those top-level keys (the rules file, the plan, ...)
+    and adds the ``data`` entries given (absolute paths)."""
 
-    def _copy(drop_data=(), drop=(), name: str = "area.yaml") -> Path:
+    def _copy(drop_data=(), drop=(), data=None, name: str = "area.yaml") -> Path:
         raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
         folder = DEFAULT_CONFIG.parent
         raw["data"] = {k: _absolute(v, folder) for k, v in raw["data"].items()
                        if k not in drop_data}
+        raw["data"].update({k: str(v) for k, v in (data or {}).items()})
         for key in drop:
             raw.pop(key, None)
         for key in ("recommendations", "plan"):
