@@ -106,18 +106,37 @@ def winsorise(z: Any, share: float = WINSOR) -> np.ndarray:
     return np.clip(z, lo, hi)
 
 
+def dispersion_from_z(z: Any, weights: Any, share: float = WINSOR) -> tuple[float, float]:
+    """Multiplicative and additive overdispersion from areas' z-scores and weights.
+
+    Spiegelhalter (2005), *Stat Med* 24:1185, s. 5: with the ``I`` z-scores winsorised at the
+    ``share`` and ``1 - share`` quantiles (:func:`winsorise`), ``phi = sum(z_w^2) / I``; the
+    additive random-effects variance is the DerSimonian-Laird type estimate
+    ``tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w)``, 0 when ``I phi <= I - 1``, with
+    ``w = 1 / s^2`` the areas' weights on the scale the z-scores were taken on (``tau2`` is in
+    that scale's units squared).
+
+    Returns
+    -------
+    (float, float)
+        ``phi`` (no floor) and ``tau2``.
+    """
+    z = winsorise(z, share)
+    w = np.asarray(weights, dtype=float)
+    n = len(z)
+    phi = float(np.sum(z ** 2) / n)
+    tau2 = max(0.0, (n * phi - (n - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
+    return phi, float(tau2)
+
+
 def overdispersion(count: Any, expected: Any, share: float = WINSOR) -> dict[str, float]:
-    """Multiplicative and additive overdispersion of counts around their expected values.
+    """Multiplicative and additive overdispersion of counts around their expected values,
+    on the square-root scale (:func:`funnel_z`, weights ``w = 1/s^2 = 4E``; chapter 02).
 
-    Spiegelhalter (2005), *Stat Med* 24:1185, s. 5: with winsorised z-scores ``z_w`` of the
-    ``I`` areas, ``phi = sum(z_w^2) / I``; the additive random-effects variance (on the
-    square-root scale, weights ``w = 1/s^2 = 4E``) is the DerSimonian-Laird type estimate
-    ``tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w)``, 0 when ``I phi <= I - 1``.
-
-    Winsorising makes the estimate robust to a few outlying areas, at a price: when the
-    areas' true rates vary normally, ``z_w^2`` is about two-thirds of ``z^2``, so about 10% of
-    such areas fall outside the 95% random-effects limits instead of 5% (``share=0`` gives
-    the plain estimate; see ``tests/test_metrics.py``).
+    :func:`dispersion_from_z` does the estimate. Winsorising makes it robust to a few
+    outlying areas, at a price: when the areas' true rates vary normally, ``z_w^2`` is about
+    two-thirds of ``z^2``, so about 10% of such areas fall outside the 95% random-effects
+    limits instead of 5% (``share=0`` gives the plain estimate; see ``tests/test_metrics.py``).
 
     Returns
     -------
@@ -126,12 +145,35 @@ def overdispersion(count: Any, expected: Any, share: float = WINSOR) -> dict[str
     """
     o, e = np.asarray(count, dtype=float), np.asarray(expected, dtype=float)
     ok = np.isfinite(o) & np.isfinite(e) & (e > 0)
-    z = winsorise(funnel_z(o[ok], e[ok]), share)
-    n = int(ok.sum())
-    phi = float(np.sum(z ** 2) / n)
-    w = 4 * e[ok]
-    tau2 = max(0.0, (n * phi - (n - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
-    return {"areas": n, "phi": phi, "tau2": float(tau2)}
+    phi, tau2 = dispersion_from_z(funnel_z(o[ok], e[ok]), 4 * e[ok], share)
+    return {"areas": int(ok.sum()), "phi": phi, "tau2": tau2}
+
+
+def rate_overdispersion(counts: Any, populations: Any, target_rate: float,
+                        share: float = WINSOR) -> tuple[float, float]:
+    """Overdispersion of area rates around a target on the rate scale (chapter 09):
+    ``(phi, tau2)``.
+
+    ``z_i = (y_i - t) / s_i`` with ``y_i`` the rate per person and ``s_i = sqrt(t / n_i)``,
+    weights ``w_i = 1 / s_i^2``; :func:`dispersion_from_z` does the estimate, so ``tau2`` is
+    in rate**2 per person**2 (for :func:`rate_random_effects_limits`).
+    """
+    y = np.asarray(counts, dtype=float) / np.asarray(populations, dtype=float)
+    n = np.asarray(populations, dtype=float)
+    ok = np.isfinite(y) & (n > 0)
+    y, n = y[ok], n[ok]
+    s = np.sqrt(target_rate / n)
+    return dispersion_from_z((y - target_rate) / s, 1 / s ** 2, share)
+
+
+def rate_random_effects_limits(population: Any, target_rate: float, tau2: float,
+                               z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
+    """Funnel limits (rate per person) allowing for overdispersion on the rate scale:
+    ``t +- z sqrt(t / n + tau2)`` (additive random effects, Spiegelhalter 2005, with ``tau2``
+    from :func:`rate_overdispersion`); lower limits floored at 0."""
+    n = np.asarray(population, dtype=float)
+    half = z * np.sqrt(target_rate / n + tau2)
+    return np.maximum(target_rate - half, 0.0), target_rate + half
 
 
 def overdispersed_limits(population_range: Any, london_rate: float, tau2: float = 0.0,

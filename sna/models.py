@@ -160,38 +160,34 @@ def two_way_dispersion(counts: pd.DataFrame) -> float:
 
     This is the quasi-Poisson scale of ``count ~ area + year``: 1 for Poisson counts, above 1
     when counts vary more than chance between years (estimated as Pearson chi-square / df,
-    floored at 1). Rows or columns that are all zero carry no information and are dropped.
+    floored at 1: :func:`sna.change.pearson_dispersion` of the table). Rows or columns that
+    are all zero carry no information and are dropped.
 
     Parameters
     ----------
     counts : pandas.DataFrame
         One row per area, one column per (earlier) window, non-negative counts.
     """
+    from sna.change import pearson_dispersion
+
     a = counts.to_numpy(dtype=float)
     a = a[np.nansum(a, axis=1) > 0][:, np.nansum(a, axis=0) > 0] if a.size else a
     if a.ndim != 2 or min(a.shape) < 2 or np.isnan(a).any():
         return 1.0
-    exp = np.outer(a.sum(axis=1), a.sum(axis=0)) / a.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chi2 = np.nansum(np.where(exp > 0, (a - exp) ** 2 / exp, 0.0))
-    df = (a.shape[0] - 1) * (a.shape[1] - 1)
-    return max(1.0, float(chi2 / df))
+    return max(1.0, float(pearson_dispersion(a)[0]))
 
 
 def quasi_change_p(count, previous, dispersion: float) -> np.ndarray:
     """Two-sided p-value of a change between two equal-length windows, quasi-Poisson.
 
     ``z = (count - previous) / sqrt(dispersion * (count + previous))``: the Poisson score test
-    with its variance scaled by the dispersion of earlier changes (:func:`two_way_dispersion`).
-    NaN when both counts are 0 or one is missing.
+    with its variance scaled by the dispersion of earlier changes (:func:`two_way_dispersion`),
+    referred to the normal distribution; :func:`sna.change.score_pvalue` with one earlier
+    window. NaN when both counts are 0 or one is missing.
     """
-    from scipy.stats import norm
+    from sna.change import score_pvalue
 
-    c = np.asarray(count, dtype=float)
-    p = np.asarray(previous, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (c - p) / np.sqrt(dispersion * (c + p))
-    return np.where(np.isfinite(z), 2 * norm.sf(np.abs(z)), np.nan)
+    return score_pvalue(count, previous, 1, dispersion, np.inf)
 
 
 def fdr(pvalues) -> np.ndarray:
@@ -207,6 +203,32 @@ def fdr(pvalues) -> np.ndarray:
 
 
 # --- inequality gradient and spatial diagnostics (issue 20) --------------------------------
+
+def quasi_poisson(counts, design, exposure):
+    """Quasi-Poisson regression of counts with a log(exposure) offset: a Poisson GLM whose
+    scale is Pearson chi-square / residual df, so intervals and p-values allow for
+    overdispersion (McCullagh & Nelder 1989, s. 4.5).
+
+    Parameters
+    ----------
+    counts : array-like
+        Event counts, one per area.
+    design : array-like or pandas.DataFrame
+        Covariates with a constant column (``statsmodels.tools.add_constant``).
+    exposure : array-like
+        Denominators (residents), all positive.
+
+    Returns
+    -------
+    statsmodels GLMResults
+        The fit (``params``, ``conf_int()``, ``pvalues``, ``scale``, ``resid_pearson``).
+    """
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    return GLM(np.asarray(counts, dtype=float), design, family=families.Poisson(),
+               offset=np.log(np.asarray(exposure, dtype=float))).fit(scale="X2")
+
 
 def relative_index_of_inequality(frame: pd.DataFrame, outcome: str, exposure: str,
                                  rank: str, alpha: float = 0.05) -> dict:
@@ -225,8 +247,6 @@ def relative_index_of_inequality(frame: pd.DataFrame, outcome: str, exposure: st
     dict
         ``rii, rii_lower95, rii_upper95, sii, p_value, areas, dispersion``.
     """
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.tools import add_constant
 
     d = frame[[outcome, exposure, rank]].dropna()
@@ -234,8 +254,7 @@ def relative_index_of_inequality(frame: pd.DataFrame, outcome: str, exposure: st
     share = d[exposure] / d[exposure].sum()
     ridit = (share.cumsum() - share / 2).to_numpy()
     x = add_constant(pd.Series(ridit, name="ridit", index=d.index))
-    fit = GLM(d[outcome].to_numpy(float), x, family=families.Poisson(),
-                 offset=np.log(d[exposure].to_numpy(float))).fit(scale="X2")
+    fit = quasi_poisson(d[outcome].to_numpy(float), x, d[exposure].to_numpy(float))
     lo, hi = np.asarray(fit.conf_int(alpha=alpha))[1]
     b0, b1 = float(fit.params.iloc[0]), float(fit.params.iloc[1])
     return {"rii": math.exp(b1), "rii_lower95": math.exp(lo), "rii_upper95": math.exp(hi),

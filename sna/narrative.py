@@ -70,8 +70,11 @@ def format_rate(value: float) -> str:
     return f"{v:.1f}" if v >= 10 else f"{v:.2f}" if v >= 0.1 else f"{v:.3f}"
 
 
-def _lower_first(label: str) -> str:
-    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+def mid_sentence(text: object) -> str:
+    """Text for use mid-sentence: the first letter lower-cased unless it starts an acronym
+    (``'Violence with injury' -> 'violence with injury'``, ``'IOM cohort'`` unchanged)."""
+    text = str(text)
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 SMALL_NUMBERS = 10
@@ -190,7 +193,7 @@ def rate_comparison_sentence(
     'The rate in Barnet (4.60 per 1,000 residents; 95% CI 4.39 to 4.82) is significantly \
 lower than the London rate (5.10 per 1,000).'
     """
-    what = f"The {_lower_first(label)} rate" if label else "The rate"
+    what = f"The {mid_sentence(label)} rate" if label else "The rate"
     if any(_missing(v) for v in (area_rate, london_rate, lower, upper)):
         return f"{what} in {area} cannot be compared with {comparator} (not enough data)."
     if float(lower) > float(london_rate):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -164,41 +163,8 @@ def window_note(c2_start: str, c2_end: str, start: str, end: str) -> str:
 
     if (c2_start, c2_end) == (start, end):
         return ""
-    c2 = periods.window_label(periods.window_months(c2_end, 12))
-    own = periods.window_label(periods.window_months(end, 12))
+    c2 = periods.window_text(c2_end)
+    own = periods.window_text(end)
     return (f"The England and Wales figures are for {c2} (the latest year ONS publishes by "
             f"Community Safety Partnership), not the assessment's window {own}; the two are "
             "compared only as orders of magnitude.")
-
-
-def overdispersion(counts: Any, populations: Any, target_rate: float,
-                   winsor: float = 0.10) -> tuple[float, float]:
-    """Overdispersion of area rates around a target, Spiegelhalter (2005, *Stat Med*
-    24:1185) with winsorised z-scores: ``(phi, tau2)``.
-
-    ``z_i = (y_i - t) / s_i`` with ``y_i`` the rate per person, ``s_i = sqrt(t / n_i)``; the
-    z-scores are winsorised at the ``winsor`` and ``1 - winsor`` quantiles, ``phi = mean(z^2)``
-    and the additive random-effects variance ``tau2 = (I phi - (I - 1)) / (sum w - sum w^2 /
-    sum w)`` with ``w_i = 1 / s_i^2`` (0 when ``I phi <= I - 1``): rate**2 per person**2.
-    """
-    y = np.asarray(counts, dtype=float) / np.asarray(populations, dtype=float)
-    n = np.asarray(populations, dtype=float)
-    ok = np.isfinite(y) & (n > 0)
-    y, n = y[ok], n[ok]
-    s = np.sqrt(target_rate / n)
-    z = (y - target_rate) / s
-    lo, hi = np.quantile(z, [winsor, 1 - winsor])
-    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
-    w = 1 / s ** 2
-    k = len(z)
-    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
-    return phi, tau2
-
-
-def random_effects_limits(population: Any, target_rate: float, tau2: float,
-                          z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
-    """Funnel limits (rate per person) allowing for overdispersion: ``t +- z sqrt(t / n +
-    tau2)`` (additive random effects, Spiegelhalter 2005); lower limits floored at 0."""
-    n = np.asarray(population, dtype=float)
-    half = z * np.sqrt(target_rate / n + tau2)
-    return np.maximum(target_rate - half, 0.0), target_rate + half

@@ -28,6 +28,7 @@ from scipy import stats
 
 from sna import periods
 from sna.metrics import rate_ci
+from sna.proportions import wilson
 
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("0-9", 0, 9), ("10-17", 10, 17), ("18-24", 18, 24), ("25-34", 25, 34),
@@ -127,18 +128,17 @@ def victims_by_age_sex(records: pd.DataFrame, population: pd.Series,
 
 
 def under_25_share(records: pd.DataFrame) -> dict[str, float]:
-    """Victims under 25 among victims of known age: count, known, share % with a Wilson CI."""
-    from statsmodels.stats.proportion import proportion_confint
-
+    """Victims under 25 among victims of known age: count, known, share % with a Wilson CI
+    (:func:`sna.proportions.wilson`)."""
     known = records["victim_age"].notna()
     young = int((records.loc[known, "victim_age"] < 25).sum())
     n = int(known.sum())
     if n == 0:
         return {"under_25": 0, "known_age": 0, "share_pct": np.nan, "lower95": np.nan,
                 "upper95": np.nan}
-    lo, hi = proportion_confint(young, n, method="wilson")
+    lo, hi = wilson(young, n)
     return {"under_25": young, "known_age": n, "share_pct": 100 * young / n,
-            "lower95": 100 * lo, "upper95": 100 * hi}
+            "lower95": lo, "upper95": hi}
 
 
 def time_of_week(records: pd.DataFrame) -> pd.DataFrame:

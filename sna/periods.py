@@ -114,6 +114,11 @@ def window_label(months: Sequence[str]) -> str:
     return first if first == last else f"{first} to {last}"
 
 
+def window_text(end: str, n: int = 12) -> str:
+    """The ``n`` months to ``end`` as words: ``'2026-03' -> 'Apr 2025 to Mar 2026'``."""
+    return window_label(window_months(end, n))
+
+
 def resolve_period(requested: str, complete_months: Iterable[str], *, need: int = 12) -> str:
     """Resolve ``'latest'`` or check a ``YYYY-MM`` against the complete months in the data.
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sna.models import quasi_poisson
+
 ASSOC_COLUMNS = ["kind", "places", "lsoas_with", "lsoas_without", "rate_with",
                  "rate_without", "rate_ratio", "lower95", "upper95", "p_value",
                  "spearman_rho", "spearman_p"]
@@ -54,8 +56,7 @@ def association(count: np.ndarray, population: np.ndarray, places: np.ndarray) -
     out.update(rate_ratio=np.nan, lower95=np.nan, upper95=np.nan, p_value=np.nan)
     if has.any() and (~has).any():
         x = sm.add_constant(has.astype(float))
-        fit = sm.GLM(count, x, family=sm.families.Poisson(), offset=np.log(pop)).fit(
-            scale="X2")
+        fit = quasi_poisson(count, x, pop)
         lo, hi = fit.conf_int()[1]
         out.update(rate_ratio=float(np.exp(fit.params[1])), lower95=float(np.exp(lo)),
                    upper95=float(np.exp(hi)), p_value=float(fit.pvalues[1]))

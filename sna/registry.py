@@ -114,7 +114,7 @@ SOURCES: tuple[SourceSpec, ...] = (
                "Census 2021 tables (deprivation, housing, work, qualifications)",
                "Office for National Statistics", OGL3,
                docs="Nomis bulk downloads, Census 2021 TS003, TS006, TS008, TS011, TS021, TS041, TS044, TS054, TS066, TS067"),
-    SourceSpec("lookups", "sna.io.boundaries:load_lookups", False, "LSOA to ward lookups",
+    SourceSpec("lookups", "sna.io.lookups:load_lookups", False, "LSOA to ward lookups",
                "ONS / Greater London Authority", OGL3, docs="ONS Open Geography Portal, GLA"),
     SourceSpec("imd", "sna.io.imd:load_imd", False, "Indices of Deprivation 2019 and 2025",
                "MHCLG", OGL3, docs="MHCLG, English Indices of Deprivation (IoD2019 / IoD2025)"),

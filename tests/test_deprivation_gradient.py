@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sna.models import relative_index_of_inequality, residual_moran
+from sna.models import quasi_poisson, relative_index_of_inequality, residual_moran
 from sna.sections import deprivation as D
 
 
@@ -35,6 +35,19 @@ def test_rii_recovers_a_planted_gradient():
 def _grid(n: int = 10) -> gpd.GeoDataFrame:
     cells = [box(i, j, i + 1, j + 1) for i in range(n) for j in range(n)]
     return gpd.GeoDataFrame({"lsoa_code": [f"L{k}" for k in range(n * n)]}, geometry=cells)
+
+
+def test_quasi_poisson_by_hand():
+    """One binary covariate: the rate ratio is the ratio of pooled rates, (10 + 30) / 2,000
+    against (5 + 15) / 2,000 = 2; fitted counts are 20 and 10 per group, so Pearson
+    X2 = (10-20)^2/20 * 2 + (5-10)^2/10 * 2 = 15 on 4 - 2 df: scale 7.5, and the standard
+    error of the log ratio is sqrt(7.5 (1/40 + 1/20))."""
+    counts, pop = [10, 30, 5, 15], [1000, 1000, 1000, 1000]
+    x = np.column_stack([np.ones(4), [1, 1, 0, 0]])
+    fit = quasi_poisson(counts, x, pop)
+    assert np.exp(fit.params[1]) == pytest.approx(2.0)
+    assert fit.scale == pytest.approx(7.5)
+    assert fit.bse[1] == pytest.approx(np.sqrt(7.5 * (1 / 40 + 1 / 20)))
 
 
 def test_residual_moran_finds_clustering_and_not_noise():

@@ -12,8 +12,9 @@ from shapely.geometry import Polygon, box
 
 from sna.config import Source
 from sna.errors import EmptyDataError, GeometryError, SchemaError
-from sna.io.boundaries import load_lookups, load_lsoa, load_wards
+from sna.io.boundaries import load_lsoa, load_wards
 from sna.io.common import LoadContext
+from sna.io.lookups import load_lookups
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -457,6 +457,18 @@ def test_funnel_overdispersion_by_hand():
         2.0 * (1 + 1.959964 * np.sqrt(13.208 / 400)) ** 2, rel=1e-6)
 
 
+def test_dispersion_from_z_by_hand_with_unequal_weights():
+    """The estimate both funnels share (chapter 02 square-root scale, chapter 09 rate scale):
+    z = 1, -1, 3, -3 unwinsorised: phi = 20 / 4 = 5; w = 1, 1, 2, 4: sum w = 8,
+    sum w^2 = 22, so tau2 = (4 * 5 - 3) / (8 - 22 / 8) = 17 / 5.25."""
+    from sna import funnel
+
+    phi, tau2 = funnel.dispersion_from_z([1, -1, 3, -3], [1, 1, 2, 4], share=0.0)
+    assert phi == pytest.approx(5.0)
+    assert tau2 == pytest.approx(17 / 5.25)
+    assert funnel.dispersion_from_z([0.1, -0.1, 0.2], [1, 1, 1], share=0.0)[1] == 0.0
+
+
 def test_funnel_no_overdispersion_gives_zero_tau2():
     from sna import funnel
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna import national
+from sna import funnel, national
 from sna.config import Source
 from sna.errors import SchemaError
 from sna.io.census import load_population
@@ -180,11 +180,11 @@ def test_comparators_bad_cell_in_workbook(root, tmp_path):
 def test_overdispersion_hand_computed():
     # target 0.01 per person, populations 10,000: s = 0.001; z = (y - 0.01) / 0.001
     counts = np.array([100, 120, 80, 100])  # z = 0, 2, -2, 0 (winsorising at 0% keeps them)
-    phi, tau2 = national.overdispersion(counts, np.full(4, 10_000), 0.01, winsor=0.0)
+    phi, tau2 = funnel.rate_overdispersion(counts, np.full(4, 10_000), 0.01, share=0.0)
     assert phi == pytest.approx((0 + 4 + 4 + 0) / 4)
     w = np.full(4, 1 / 1e-6)
     assert tau2 == pytest.approx((4 * 2 - 3) / (w.sum() - (w ** 2).sum() / w.sum()))
-    lo, hi = national.random_effects_limits(10_000, 0.01, 0.0)
+    lo, hi = funnel.rate_random_effects_limits(10_000, 0.01, 0.0)
     assert hi == pytest.approx(0.01 + 1.959964 * 0.001)
 
 
@@ -194,10 +194,10 @@ def test_overdispersion_recovers_simulated_spread():
     true_sd = 0.002  # between-area SD of the rate per person around 0.008
     rates = np.clip(rng.normal(0.008, true_sd, size=300), 1e-4, None)
     counts = rng.poisson(rates * pops)
-    _, tau2 = national.overdispersion(counts, pops, 0.008)
+    _, tau2 = funnel.rate_overdispersion(counts, pops, 0.008)
     assert 0.5 * true_sd < np.sqrt(tau2) < 1.5 * true_sd  # winsorising shrinks it a little
     null = rng.poisson(0.008 * pops)
-    phi0, tau0 = national.overdispersion(null, pops, 0.008)
+    phi0, tau0 = funnel.rate_overdispersion(null, pops, 0.008)
     assert phi0 < 1.2 and np.sqrt(tau0) < 0.0005
 
 

@@ -77,7 +77,7 @@ def test_people_profile_against_published_census_figures():
 
 
 def test_ward_factors_add_up_to_the_borough():
-    from sna.io.boundaries import load_lookups
+    from sna.io.lookups import load_lookups
     from sna.sections.profile_people import ward_factors
 
     names = [f"census2021-ts{t}-lsoa-barnet.csv" for t in ("003", "006", "008", "021")]

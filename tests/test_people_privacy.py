@@ -20,19 +20,11 @@ CHAPTER = "10_victims_and_times"
 
 
 @pytest.mark.slow
-def test_records_never_leave_the_run(tmp_path):
+def test_records_never_leave_the_run(tmp_path, config_copy):
     extracts = tmp_path / "extracts"
     police, ae = write_demo(ROOT / "config" / "barnet.yaml", extracts, seed=4242,
                             n_police=3000, n_ae=800)
-    text = (ROOT / "config" / "barnet.yaml").read_text(encoding="utf-8")
-    text = text.replace("../data/", f"{ROOT}/data/").replace(
-        "recommendations: recommendation_rules.yaml", f"recommendations: {ROOT}/config/"
-        "recommendation_rules.yaml").replace("plan: implementation_plan.yaml",
-                                             f"plan: {ROOT}/config/implementation_plan.yaml")
-    text = text.replace("  data_sources:", f"  police_records: {police}\n  ae_attendances: {ae}\n"
-                        "  data_sources:")
-    cfg = tmp_path / "area.yaml"
-    cfg.write_text(text, encoding="utf-8")
+    cfg = config_copy(data={"police_records": police, "ae_attendances": ae})
     out = tmp_path / "out"
     env = {**os.environ, "SNA_CACHE_DIR": str(ROOT / "data" / "interim"),
            "PYTHONPATH": str(ROOT)}

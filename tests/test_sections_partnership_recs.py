@@ -468,26 +468,10 @@ def test_summary_status_findings_and_links(tmp_path):
 
 # --- the chapters run without the optional inputs ------------------------------------------
 
-def _minimal_config(root: Path, tmp: Path) -> Path:
+def _minimal_config(config_copy) -> Path:
     """Copy of the default config without partner inputs, rules or plan (absolute paths)."""
-    raw = yaml.safe_load((root / "config" / "barnet.yaml").read_text())
-    for key in ("interventions", "partner_indicators", "cctv", "data_sources"):
-        raw["data"].pop(key)
-    for key in ("recommendations", "plan", "partnership"):
-        raw.pop(key, None)
-    folder = root / "config"
-
-    def absolute(entry):
-        if isinstance(entry, list):
-            return [absolute(e) for e in entry]
-        if isinstance(entry, dict):
-            return {**entry, "path": str((folder / entry["path"]).resolve())}
-        return str((folder / entry).resolve())
-
-    raw["data"] = {k: absolute(v) for k, v in raw["data"].items()}
-    path = tmp / "minimal.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
+    return config_copy(drop_data=("interventions", "partner_indicators", "cctv", "data_sources"),
+                       drop=("recommendations", "plan", "partnership"), name="minimal.yaml")
 
 
 class _FakeChapter:
@@ -506,8 +490,8 @@ class _FakeChapter:
         return None
 
 
-def test_sections_without_optional_inputs(root, tmp_path):
-    cfg = load_config(_minimal_config(root, tmp_path))
+def test_sections_without_optional_inputs(tmp_path, config_copy):
+    cfg = load_config(_minimal_config(config_copy))
     reg = P.register_table(P.frame_or_none(cfg, "interventions"))
     assert reg.empty and P.frame_or_none(cfg, "partner_indicators") is None
     assert P.partnership_table(cfg.partnership).empty
@@ -526,11 +510,11 @@ def test_sections_without_optional_inputs(root, tmp_path):
 
 
 @pytest.mark.slow
-def test_notebooks_run_without_optional_inputs(root, tmp_path, monkeypatch):
+def test_notebooks_run_without_optional_inputs(root, tmp_path, monkeypatch, config_copy):
     from sna.report.runner import run
 
     monkeypatch.setenv("SNA_CACHE_DIR", str(root / "data" / "interim"))
-    res = run(_minimal_config(root, tmp_path), out_root=tmp_path / "out", jobs=2,
+    res = run(_minimal_config(config_copy), out_root=tmp_path / "out", jobs=2,
               chapters=["05", "06", "07", "00"])
     assert res.exit_code == 0, [(c.chapter_id, c.error) for c in res.chapters]
     chapters = res.out_dir / "chapters"

@@ -17,7 +17,6 @@ import nbformat
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 import sna.chapter as chapter_mod
 from sna import data as sna_data
@@ -297,20 +296,8 @@ def test_census_share_by_hand(default_run):
 
 # --- optional sources missing --------------------------------------------------------------
 
-def test_sections_work_without_optional_sources(tmp_path, monkeypatch):
-    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    for key in OPTIONAL:
-        raw["data"].pop(key)
-    for key in ("recommendations", "plan"):
-        if raw.get(key):
-            raw[key] = str((CONFIG.parent / raw[key]).resolve())
-    for key, value in raw["data"].items():
-        paths = value if isinstance(value, list) else [value]
-        raw["data"][key] = [{**p, "path": str((CONFIG.parent / p["path"]).resolve())}
-                            if isinstance(p, dict) else str((CONFIG.parent / p).resolve())
-                            for p in paths]
-    path = tmp_path / "slim.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+def test_sections_work_without_optional_sources(tmp_path, monkeypatch, config_copy):
+    path = config_copy(drop_data=OPTIONAL, name="slim.yaml")
     monkeypatch.setenv("SNA_CACHE_DIR", str(ROOT / "data" / "interim"))
     shown: list[str] = []
     monkeypatch.setattr(chapter_mod, "_display", shown.append)

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from sna.chapter import open_chapter
 from sna.disclosure import audit_table
@@ -327,23 +326,9 @@ def test_synthetic_borough_end_to_end(synth):
 # --- the Barnet config without its optional sources ----------------------------------------
 
 
-def test_optional_sources_removed(tmp_path, monkeypatch):
+def test_optional_sources_removed(tmp_path, monkeypatch, config_copy):
     monkeypatch.setenv("SNA_CACHE_DIR", str(ROOT / "data" / "interim"))
-    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-
-    def absolute(entry):
-        if isinstance(entry, list):
-            return [absolute(e) for e in entry]
-        if isinstance(entry, dict):  # {path: ..., <reading options>}
-            return {**entry, "path": absolute(entry["path"])}
-        return str((CONFIG.parent / entry).resolve())
-
-    raw["data"] = {k: absolute(v) for k, v in raw["data"].items() if k not in OPTIONAL}
-    for key in ("recommendations", "plan"):
-        if raw.get(key):
-            raw[key] = absolute(raw[key])
-    path = tmp_path / "minimal.yaml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    path = config_copy(drop_data=OPTIONAL, name="minimal.yaml")
     c = open_chapter(str(path), "latest", str(tmp_path / "out"), "04_risk_protective")
     wd = wards.load_ward_data(c)
     table = wards.ward_table(wd, c.period)

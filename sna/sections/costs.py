@@ -8,6 +8,7 @@ import pandas as pd
 
 from sna import costs, periods
 from sna.safe import md_esc
+from sna.sections import wards
 from sna.sections.wards import WardData, label
 
 COSTED = ("homicide", "violence_with_injury", "rape", "other_sexual_offences",
@@ -23,9 +24,8 @@ HARM_SUPPRESS = {"count_cols": ["count"], "dependent": {"count": ["harm_days"]}}
 def window_counts(wd: WardData, period: str) -> pd.Series:
     """Offences per indicator in the 12 months to ``period`` (all records of the ward file,
     placed in a ward or not)."""
-    months = periods.window_months(period, 12)
-    b = wd.borough[wd.borough["month"].isin(months)]
-    return b.groupby("indicator")["count"].sum()
+    counts, _ = wards.window_counts(wd.borough, period, ("indicator",))
+    return counts.set_index("indicator")["count"]
 
 
 def cost_table(ch, wd: WardData) -> pd.DataFrame:
@@ -68,7 +68,7 @@ def cost_text(table: pd.DataFrame, name: str, period: str) -> str:
                                                   for i in hidden["indicator"])
                     + ": too few offences to publish)")
     top = table.sort_values("cost_gbp", ascending=False).iloc[0]
-    window = periods.window_label(periods.window_months(period, 12))
+    window = periods.window_text(period)
     return (f"In {window} the serious violence the police recorded in {md_esc(name)} cost "
             f"society about **£{total / 1e6:,.0f} million** at {price_year} prices{left_out}; "
             f"{md_esc(label(top['indicator']).lower())} accounts for the largest part "

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sna.evaluation_data import METHODS, cached_evaluations, register_evaluations
+from sna.periods import month_label as month_text  # 'April 2022'
 from sna.periods import month_range
 
 
@@ -107,11 +108,6 @@ def pretrend_caution(events: pd.DataFrame) -> str:
             "comparison areas by more than chance, so the difference-in-differences result "
             "depends on the year chosen as reference and is less secure than its interval "
             "suggests.")
-
-
-def month_text(month: str) -> str:
-    """``'2022-04'`` -> ``'April 2022'``."""
-    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
 
 
 LIMITS = ("What this can show: whether the outcome departed from what similar areas and the "

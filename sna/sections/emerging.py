@@ -86,9 +86,9 @@ def emerging_map(wd: WardData, table: pd.DataFrame, indicator: str):
 
     t = table[table["indicator"] == indicator][["ward_code", "category"]]
     g = wd.wards.merge(t, on="ward_code", how="left").fillna({"category": "no pattern"})
-    with plots._styled():
+    with plots.styled():
         g, metric = maps._projected(g)
-        fig, ax = plots._figure(plots.MAP_FIGSIZE)
+        fig, ax = plots.new_figure(plots.MAP_FIGSIZE)
         g.plot(ax=ax, color=[COLOURS[c] for c in g["category"]], edgecolor="#666666",
                linewidth=0.5)
         maps._label_areas(ax, g, "ward_name")

@@ -61,8 +61,6 @@ def model_residual_moran(profile: pd.DataFrame | None, model: pd.DataFrame,
     the model's terms), for the spatial-autocorrelation caveat; {} when not computable."""
     if profile is None or polygons is None or model.empty or model["level"].iloc[0] != "lsoa":
         return {}
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.tools import add_constant
 
     covs = [t for t in model["term"] if t != "const"]
@@ -70,9 +68,8 @@ def model_residual_moran(profile: pd.DataFrame | None, model: pd.DataFrame,
                        young_per5=profile["young_share_pct"] / 5)
     d = d.dropna(subset=["count", "population", *covs])
     d = d[d["population"] > 0]
-    fit = GLM(d["count"].to_numpy(float), add_constant(d[covs].astype(float)),
-                 family=families.Poisson(),
-                 offset=np.log(d["population"].to_numpy(float))).fit(scale="X2")
+    fit = models.quasi_poisson(d["count"].to_numpy(float), add_constant(d[covs].astype(float)),
+                               d["population"].to_numpy(float))
     resid = pd.Series(np.asarray(fit.resid_pearson), index=d["lsoa_code"].to_numpy())
     return models.residual_moran(polygons, resid, "lsoa_code")
 

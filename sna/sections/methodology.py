@@ -17,6 +17,7 @@ import pandas as pd
 from sna import registry
 from sna.config import OPTIONAL_SOURCES, SnaConfig
 from sna.definitions import cannot_separate, load_indicators
+from sna.narrative import mid_sentence
 from sna.periods import month_label, previous_year, window_label, window_months
 from sna.sections.data_dates import (  # noqa: F401 - part of this chapter's API
     STALE_MONTHS,
@@ -62,15 +63,11 @@ def definitions_table() -> pd.DataFrame:
             "polarity": s["polarity"].replace("_", " "), "sv_component": bool(s["sv_component"]),
             "on_dashboard": bool(s["dashboard"]),
             "categories": "; ".join(cats) if "components" not in s
-            else "Sum of: " + ", ".join(_mid(labels[c]) for c in s["components"]),
+            else "Sum of: " + ", ".join(mid_sentence(labels[c]) for c in s["components"]),
             "series_breaks": "; ".join(f"{b['month']}: {' '.join(b['note'].split())}"
                                        for b in s.get("series_breaks") or []),
             "notes": " ".join(str(s.get("notes", "")).split())})
     return pd.DataFrame(rows)
-
-
-def _mid(text: str) -> str:
-    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def cannot_separate_table() -> pd.DataFrame:

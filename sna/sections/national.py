@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from sna import national
+from sna.narrative import ordinal
+from sna.periods import month_label as month_text  # chapter 09 calls it by this name
 from sna.safe import md_esc
 
 INDICATORS = ("violence_with_injury", "homicide", "robbery", "sexual_offences",
@@ -102,11 +104,6 @@ def load_national(ch) -> NationalData | None:
                         end, notes)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _row(nd: NationalData, code: str, group: str, indicator: str) -> pd.Series | None:
     t = nd.table
     r = t[(t["area_code"] == code) & (t["group"] == group) & (t["indicator"] == indicator)]
@@ -136,8 +133,8 @@ def rank_words(row: pd.Series) -> str:
     if rank == n:
         return f"highest of {n}"
     if rank > (n + 1) / 2:
-        return f"{_ordinal(n - rank + 1)} highest of {n}"
-    return f"{_ordinal(rank)} lowest of {n}"
+        return f"{ordinal(n - rank + 1)} highest of {n}"
+    return f"{ordinal(rank)} lowest of {n}"
 
 
 def summary(nd: NationalData, code: str, name: str, indicator: str = MAIN) -> str:
@@ -218,17 +215,17 @@ def similar_text(nd: NationalData, name: str) -> str:
 def funnel_position(nd: NationalData, indicator: str = MAIN) -> pd.DataFrame:
     """Each area against England and Wales: ``area_code, area_name, rate_per_1000,
     population, poisson`` and ``overdispersed`` (``'above'``, ``'below'`` or ``'within'`` the
-    99.8% limits), plus ``phi`` and ``tau2`` (:func:`sna.national.overdispersion`)."""
+    99.8% limits), plus ``phi`` and ``tau2`` (:func:`sna.funnel.rate_overdispersion`)."""
     from sna import funnel
 
     t = nd.areas[nd.areas["indicator"] == indicator]
     t = t[t["rate_per_1000"].notna()].copy()
     target = pooled_rate(nd, indicator) / 1000
-    phi, tau2 = national.overdispersion(t["count"].astype(float), t["population"], target)
+    phi, tau2 = funnel.rate_overdispersion(t["count"].astype(float), t["population"], target)
     lo, hi = funnel.funnel_count_limits(target * t["population"].to_numpy(float), 0.998)
     count = t["count"].astype(float).to_numpy()
     t["poisson"] = np.where(count > hi, "above", np.where(count < lo, "below", "within"))
-    rlo, rhi = national.random_effects_limits(t["population"], target, tau2, z=3.090232)
+    rlo, rhi = funnel.rate_random_effects_limits(t["population"], target, tau2, z=3.090232)
     rate = count / t["population"].to_numpy(float)
     t["overdispersed"] = np.where(rate > rhi, "above", np.where(rate < rlo, "below", "within"))
     return t.assign(phi=phi, tau2=tau2)
@@ -246,13 +243,13 @@ def funnel_figure(nd: NationalData, code: str, name: str, indicator: str = MAIN)
     grid = np.geomspace(pos["population"].min() * 0.8, pos["population"].max() * 1.2, 120)
     pois = funnel.funnel_limits(grid, target, levels=(0.998,))
     tau2 = float(pos["tau2"].iloc[0])
-    with plots._styled():
-        fig, ax = plots._figure()
+    with plots.styled():
+        fig, ax = plots.new_figure()
         ax.plot(grid, pois["upper99_8"], color="#888888", ls=":", lw=1.2,
                 label="99.8% limits, chance alone (Poisson)")
         ax.plot(grid, pois["lower99_8"], color="#888888", ls=":", lw=1.2)
         for zv, ls, lab in ((1.959964, "--", "95%"), (3.090232, "-", "99.8%")):
-            lo, hi = national.random_effects_limits(grid, target / 1000, tau2, z=zv)
+            lo, hi = funnel.rate_random_effects_limits(grid, target / 1000, tau2, z=zv)
             ax.plot(grid, hi * 1000, color="#333333", ls=ls, lw=1.2,
                     label=f"{lab} limits allowing for differences between areas")
             ax.plot(grid, lo * 1000, color="#333333", ls=ls, lw=1.2)
@@ -306,11 +303,6 @@ def funnel_text(nd: NationalData, code: str, name: str, indicator: str = MAIN) -
         text += (f" {md_esc(name)} is **{r['overdispersed']}** the wider 99.8% limits "
                  f"({r['poisson']} the chance-alone ones).")
     return text
-
-
-def month_text(month: str) -> str:
-    """``'2025-06' -> 'June 2025'``."""
-    return pd.Period(month, "M").strftime("%B %Y")
 
 
 def window_sentence(nd: NationalData, period: str) -> str:

@@ -54,10 +54,6 @@ def _n(value: Any, min_count: int) -> str:
     return f"{int(value):,}"
 
 
-def _window_text(period: str) -> str:
-    return periods.window_label(periods.window_months(period, 12))
-
-
 def heatmap(grid: pd.DataFrame, title: str) -> tuple[Figure, str]:
     """Day x hour heat map of a suppressed ``time_of_week`` table (hidden cells hatched)."""
     wide = grid.pivot(index="day", columns="hour", values="count").reindex(
@@ -140,7 +136,7 @@ def show_police(ch: Any) -> None:
     mc = ch.cfg.min_count
     records = load_checked(ch, POLICE_KEY)
     sv = people.sv_window(records, ch.period)
-    window = _window_text(ch.period)
+    window = periods.window_text(ch.period)
     ch.md(f"### Serious violence records, {window}\n\nThe police extract holds "
           f"**{_n(len(sv) if len(sv) >= mc else None, mc)}** serious violence records "
           f"(crime x victim) recorded in {window}. Counts of 1 to {mc - 1} are hidden in every "

@@ -91,7 +91,7 @@ def places_map(ch, wd: WardData, points: pd.DataFrame, lsoa: pd.DataFrame):
                                "with places", label_col=None, legend_title="Rate per 1,000",
                                area_noun="LSOAs", k=5, scheme="Quantiles")
     ax = fig.axes[0]
-    with plots._styled():
+    with plots.styled():
         for i, (kind, d) in enumerate(points.groupby("kind", sort=True)):
             ax.scatter(d["easting"], d["northing"], s=6 if len(d) > 200 else 18,
                        marker=MARKERS[i % len(MARKERS)], color=plots.OKABE_ITO[(i + 3) % 8],

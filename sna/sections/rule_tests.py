@@ -20,7 +20,7 @@ import pandas as pd
 
 from sna.config import OPTIONAL_SOURCES
 from sna.definitions import load_indicators
-from sna.narrative import format_count, ordinal, window_phrase
+from sna.narrative import format_count, mid_sentence, ordinal, window_phrase
 from sna.periods import month_label
 
 # Abbreviations in a partnership's data-source list -> the organisation's right name.
@@ -76,15 +76,9 @@ def truthy(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "1.0", "yes")
 
 
-def _mid(text: Any) -> str:
-    """Text for use mid-sentence: first letter lower-cased unless an acronym ('IOM')."""
-    text = str(text)
-    return text if text[:2].isupper() else text[:1].lower() + text[1:]
-
-
 def _label(indicator: str) -> str:
     """Indicator label for use mid-sentence ('violence with injury')."""
-    return _mid(load_indicators().get(indicator, {}).get("label", str(indicator).replace("_", " ")))
+    return mid_sentence(load_indicators().get(indicator, {}).get("label", str(indicator).replace("_", " ")))
 
 
 def _slug(text: str) -> str:
@@ -288,7 +282,7 @@ def worse_than_london(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]
             continue
         if is_stale(_year_end(r.get("year", "")), ctx.period):
             continue
-        out.append({"key": _slug(r["factor"]), "factor": _mid(r["factor"]),
+        out.append({"key": _slug(r["factor"]), "factor": mid_sentence(r["factor"]),
                     "value": f"{as_number(r['area_value']):g}",
                     "london": f"{as_number(r['london_value']):g}", "unit": r.get("unit", ""),
                     "year": str(r.get("year", ""))})

@@ -35,6 +35,7 @@ import pandas as pd
 from sna import maps, periods, spatial
 from sna.definitions import classify, indicator_ids, indicator_label, indicator_monthly
 from sna.metrics import change_pct
+from sna.periods import window_text  # also sna.sections.wards.window_text, as chapters call it
 from sna.safe import md_esc
 from sna.sections.ward_change import change_columns
 
@@ -61,11 +62,6 @@ def indicator_order(indicators) -> list[str]:
 def num(value: float, dp: int = 1) -> str:
     """``1234.5 -> '1,234.5'`` (``dp`` decimals; 0 gives a whole number)."""
     return "no data" if value is None or not np.isfinite(value) else f"{value:,.{dp}f}"
-
-
-def window_text(end: str, n: int = 12) -> str:
-    """``'2026-03' -> 'Apr 2025 to Mar 2026'``."""
-    return periods.window_label(periods.window_months(end, n))
 
 
 @dataclass
