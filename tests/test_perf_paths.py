@@ -73,3 +73,27 @@ def test_window_pivot_keeps_zero_and_absent_apart():
         ["borough", "indicator"])["count"]
     assert total[("Barnet", "robbery")] == 12 and total[("Ealing", "robbery")] == 0
     assert np.isnan(total[("Barnet", "knife")])  # never a partial total
+
+
+def test_png_keeps_every_pixel_and_drops_only_an_opaque_alpha():
+    import io
+
+    from PIL import Image
+
+    from sna.chapter import figure_png, png_bytes
+    from sna.plots import new_figure
+
+    rng = np.random.default_rng(0)
+    opaque = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    opaque[..., 3] = 255
+    img = Image.open(io.BytesIO(png_bytes(opaque)))
+    assert img.mode == "RGB"
+    assert np.array_equal(np.asarray(img.convert("RGBA")), opaque)  # every pixel kept
+    seethrough = opaque.copy()
+    seethrough[5, 7, 3] = 128  # one half-transparent pixel: the alpha channel stays
+    img = Image.open(io.BytesIO(png_bytes(seethrough)))
+    assert img.mode == "RGBA" and np.array_equal(np.asarray(img), seethrough)
+
+    fig, ax = new_figure(figsize=(3, 2))  # the house style is opaque
+    ax.plot([0, 1, 2], [2, 0, 1])
+    assert Image.open(io.BytesIO(figure_png(fig))).mode == "RGB"
