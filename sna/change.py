@@ -321,11 +321,23 @@ def group_dispersion(monthly: pd.DataFrame, keys: Sequence[str], period: str,
     """
     keys = list(keys)
     months = periods.month_range(periods.add_months(period, -12 * years + 1), period)
-    wide = monthly_wide(monthly[[*keys, "month", "count"]], keys).reindex(columns=months)
+    wide = monthly_wide(monthly[[*keys, "month", "count"]], keys, months)
     phi, df, _, _ = _dispersions(wide.to_numpy(dtype=float), len(months) - 1, years)
     out = wide.index.to_frame(index=False)
     out["dispersion"], out["df"] = phi, df
     return out
+
+
+def _window_wide(data: pd.DataFrame, by: list[str], months: list[str]) -> pd.DataFrame:
+    """:func:`monthly_wide` restricted to ``months`` (``data.month`` already str)."""
+    rows = data.groupby(by, dropna=False, sort=True).size().index  # every group of the data
+    sub = data[data["month"].isin(set(months))]
+    if sub.empty:  # no month of the window in the data: all absent
+        return pd.DataFrame(np.nan, index=rows, columns=pd.Index(months, name="month"))
+    wide = (sub.groupby([*by, "month"], dropna=False)["count"].sum()
+            .unstack("month", fill_value=0))
+    wide = wide.reindex(index=rows, columns=pd.Index(months, name="month"), fill_value=0)
+    return _coverage_mask(wide.astype(float), sub)
 
 
 def _coverage_mask(wide: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
@@ -340,15 +352,21 @@ def _coverage_mask(wide: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
     return wide.where(flags.to_numpy() == 1)
 
 
-def monthly_wide(monthly: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+def monthly_wide(monthly: pd.DataFrame, by: Sequence[str] | None = None,
+                 months: Sequence[str] | None = None) -> pd.DataFrame:
     """Pivot a long monthly frame to one row per group, one column per month (``YYYY-MM``).
 
     Missing (group, month) rows are 0 when the month is in the data for the row's indicator
     (the frames of :func:`sna.definitions.indicator_monthly` carry explicit zeros) and NaN
     when the month is absent for that indicator (not supplied or dropped as incomplete).
+    ``months`` gives exactly these columns (the same as ``.reindex(columns=months)`` of the
+    whole pivot, every group kept, but only those months are pivoted: a 12-month window of
+    a 16-year London frame costs a fraction).
     """
     by = list(by) if by is not None else [c for c in monthly.columns if c not in ("month", "count")]
     data = monthly.assign(month=monthly["month"].astype(str))
+    if months is not None and by:
+        return _window_wide(data, by, list(months))
     wide = (data.groupby([*by, "month"], dropna=False)["count"].sum()
             .unstack("month", fill_value=0))
     wide = wide.reindex(columns=periods.month_range(wide.columns.min(), wide.columns.max()))

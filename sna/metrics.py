@@ -190,7 +190,7 @@ def window_total(
     months = periods.window_months(period, window)
     if previous:
         months = periods.previous_year(months)
-    wide = monthly_wide(monthly, by).reindex(columns=months)
+    wide = monthly_wide(monthly, by, months)
     out = wide.sum(axis=1, skipna=False).rename("count").reset_index()
     out.insert(len(out.columns) - 1, "period_start", months[0])
     out.insert(len(out.columns) - 1, "period_end", months[-1])

@@ -35,7 +35,13 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "geopandas
            "statsmodels.discrete.discrete_model", "statsmodels.stats.rates",
            "statsmodels.stats.multitest", "libpysal",
            "esda", "mapclassify", "mistune", "yaml", "openpyxl", "xlsxwriter", "IPython",
-           "ipykernel.kernelapp", "ipykernel.ipkernel", "nbformat")
+           "ipykernel.kernelapp", "ipykernel.ipkernel", "nbformat",
+           # imported on first use inside chapters (measured: benchmarks/bench_chapters.py):
+           # pd.read_parquet's dataset layer, the scale bar of maps, statsmodels' formula API
+           "concurrent.futures", "pyarrow.dataset", "pyarrow.pandas_compat", "pandas.io.parquet",
+           "mpl_toolkits.axes_grid1.anchored_artists", "statsmodels.api", "statsmodels.tsa.api",
+           "pandas.core.arrays.arrow.extension_types", "pandas.core.arrays.arrow._arrow_utils",
+           "pandas.core.reshape.reshape", "pandas.io.formats.csvs")
 # The launcher: stdlib only, started with ``python -I -S`` (~20 ms). Argument 1 is the zygote
 # socket, the rest are the kernel's own arguments (``-f <connection file>`` ...).
 LAUNCHER = r'''import json, os, signal, socket, sys

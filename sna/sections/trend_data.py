@@ -30,7 +30,7 @@ import pandas as pd
 from sna import data as sna_data
 from sna import metrics, periods
 from sna import series as sna_series
-from sna.definitions import borough_monthly, load_indicators
+from sna.definitions import borough_monthly, indicator_ids, indicator_label, load_indicators
 from sna.disclosure import suppress
 from sna.narrative import format_rate
 from sna.sections.who_data import london_dashboard_monthly
@@ -45,8 +45,9 @@ SOURCE_TEXT = {
 
 
 def labels() -> dict[str, str]:
-    """Indicator id -> plain-English label (``indicators.yaml``)."""
-    return {i: s["label"] for i, s in load_indicators().items()}
+    """Indicator id -> plain-English label (``indicators.yaml``; read from the cached
+    crosswalk, not a fresh copy of it: called once per dashboard row)."""
+    return {i: indicator_label(i) for i in indicator_ids()}
 
 
 def sv_components() -> list[str]:
