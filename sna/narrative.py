@@ -8,7 +8,7 @@ the hidden count). Numbers use thousands separators; percentages one decimal.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sna.periods import month_label
@@ -38,6 +38,15 @@ def md_text(text: object) -> str:
     so apostrophes survive; Markdown punctuation neutralised): :func:`sna.safe.md_esc` of
     ``str(text)``, so ``None`` and NaN are written as text, not dropped."""
     return md_esc(str(text))
+
+
+def join_and(items: Iterable[object]) -> str:
+    """Items as one phrase: ``['a'] -> 'a'``, ``['a', 'b', 'c'] -> 'a, b and c'``, '' for
+    none (each item as ``str``; no escaping: escape before or after as the text needs)."""
+    names = [str(i) for i in items]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def md_bullets(sentences: Sequence[str]) -> str:

@@ -10,6 +10,8 @@ from sna.narrative import (
     change_sentence,
     format_count,
     format_rate,
+    join_and,
+    mid_sentence,
     ordinal,
     rate_comparison_sentence,
     window_phrase,
@@ -24,6 +26,21 @@ WL = "the 12 months to February 2026"
     (112, "112th")])
 def test_ordinal(n, expected):
     assert ordinal(n) == expected
+
+
+@pytest.mark.parametrize(("items", "expected"), [
+    ([], ""), (["Burnt Oak"], "Burnt Oak"), (["Burnt Oak", "Colindale"], "Burnt Oak and Colindale"),
+    (["A", "B", "C"], "A, B and C"), ((3, 1), "3 and 1")], ids=["none", "one", "two", "three",
+                                                              "numbers"])
+def test_join_and(items, expected):
+    assert join_and(items) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Violence with injury", "violence with injury"), ("IOM cohort", "IOM cohort"),
+    ("A&E attendances", "A&E attendances"), ("Knife crime", "knife crime"), ("", "")])
+def test_mid_sentence(text, expected):
+    assert mid_sentence(text) == expected
 
 
 def test_window_phrase():

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sna.definitions import cannot_separate, load_indicators
-from sna.narrative import md_text
+from sna.narrative import join_and, md_text
 
 SOURCE_LABEL = {"mps": "MPS recorded crime", "knife_crime": "MPS crime dashboard"}
 
@@ -69,9 +69,7 @@ def specified_authorities(partnership: tuple[dict, ...]) -> str:
     """Names of the config's partners of type 'specified authority', as one phrase."""
     names = [str(p.get("name", "")) for p in partnership
              if str(p.get("type", "")).strip().lower() == "specified authority"]
-    if len(names) < 2:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return join_and(names)
 
 
 def duty_partners_text(cfg: Any) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sna.definitions import load_indicators
+from sna.narrative import join_and
 from sna.sections.partnership import BOROUGH_WIDE, STRAND_LABELS, current_only, norm_ward_name
 
 # Which strands of the register answer need measured by each crime indicator.
@@ -237,8 +238,7 @@ def gap_sentence(gap: pd.DataFrame, area: str) -> str:
 
 def register_gap_sentence(wards: list[str]) -> str:
     """High-need wards where the register records no service: a gap in the register."""
-    names = wards[0] if len(wards) == 1 else ", ".join(wards[:-1]) + " and " + wards[-1]
-    return (f"The interventions register records no service working in {names}, where "
+    return (f"The interventions register records no service working in {join_and(wards)}, where "
             "violence need is high; this is a gap in what the register records, not evidence "
             "that no service works there.")
 

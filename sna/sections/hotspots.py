@@ -17,6 +17,7 @@ import warnings
 import pandas as pd
 
 from sna import gi_star, maps, periods, spatial
+from sna.narrative import join_and
 from sna.safe import md_esc
 from sna.sections.wards import (
     LSOA_SV,
@@ -231,18 +232,13 @@ def hotspot_text(hot: pd.DataFrame, table: pd.DataFrame) -> tuple[str, str, dict
                   f"expected to look like this by chance (q = {best['gi_q']:.2f}), so it is not "
                   "a statistically significant hot spot.")
     else:
-        finding = (f"{_join(hotw['ward_name'])} {'is a' if len(hotw) == 1 else 'are'} "
+        finding = (f"{join_and(hotw['ward_name'])} {'is a' if len(hotw) == 1 else 'are'} "
                    f"statistically significant hot spot{'s' * (len(hotw) > 1)} of "
                    f"{label(ind).lower()} (Gi*, false discovery rate 5%)"
-                   + (f"; {_join(pers['ward_name'])} in all of the last "
+                   + (f"; {join_and(pers['ward_name'])} in all of the last "
                       f"{int(h['windows_compared'].iloc[0])} years." if len(pers) else "."))
         detail = f"The highest-rate wards are {md_esc(high)}."
     return f"{md_esc(finding)} {detail}", finding, evidence
-
-
-def _join(names) -> str:
-    names = [str(n) for n in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def concentration_text(conc: pd.DataFrame, indicator: str) -> str:
@@ -263,11 +259,11 @@ def headline(table: pd.DataFrame, hot: pd.DataFrame, conc: pd.DataFrame) -> str:
     h = hot[hot["indicator"] == ind] if len(hot) else hot
     hotw = h[h["hotspot_class"].str.startswith("Hot")] if len(h) else h
     c = conc[(conc["indicator"] == ind) & (conc["level"] == "ward")]
-    spots = (f"{_join(hotw['ward_name'])} {'is a' if len(hotw) == 1 else 'are'} statistically "
+    spots = (f"{join_and(hotw['ward_name'])} {'is a' if len(hotw) == 1 else 'are'} statistically "
              "significant hot spot" + "s" * (len(hotw) > 1) if len(hotw)
              else "no ward is a statistically significant hot spot")
     share = (f"; the top 10% of wards hold {num(c['top_share_pct'].iloc[0])}% of offences and "
              f"{num(c['population_share_pct'].iloc[0])}% of residents" if len(c) else "")
     r = top.iloc[0]
     return (f"{label(ind)} is highest in {r.ward_name} ({num(r.eb_rate_per_1000)} per 1,000 "
-            f"residents, smoothed), then {_join(top['ward_name'].iloc[1:])}; {spots}{share}.")
+            f"residents, smoothed), then {join_and(top['ward_name'].iloc[1:])}; {spots}{share}.")

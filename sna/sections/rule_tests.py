@@ -20,7 +20,7 @@ import pandas as pd
 
 from sna.config import OPTIONAL_SOURCES
 from sna.definitions import load_indicators
-from sna.narrative import format_count, mid_sentence, ordinal, window_phrase
+from sna.narrative import format_count, join_and, mid_sentence, ordinal, window_phrase
 from sna.periods import month_label
 
 # Abbreviations in a partnership's data-source list -> the organisation's right name.
@@ -145,8 +145,7 @@ def _places(ctx: RuleContext, indicator: str, n: int = 3) -> str:
     if top.empty:
         return ""
     items = [f"{w} ({int(c):+d})" for w, c in zip(top["ward_name"], top["_d"], strict=True)]
-    joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-    return f" The largest ward rises were in {joined}."
+    return f" The largest ward rises were in {join_and(items)}."
 
 
 def worst_quartile(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]:
@@ -249,8 +248,7 @@ def register_unknown(ctx: RuleContext, params: Mapping[str, Any]) -> list[dict]:
     if hits.empty:
         return []
     names = list(hits["ward_name"].astype(str))
-    wards = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return [{"key": "wards", "wards": wards, "n": str(len(names))}]
+    return [{"key": "wards", "wards": join_and(names), "n": str(len(names))}]
 
 
 def _year_end(value: Any) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from sna.narrative import join_and
 from sna.periods import month_label
 from sna.safe import md_esc
 from sna.sections import hotspots, lsoa_maps, wards
@@ -147,7 +148,7 @@ def lsoa_hot_sentence(places: list[str], n_wards: int) -> str:
     """Finding that names LSOA hot spots where the ward test found none."""
     return (f"No ward is a significant hot spot, but with only {n_wards} wards that test has "
             "little power; at the finer level of neighbourhoods, "
-            + hotspots._join(places) + (" is a" if len(places) == 1 else " are")
+            + join_and(places) + (" is a" if len(places) == 1 else " are")
             + " statistically significant hot spot" + "s" * (len(places) > 1)
             + " (Gi*, false discovery rate 5%).")
 
