@@ -187,7 +187,7 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
         ch.not_supplied("homicide", "MPS homicide dashboard (persons proceeded against for "
                         "homicide by age and sex)")
         return None
-    area, m = ch.cfg.area.name, ch.cfg.min_count
+    area, m = ch.cfg.area.name, ch.cfg.threshold("open")  # open MPS statistics (as chapter 04)
     ht = homicide_table(ch.load("homicide").frame, area, ch.period)
     safe = suppress(ht, ["area_count", "london_count"], m, group_cols=["dimension"],
                     total_row={"group": "All"}, dependent={"area_count": ["area_share"],
@@ -207,8 +207,9 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
           "recorded: not the number of homicides in the year, which the dashboard above "
           "gives.")
     ch.table(safe, "homicide", f"Persons proceeded against for homicide by age group and sex, "
-             f"{area} and London (MPS homicide dashboard; '<{m}': fewer than {m}; 'hidden': "
-             "hidden so that a small number cannot be worked out from the total)",
+             f"{area} and London (MPS homicide dashboard"
+             + (f"; '<{m}': fewer than {m}; 'hidden': hidden so that a small number cannot be "
+                "worked out from the total)" if m > 1 else ", as the MPS publishes it)"),
              show=pd.DataFrame({
                  "By": safe["dimension"], "Group": safe["group"],
                  f"{area} persons": count_texts(ht["area_count"], safe["area_count"], m),

@@ -202,14 +202,16 @@ def share_figure(share: pd.DataFrame, area: str) -> tuple[Any, str]:
 
 
 def youth_population(population: pd.DataFrame) -> dict[str, float]:
-    """Residents aged 0-24 by borough (Census 2021 TS007A five-year bands; the closest bands
-    to the dashboard's victims aged 1-24)."""
-    ltla = population[(population["level"] == "ltla") & (population["age_max"] <= 24)]
-    return ltla.groupby("geography_name")["population"].sum().astype(float).to_dict()
+    """Residents aged 1-24 by borough, the victims' own age range: Census 2021 TS007A
+    five-year bands with four fifths of the 0-4 band (the same denominator as chapter 02's
+    knife table, :func:`sna.sections.other_sources.populations_aged`)."""
+    from sna.sections.other_sources import populations_aged
+
+    return populations_aged(population[population["level"] == "ltla"], 24, min_age=1)
 
 
 def youth_series(wd: WhoData, pops: dict[str, float], area: str) -> pd.DataFrame:
-    """12-month rolling rate per 1,000 aged 0-24 of non-DA knife-injury victims aged 1-24:
+    """12-month rolling rate per 1,000 aged 1-24 of non-DA knife-injury victims aged 1-24:
     the area and London (``month, series, value``)."""
     d = wd.monthly[wd.monthly["indicator"] == "knife_injury_victims_non_da_1_24"]
     parts = []
@@ -225,8 +227,8 @@ def youth_series(wd: WhoData, pops: dict[str, float], area: str) -> pd.DataFrame
 def youth_figure(series: pd.DataFrame) -> tuple[Any, str]:
     """Line chart of :func:`youth_series`."""
     return plots.multi_line(series, "Knife-injury victims aged 1-24 (not domestic abuse) per "
-                            "1,000 residents aged 0-24, 12 months to each month",
-                            "per 1,000 aged 0-24")
+                            "1,000 residents aged 1-24, 12 months to each month",
+                            "per 1,000 aged 1-24")
 
 
 def _anchor(indicator: str) -> str:
