@@ -79,6 +79,7 @@ def index_body(ctx, results: list, problems: list[str], board_pack: dict | None 
                   failed=[r.title for r in results if r.status != "ok"],
                   problems=len(problems), board_pack=board_pack,
                   chapters=chapter_rows(work, results), components=component_rows(results),
-                  min_count=ctx.cfg.min_count, open_suppressed=ctx.cfg.open_data == "suppress",
+                  min_count=ctx.cfg.min_count,
+                  open_suppressed=getattr(ctx.cfg, "open_data", "publish") == "suppress",
                   tables=[p.name for p in sorted((work / "tables").glob("*.csv"))],
                   data_pack=(work / "data_pack.xlsx").is_file())
