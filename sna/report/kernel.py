@@ -184,7 +184,7 @@ def server_key() -> str:
     h = hashlib.sha256(f"{sys.executable}|{sys.version}|{sorted(KERNEL_ENV.items())}".encode())
     h.update(code_fingerprint().encode())
     for dist in ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "matplotlib",
-                 "scipy", "statsmodels", "esda", "libpysal", "ipykernel", "IPython"):
+                 "scipy", "statsmodels", "esda", "libpysal", "ipykernel", "IPython", "debugpy"):
         try:
             h.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
