@@ -41,7 +41,10 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "geopandas
            "concurrent.futures", "pyarrow.dataset", "pyarrow.pandas_compat", "pandas.io.parquet",
            "mpl_toolkits.axes_grid1.anchored_artists", "statsmodels.api", "statsmodels.tsa.api",
            "pandas.core.arrays.arrow.extension_types", "pandas.core.arrays.arrow._arrow_utils",
-           "pandas.core.reshape.reshape", "pandas.io.formats.csvs")
+           "pandas.core.reshape.reshape", "pandas.io.formats.csvs",
+           # every kernel's start imported debugpy (~150 modules) for ipykernel's debugger;
+           # importing it starts no thread, so the fork stays safe
+           "ipykernel.debugger")
 # The launcher: stdlib only, started with ``python -I -S`` (~20 ms). Argument 1 is the zygote
 # socket, the rest are the kernel's own arguments (``-f <connection file>`` ...).
 LAUNCHER = r'''import json, os, signal, socket, sys
@@ -126,6 +129,7 @@ def preload_modules() -> list[str]:
 
     failed = []
     names = list(PRELOAD)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's import warning
     try:
         import sna
 
@@ -180,7 +184,7 @@ def server_key() -> str:
     h = hashlib.sha256(f"{sys.executable}|{sys.version}|{sorted(KERNEL_ENV.items())}".encode())
     h.update(code_fingerprint().encode())
     for dist in ("numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyproj", "matplotlib",
-                 "scipy", "statsmodels", "esda", "libpysal", "ipykernel", "IPython"):
+                 "scipy", "statsmodels", "esda", "libpysal", "ipykernel", "IPython", "debugpy"):
         try:
             h.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
