@@ -113,3 +113,17 @@ def test_missing_chapter_body_escapes_title():
     body = chapter_body(None, PAYLOAD, failed=True, reason=PAYLOAD)
     assert_inert(body, 3)  # h1, box title, box message
     assert body.index("could not be completed") < body.index("<h1>")
+
+
+def test_demonstration_runs_say_so_on_every_page():
+    """make demo (report: {demo: true}) marks every page as synthetic partner data."""
+    from sna.report.page import PageContext, render_page
+
+    base = dict(area="Barnet", period="2026-03", data_to="2026-03", generated="5 December",
+                chapters=(("00_summary", "Executive summary"),))
+    demo = render_page(PageContext(**base, demo=True), "Summary", "<p>x</p>", current=None,
+                       prefix="chapters/")
+    real = render_page(PageContext(**base), "Summary", "<p>x</p>", current=None,
+                       prefix="chapters/")
+    assert "Demonstration." in demo and "synthetic" in demo
+    assert "Demonstration." not in real

@@ -24,6 +24,7 @@ class PageContext:
     data_to: str
     generated: str
     chapters: tuple[tuple[str, str], ...]  # (chapter_id, title), in reading order
+    demo: bool = False  # a demonstration run on synthetic partner data (report.demo)
 
 
 def render_page(ctx: PageContext, title: str, body: str, *, current: str | None,

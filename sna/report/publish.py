@@ -49,7 +49,8 @@ class RunContext:
                            data_to=self.months[-1] if self.months else self.period,
                            generated=self.started.strftime("%d %B %Y"),
                            chapters=tuple((c, registry.chapter_titles()[c])
-                                          for c in registry.reading_order()))
+                                          for c in registry.reading_order()),
+                           demo=bool(self.cfg.report.get("demo")))
 
 
 def versions() -> dict[str, str]:
