@@ -50,7 +50,7 @@ class RunContext:
                            generated=self.started.strftime("%d %B %Y"),
                            chapters=tuple((c, registry.chapter_titles()[c])
                                           for c in registry.reading_order()),
-                           demo=bool(self.cfg.report.get("demo")))
+                           demo=bool((getattr(self.cfg, "report", None) or {}).get("demo")))
 
 
 def versions() -> dict[str, str]:
