@@ -73,7 +73,7 @@ def write_manifest(ctx: RunContext, results: list, *, final: bool,
     output file with its size and sha256, times)."""
     manifest = {
         "sna_manifest_version": 1,
-        "demonstration": bool(ctx.cfg.report.get("demo")),
+        "demonstration": bool((getattr(ctx.cfg, "report", None) or {}).get("demo")),
         "area": {"name": ctx.cfg.area.name, "code": ctx.cfg.area.code, "slug": ctx.cfg.area.slug},
         "parameters": {"config_path": os.path.relpath(ctx.cfg.path, Path.cwd()),
                        "config_sha256": _sha(ctx.cfg.path), "period": ctx.period,
