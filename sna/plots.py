@@ -343,8 +343,3 @@ def multi_line(
         alt += " Dashed lines mark series breaks: " + "; ".join(
             f"{_month(mo)} ({note})" for mo, note in marks) + "."
     return fig, alt
-
-
-# Former private names, kept while other branches still import them; use the public ones.
-_styled, _figure, _fmt, _is_int, _signed = styled, new_figure, fmt_number, is_whole, signed
-_count, _wrap, _names_values = count_noun, wrap, names_values

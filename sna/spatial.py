@@ -284,8 +284,3 @@ def reconcile(
             f"(difference {diff:+,.0f}). Check the indicator mapping, months and ward filter."
         )
     return diff
-
-
-# Former private names, kept while other branches still import them.
-_add_rates = add_rates
-_require = require_columns

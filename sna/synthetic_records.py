@@ -121,21 +121,6 @@ def ae_attendances(n: int, *, seed: int, start: str, end: str,
     })
 
 
-def write_extracts(folder: str | Path, *, seed: int, n_police: int, n_ae: int, start: str,
-                   end: str, ward_codes: list[str], lsoa_codes: list[str],
-                   **kwargs: Any) -> tuple[Path, Path]:
-    """Write ``police_records.csv`` and ``ae_attendances.csv`` into ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    pol = police_records(n_police, seed=seed, start=start, end=end, ward_codes=ward_codes,
-                         lsoa_codes=lsoa_codes, **kwargs)
-    ae = ae_attendances(n_ae, seed=seed + 1, start=start, end=end, lsoa_codes=lsoa_codes)
-    p1, p2 = folder / "police_records.csv", folder / "ae_attendances.csv"
-    pol.to_csv(p1, index=False, lineterminator="\n")
-    ae.to_csv(p2, index=False, lineterminator="\n")
-    return p1, p2
-
-
 def _points_in(polygons: Any, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """``n`` points inside the polygons (GeoDataFrame), clustered around three centres, with
     the index of the polygon holding each point."""

@@ -405,8 +405,3 @@ def load_mps_borough(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
 def load_mps_lsoa(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
     """MPS LSOA-level recorded crime; an E09 code in ``borough`` is mapped to the name."""
     return _load_mps(sources, ctx, "lsoa")
-
-
-# Former private names, kept while other branches still import them.
-_norm = norm_key
-_Problems = RecordProblems

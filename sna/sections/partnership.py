@@ -322,7 +322,3 @@ def frame_or_none(cfg, key: str) -> pd.DataFrame | None:
 
     loaded = loaded_or_none(cfg, key)
     return None if loaded is None else loaded.frame
-
-
-# Former private names, kept while other branches still import them.
-_norm_name = norm_ward_name

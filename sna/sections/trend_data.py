@@ -211,8 +211,3 @@ def rate_text(v: Any) -> str:
 def pct_text(v: Any) -> str:
     """A percentage for a table cell, one decimal ('-' when missing)."""
     return "-" if pd.isna(v) else f"{v:.1f}%"
-
-
-# Former private names, kept while other branches still import them.
-_rate_text = rate_text
-_pct_text = pct_text
