@@ -98,3 +98,25 @@ def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
     frame.to_parquet(tmp, index=False)
     tmp.replace(path)
     return frame
+
+
+def area_places(cfg: SnaConfig) -> tuple[set[str], set[str], object]:
+    """The area's 2022 ward codes, its 2021 LSOA codes (through ``lookups``; empty when not
+    supplied) and its outline (the union of its ward polygons, EPSG:27700)."""
+    wards = load(cfg, "wards").frame
+    lsoas: set[str] = set()
+    if cfg.has("lookups"):
+        look = load(cfg, "lookups").frame
+        lsoas = set(map(str, look.loc[look["ward_code"].isin(wards["ward_code"]), "lsoa_code"]))
+    return set(wards["ward_code"]), lsoas, wards.geometry.union_all()
+
+
+def check_in_area(cfg: SnaConfig, key: str, frame) -> None:
+    """Raise a :class:`sna.errors.DataError` naming the rows of a record-level extract
+    (``police_records``, ``ae_attendances``) placed outside the area
+    (:func:`sna.io.records.check_records_area`)."""
+    from sna.io.records import check_records_area
+
+    ward_codes, lsoa_codes, outline = area_places(cfg)
+    check_records_area(frame, key, ", ".join(s.path.name for s in cfg.files(key)),
+                       ward_codes=ward_codes, lsoa_codes=lsoa_codes, boundary=outline)

@@ -79,16 +79,9 @@ def _records_outside(cfg: SnaConfig, key: str, frame: Any) -> str:
     LSOA codes of the area, coordinates inside its ward boundaries."""
     from sna import data as sna_data
     from sna.errors import DataError
-    from sna.io.records import check_records_area
 
-    wards = sna_data.load(cfg, "wards").frame
-    lsoas: set[str] = set()
-    if cfg.has("lookups"):
-        look = sna_data.load(cfg, "lookups").frame
-        lsoas = set(map(str, look.loc[look["ward_code"].isin(wards["ward_code"]), "lsoa_code"]))
     try:
-        check_records_area(frame, key, _files(cfg, key), ward_codes=set(wards["ward_code"]),
-                           lsoa_codes=lsoas, boundary=wards.geometry.union_all())
+        sna_data.check_in_area(cfg, key, frame)
     except DataError as exc:
         return str(exc)
     return ""

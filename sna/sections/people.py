@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sna import data as sna_data
 from sna import people, periods, plots
 from sna.charts import grouped_bars
-from sna.io.records import check_records_area
 
 POLICE_KEY, AE_KEY = "police_records", "ae_attendances"
 AGE_SEX = {"count_cols": ["count"],
@@ -26,24 +26,13 @@ AGE_SEX = {"count_cols": ["count"],
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _area_codes(ch: Any) -> tuple[set[str], set[str], Any]:
-    wards = ch.load("wards").frame
-    lsoas: set[str] = set()
-    if ch.has("lookups"):
-        look = ch.load("lookups").frame
-        lsoas = set(look.loc[look["ward_code"].isin(wards["ward_code"]), "lsoa_code"])
-    return set(wards["ward_code"]), lsoas, wards.geometry.union_all()
-
-
 def load_checked(ch: Any, key: str) -> pd.DataFrame:
-    """The extract, checked to lie inside the area (raises a DataError naming the rows)."""
+    """The extract, checked to lie inside the area (raises a DataError naming the rows; the
+    run's pre-flight made the same check, a notebook run by hand has none)."""
     frame = ch.load(key).frame
     text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
     frame = frame.astype({c: object for c in text})  # the cache reads text as Arrow strings
-    ward_codes, lsoa_codes, outline = _area_codes(ch)
-    name = ", ".join(s.path.name for s in ch.cfg.files(key))
-    check_records_area(frame, key, name, ward_codes=ward_codes, lsoa_codes=lsoa_codes,
-                       boundary=outline)
+    sna_data.check_in_area(ch.cfg, key, frame)
     return frame
 
 
@@ -270,7 +259,7 @@ def _places_flags(ch: Any, sv: pd.DataFrame) -> None:
     if len(cells):
         cells = cells.assign(area=ch.cfg.area.slug)  # one group: secondary suppression
         safe = ch.publish(cells, "sv_grid_cells", count_cols=["count"], group_cols=["area"])
-        _, _, outline = _area_codes(ch)
+        _, _, outline = sna_data.area_places(ch.cfg)
         fig, alt = grid_figure(safe, outline, cell, "Serious violence by 250 m grid square")
         ch.figure(fig, alt, "Street-level concentration on a regular grid (no point is ever "
                   "shown; squares below the threshold are left blank).")
