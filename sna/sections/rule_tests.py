@@ -22,6 +22,7 @@ from sna.config import OPTIONAL_SOURCES
 from sna.definitions import load_indicators
 from sna.narrative import format_count, join_and, mid_sentence, ordinal, window_phrase
 from sna.periods import month_label
+from sna.sections import effectiveness as ef  # chapter 05's "Does it work?" rules
 
 # Abbreviations in a partnership's data-source list -> the organisation's right name.
 ABBREVIATIONS = {"lds": "London Datastore", "met": "Metropolitan Police Service",
@@ -384,7 +385,7 @@ SELECTORS: dict[str, Callable[[RuleContext, Mapping[str, Any]], list[dict]]] = {
     "ward_rise": ward_rise, "high_rate_ward": high_rate_ward,
     "persistent_gap": persistent_gap, "register_unknown": register_unknown,
     "worse_than_london": worse_than_london, "not_collected": not_collected,
-    "not_supplied": not_supplied, "out_of_date": out_of_date}
+    "not_supplied": not_supplied, "out_of_date": out_of_date, **ef.SELECTORS}
 TESTS = {"significant_rise": "robust rise on a year earlier",
          "worst_quartile": "worst quarter of London boroughs",
          "ward_rise": "significant ward rise (allowing for overdispersion, corrected across wards)",
@@ -394,26 +395,11 @@ TESTS = {"significant_rise": "robust rise on a year earlier",
          "worse_than_london": "risk factor worse than London (on an interval, current data)",
          "not_collected": "data not collected or shared",
          "not_supplied": "input not supplied nor shown otherwise",
-         "out_of_date": "source more than 12 months out of date"}
+         "out_of_date": "source more than 12 months out of date", **ef.TESTS}
 READS = {"significant_rise": "performance_dashboard", "worst_quartile": "performance_dashboard",
          "ward_rise": "ward_indicators", "high_rate_ward": "ward_indicators",
          "persistent_gap": "gap_analysis", "register_unknown": "gap_analysis",
          "worse_than_london": "risk_factors", "not_collected": "data_sources",
-         "not_supplied": "configuration", "out_of_date": "configuration"}
+         "not_supplied": "configuration", "out_of_date": "configuration", **ef.RULE_TABLES}
 TABLES = ("performance_dashboard", "ward_indicators", "gap_analysis", "risk_factors",
-          *sorted(set(SHOWN_BY.values())))
-
-
-def _register_effectiveness_rules() -> None:
-    """Chapter 05's "Does it work?" rules (:mod:`sna.sections.effectiveness`) join the
-    built-in tests: an evaluation with adequate power and no detectable effect, and register
-    entries that cannot be evaluated (no wards or start date)."""
-    from sna.sections import effectiveness as ef
-
-    SELECTORS.update(ef.SELECTORS)
-    TESTS.update(ef.TESTS)
-    READS.update(ef.RULE_TABLES)
-
-
-_register_effectiveness_rules()
-TABLES = (*TABLES, "intervention_effects", "intervention_evaluability")
+          *sorted(set(SHOWN_BY.values())), *ef.RULE_TABLES.values())
