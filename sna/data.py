@@ -77,8 +77,6 @@ def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
     import importlib
     import inspect
 
-    import pandas as pd
-
     from sna.cache import file_records
 
     h = hashlib.sha256(f"{name}|{args!r}|{cfg.area.code}".encode())
@@ -89,14 +87,46 @@ def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
     path = default_cache_dir(cfg.folder) / "derived" / f"{name}-{h.hexdigest()[:24]}.parquet"
     if path.is_file():
         try:
-            return pd.read_parquet(path)
+            return _read_derived(path)
         except (OSError, ValueError):
             pass
     frame = build(*args)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
+    _write_derived(frame, tmp)
     tmp.replace(path)
+    return frame
+
+
+_STRINGS = b"sna_string_storage"  # Parquet has one string type: keep pandas' storage choice
+
+
+def _write_derived(frame, path: Path) -> None:
+    import json
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    storage = {str(c): t.storage for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype)}
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), _STRINGS: json.dumps(storage).encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def _read_derived(path: Path):
+    """A frame written by :func:`_write_derived`, with the dtypes it had (string storage
+    included: a pyarrow-backed string column comes back pyarrow-backed)."""
+    import json
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    frame = pd.read_parquet(path)
+    storage = json.loads((pq.read_schema(path).metadata or {}).get(_STRINGS, b"{}"))
+    for col, kind in storage.items():
+        if col in frame and frame[col].dtype != pd.StringDtype(kind):
+            frame[col] = frame[col].astype(pd.StringDtype(kind))
     return frame
 
 

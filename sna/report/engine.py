@@ -11,6 +11,7 @@ are spawned ahead of need and the same modules are imported in them before they 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import heapq
 import itertools
@@ -19,10 +20,13 @@ import queue
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from queue import Empty
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from nbclient.util import run_hook, run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, NotebookExecutionManager, papermill_engines
 
@@ -31,6 +35,39 @@ from sna.report import kernel as kernels
 log = logging.getLogger("sna")
 ENGINE_NAME = "sna-pooled"
 HIST = "--HistoryManager.hist_file=:memory:"  # no sqlite history file shared by many kernels
+
+
+async def kernel_ready(kc, timeout: float = 120.0) -> None:
+    """Return once the kernel behind the started client ``kc`` answers on the shell channel
+    AND its IOPub messages reach ``kc`` (the idle status of our own ``kernel_info`` request).
+
+    ``jupyter_client``'s ``wait_for_ready`` does the same, then drains IOPub until 0.2 s pass
+    without a message: 0.2 s lost per chapter, each time on the run's critical path. Nothing
+    needs the drain here: nbclient only reads IOPub messages whose parent is its own request.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+            end = time.monotonic() + 0.5  # a subscription still joining misses it: ask again
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    msg = await kc.iopub_channel.get_msg(timeout=left)
+                except Empty:
+                    break
+                if (msg["parent_header"].get("msg_id") == msg_id
+                        and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    kc._handle_kernel_info_reply(reply)
+                    return
+        if not await kc._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 class _OneSpec(KernelSpecManager):
@@ -93,9 +130,10 @@ class KernelPool:
         if self.mode != "spawn" and not kernels.fork_available():
             log.warning("os.fork or Unix sockets missing here; spawning kernels")
             self.mode = "spawn"
-        # a forked kernel is ready in ~0.3 s, so one waiting is enough (each idle kernel holds
-        # ~100 MB); a spawned one takes seconds to import, so keep ``ready`` of them
-        self.ready = max(1, ready) if self.mode == "spawn" else 1
+        # a spawned kernel takes seconds to import, so keep ``ready`` of them; a forked one is
+        # ready in ~0.3 s, but two chapters often end together (then one waited for the other's
+        # kernel): keep two (an idle forked kernel shares its pages with the zygote: ~10 MB PSS)
+        self.ready = max(1, ready) if self.mode == "spawn" else min(2, max(1, ready))
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._budget = 0
@@ -153,17 +191,19 @@ class KernelPool:
                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
         km.start_kernel(extra_arguments=[HIST], cwd=tempfile.gettempdir())
         try:
-            kc = km.blocking_client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=120)
-                if self.mode == "spawn":  # import what the zygote would have imported
+            if self.mode == "spawn":
+                kc = km.blocking_client()
+                kc.start_channels()
+                try:  # import what the zygote would have imported
+                    kc.wait_for_ready(timeout=120)
                     kc.execute_interactive(
                         "def _sna_warm():\n    from sna.report.kernel import preload_modules\n"
                         "    preload_modules()\n_sna_warm()\ndel _sna_warm",
                         silent=True, store_history=False, timeout=300)
-            finally:
-                kc.stop_channels()
+                finally:
+                    kc.stop_channels()
+            else:
+                asyncio.run(_check_ready(km))
         except Exception:
             shutdown(km)
             raise
@@ -202,6 +242,36 @@ class KernelPool:
             self._server.close()
 
 
+async def _check_ready(km: KernelManager) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kernel_ready(kc, timeout=120)
+    finally:
+        kc.stop_channels()
+
+
+_REAPER: ThreadPoolExecutor | None = None
+
+
+def _reaper() -> ThreadPoolExecutor:
+    """One thread that stops used kernels (its pending work is finished at exit)."""
+    global _REAPER
+    with _POOL_LOCK:
+        if _REAPER is None:
+            _REAPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-kstop")
+        return _REAPER
+
+
+def drain_stopping() -> None:
+    """Wait until every kernel handed back has been stopped."""
+    global _REAPER
+    with _POOL_LOCK:
+        reaper, _REAPER = _REAPER, None
+    if reaper is not None:
+        reaper.shutdown(wait=True)
+
+
 def shutdown(km: KernelManager) -> None:
     """Stop a kernel at once and release its files and ports."""
     try:
@@ -236,10 +306,11 @@ class Kernels:
         return km
 
     def give_back(self, km: KernelManager) -> None:
-        """The chapter is done with ``km``: shut it down."""
+        """The chapter is done with ``km``: shut it down in the background (stopping a kernel
+        waits ~0.1 s for the process to go; the chapter's slot need not wait for that)."""
         with self._lock:
             self._active.discard(km)
-        shutdown(km)
+        _reaper().submit(shutdown, km)
 
     def cancel(self) -> None:
         """Stop every live kernel now; later :meth:`take` calls raise ``KeyboardInterrupt``."""
@@ -269,6 +340,7 @@ def close_shared_pool() -> None:
     global _POOL
     with _POOL_LOCK:
         pool, _POOL = _POOL, None
+    drain_stopping()
     if pool is not None:
         pool.close()
         kernels.pool_closed()
@@ -341,6 +413,23 @@ class PooledEngine(Engine):
 
 class _Client(PapermillNotebookClient):
     kernel_cwd: str | None = None
+
+    async def async_start_new_kernel_client(self):
+        """nbclient's, with :func:`kernel_ready` instead of ``wait_for_ready``."""
+        try:
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            await kernel_ready(self.kc, timeout=self.startup_timeout)
+        except Exception as exc:
+            self.log.error("Error occurred while starting new kernel client for kernel %s: %s",
+                           getattr(self.km, "kernel_id", None), exc)
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # the sync form nbclient calls
 
     def papermill_execute_cells(self):
         if self.kernel_cwd:  # what papermill's cwd= does, without chdir-ing this process

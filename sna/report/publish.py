@@ -9,7 +9,7 @@ import os
 import platform
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -42,6 +42,8 @@ class RunContext:
     reports: list[inp.SourceReport]
     started: datetime
     months: list[str]
+    code_fingerprint: str = ""  # of the code at the run's start (``sna batch --resume``)
+    chapters_requested: list[str] = field(default_factory=list)
 
     @property
     def page(self) -> PageContext:
@@ -93,6 +95,8 @@ def write_manifest(ctx: RunContext, results: list, *, final: bool,
         "finished": datetime.now(UTC).isoformat(timespec="seconds") if final else None,
         "platform": f"{platform.system()} {platform.machine()} {sys.version.split()[0]}",
         "outputs": output_files(ctx.work) if final else [],
+        "code_fingerprint": ctx.code_fingerprint,
+        "chapters_requested": ctx.chapters_requested,
     }
     (ctx.work / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str),
                                             encoding="utf-8")

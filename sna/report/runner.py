@@ -9,7 +9,6 @@ and one kernel pool (:mod:`sna.report.batch`).
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import threading
@@ -109,6 +108,38 @@ def critical_rank(chapter_id: str, deps: dict[str, list[str]] | None = None) -> 
     deps = registry.depends() if deps is None else deps
     after = [c for c, d in deps.items() if chapter_id in d]
     return 1 + max((critical_rank(c, deps) for c in after), default=-1)
+
+
+def critical_seconds(chapter_id: str, deps: dict[str, list[str]],
+                     cost: dict[str, float]) -> float:
+    """Seconds from this chapter's start to the end of the longest chain of chapters waiting
+    on it, given each chapter's expected seconds ``cost`` (list scheduling by this "bottom
+    level" keeps both kernels busy and starts the summary as early as the work allows)."""
+    after = [c for c, d in deps.items() if chapter_id in d]
+    return cost[chapter_id] + max((critical_seconds(c, deps, cost) for c in after), default=0.0)
+
+
+def chapter_costs(area_dir: Path, period: str, ids: list[str]) -> dict[str, float] | None:
+    """Each chapter's seconds in the area's last run (this period's output first, else the
+    newest of its other periods), for :func:`critical_seconds`; chapters it did not run get
+    the median. ``None`` when the area has no earlier output (then chain lengths decide)."""
+    import json
+    import statistics
+
+    manifests = [area_dir / period / "manifest.json"]
+    manifests += sorted(area_dir.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime,
+                        reverse=True)
+    for path in manifests:
+        try:
+            chapters = json.loads(path.read_text(encoding="utf-8")).get("chapters") or []
+            seen = {c["id"]: float(c["seconds"]) for c in chapters
+                    if c.get("status") == "ok" and float(c.get("seconds") or 0) > 0}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if seen:
+            typical = statistics.median(seen.values())
+            return {c: seen.get(c, typical) for c in ids}
+    return None
 
 
 # --- pre-flight ----------------------------------------------------------------------------
@@ -267,10 +298,11 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
 def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, jobs: int,
                  progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
                  tag: str = "", on_result: Callable[[ChapterResult], None] | None = None,
-                 ) -> list[ChapterResult]:
+                 costs: dict[str, float] | None = None) -> list[ChapterResult]:
     """Run chapters respecting their dependencies (the notebooks' ``sna.depends``): every
     chapter whose dependencies are done is queued at once; ``kernels.slots`` lets the
-    longest chains (then run order) go first.
+    longest chains go first: measured in seconds when ``costs`` (each chapter's seconds in an
+    earlier run, :func:`chapter_costs`) are given, else in chapters; then run order.
     Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
     ``KeyboardInterrupt`` is raised, so no partial output is published. ``on_result`` is
     called with each chapter's result as it ends (e.g. to export its page at once)."""
@@ -285,7 +317,11 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     lock = threading.Lock()
     specs = registry.chapters()  # read once: a notebook saved during the run changes nothing
     order, deps = list(specs), {c: list(s.depends) for c, s in specs.items() if s.depends}
-    rank = {c: critical_rank(c, deps) for c in ids}
+    if costs:
+        sub = {c: [d for d in deps.get(c, []) if d in ids] for c in ids}
+        rank = {c: critical_seconds(c, sub, costs) for c in ids}
+    else:
+        rank = {c: float(critical_rank(c, deps)) for c in ids}
 
     def submit(pool: ThreadPoolExecutor, cid: str) -> Future:
         ticket = kernels.slots.enqueue((*priority, -rank[cid], order.index(cid)))
@@ -326,15 +362,6 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     return [results[c] for c in ids]
 
 
-def _stamp_manifest(work: Path, ids: list[str]) -> None:
-    """Add what ``--resume`` compares to the manifest: code fingerprint, chapters asked for."""
-    path = work / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["code_fingerprint"] = code_fingerprint()
-    manifest["chapters_requested"] = ids
-    path.write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
-
-
 def run(config_path: str | Path, *, period: str | None = None, out_root: str | Path = "outputs",
         chapters: list[str] | None = None, jobs: int = 1, progress: Progress = _noop,
         pre: Preflight | None = None, kernels: Kernels | None = None,
@@ -348,6 +375,8 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
 
     t0 = time.perf_counter()
     started = datetime.now(UTC)
+    from sna.report.engine import drain_stopping
+
     if kernels is None:  # start the zygote now: its imports overlap the pre-flight
         from sna.report.engine import shared_pool
 
@@ -375,16 +404,18 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
             try:
                 work.mkdir(parents=True)
                 handler = _attach_log(work / "run.log", tag)
-                ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months)
+                ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months,
+                                         code_fingerprint(), ids)
                 publish.write_manifest(ctx, [], final=False)
                 pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag),
                                              pack_after=[c for c in ids if not specs[c].reads_all])
                 results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
                                        kernels=kernels, priority=priority, tag=tag,
-                                       on_result=pages.submit)
+                                       on_result=pages.submit,
+                                       costs=chapter_costs(area_dir, resolved, ids))
                 progress("export", {})
                 code = publish.finish(ctx, results, pages)
-                _stamp_manifest(work, ids)
+                drain_stopping()  # this run's kernels are gone when it returns
             except BaseException as exc:
                 if pages is not None:
                     pages.close()  # no page is written into the folder being removed

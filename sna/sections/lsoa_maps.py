@@ -82,28 +82,52 @@ def lsoa_table(counts: pd.DataFrame, population: pd.DataFrame,
 
 def load_lsoa_data(ch, wd: WardData, period: str) -> LsoaData | None:
     """LSOA counts for the 12 months to ``period`` or, when the LSOA file ends earlier, to
-    its last complete month; ``None`` when ``mps_lsoa`` is not supplied or does not reach."""
+    its last complete month; ``None`` when ``mps_lsoa`` is not supplied or does not reach.
+    The table is derived once per input and window and cached on disk (``sna.data.derived``):
+    chapters 03 and 04 both read it."""
+    from sna import data as sna_data
+
     if not ch.has("mps_lsoa"):
         return None
-    loaded = ch.load("mps_lsoa")
-    months = [m for m in loaded.meta["months"] if m <= period]
+    months = [m for m in sna_data.load_meta(ch.cfg, "mps_lsoa")["months"] if m <= period]
     if not months or not ch.has("lookups"):
         return None
-    lookup = area_lookup(ch.load("lookups").frame, wd.wards["ward_code"])
-    rows = area_rows(loaded.frame, ch.cfg.area.name, lookup["lsoa_code"])
-    counts, missing = window_counts(lsoa_monthly(rows, loaded.meta["months"]), months[-1],
-                                    ("lsoa_code", "lsoa_name", "indicator"))
-    table = lsoa_table(counts, lsoa_population(ch.load("population").frame), lookup)
+    keys = ("mps_lsoa", "lookups", "population", "wards") + (("lsoa",) if ch.has("lsoa") else ())
+    table = sna_data.derived(ch.cfg, "lsoa_window", keys, lsoa_window, ch.cfg, months[-1])
+    missing = [m for m in table.pop(MISSING).iloc[0].split(";") if m] if len(table) else []
     polygons = ch.load("lsoa").frame if ch.has("lsoa") else None
     if polygons is not None:
+        polygons = polygons[polygons["lsoa_code"].isin(set(table["lsoa_code"]))]
+    return LsoaData(table, months[-1], missing, polygons)
+
+
+MISSING = "_missing_months"  # carried through the cache with the table, then dropped
+
+
+def lsoa_window(cfg, end: str) -> pd.DataFrame:
+    """The area's LSOA table for the 12 months to ``end`` (counts, rates, Gi* hot spots of
+    serious violence when LSOA polygons are supplied), with the window's months absent from
+    the file in column :data:`MISSING`."""
+    from sna import data as sna_data
+
+    loaded = sna_data.load(cfg, "mps_lsoa")
+    wards = sna_data.load(cfg, "wards").frame
+    lookup = area_lookup(sna_data.load(cfg, "lookups").frame, wards["ward_code"])
+    rows = area_rows(loaded.frame, cfg.area.name, lookup["lsoa_code"])
+    counts, missing = window_counts(lsoa_monthly(rows, loaded.meta["months"]), end,
+                                    ("lsoa_code", "lsoa_name", "indicator"))
+    table = lsoa_table(counts, lsoa_population(sna_data.load(cfg, "population").frame), lookup)
+    if cfg.has("lsoa"):
+        polygons = sna_data.load(cfg, "lsoa").frame
         polygons = polygons[polygons["lsoa_code"].isin(set(table["lsoa_code"]))]
         gi = gi_hotspots(polygons[["lsoa_code", "geometry"]], table, LSOA_SV, key="lsoa_code")
         table = table.merge(gi[["lsoa_code", "gi_z", "gi_p", "gi_q", "hotspot_class"]].assign(
             indicator=LSOA_SV), on=["lsoa_code", "indicator"], how="left")
     table["window"] = "12m"
-    table["period_start"] = periods.window_months(months[-1], 12)[0]
-    table["period_end"] = months[-1]
-    return LsoaData(table, months[-1], missing, polygons)
+    table["period_start"] = periods.window_months(end, 12)[0]
+    table["period_end"] = end
+    table[MISSING] = ";".join(missing)
+    return table
 
 
 LSOA_SUPPRESS = {"count_cols": ["count"],

@@ -130,30 +130,64 @@ def area_ward_rows(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
 def load_ward_data(ch) -> WardData:
     """Load the area's wards, ward populations and monthly ward counts per indicator.
 
-    The area's rows of the MPS ward file are cached on disk (``sna.data.derived``), so a
-    chapter does not re-read the London-wide file once it has been filtered.
+    The monthly counts, the borough allocation and the ward populations are derived once per
+    input and cached on disk (``sna.data.derived``): chapters 03, 04 and 09 read them instead
+    of classifying the area's rows of the London-wide MPS ward file each.
     """
     from sna import data as sna_data
 
     wards = ch.load("wards").frame
     codes = tuple(sorted(wards["ward_code"]))
-    rows = sna_data.derived(ch.cfg, "area_ward_rows", ("mps_ward", "wards"), area_ward_rows,
-                            ch.cfg, codes)
     months = sna_data.load_meta(ch.cfg, "mps_ward")["months"]
-    monthly = indicator_monthly(rows, by=("area_code",), months=months)
-    monthly = monthly.rename(columns={"area_code": "ward_code"})
-    monthly = monthly[monthly["ward_code"].isin(set(wards["ward_code"]))]
-    monthly = monthly.merge(wards[["ward_code", "ward_name"]], on="ward_code")
-    borough = classify(rows).assign(allocated=lambda d: d["area_code"].isin(set(wards["ward_code"])))
-    borough = borough.groupby(["indicator", "month", "allocated"], as_index=False)["count"].sum()
+    monthly = sna_data.derived(ch.cfg, "ward_monthly", ("mps_ward", "wards"), ward_monthly,
+                               ch.cfg, codes, tuple(months))
+    borough = sna_data.derived(ch.cfg, "ward_borough", ("mps_ward", "wards"), ward_borough,
+                               ch.cfg, codes)
     notes = []
     if ch.has("lookups"):
-        lookup = area_lookup(ch.load("lookups").frame, wards["ward_code"])
-        population = ward_populations(ch.load("population").frame, lookup, wards)
+        population = sna_data.derived(ch.cfg, "ward_population", ("lookups", "population",
+                                                                  "wards"),
+                                      area_ward_population, ch.cfg)
     else:
         population = wards[["ward_code", "ward_name"]].assign(**{c: np.nan for c in AGE_GROUPS})
         notes.append("No LSOA-to-ward lookup is supplied, so ward rates cannot be computed.")
     return WardData(wards, population, monthly, borough, months, notes)
+
+
+def _area_rows(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
+    from sna import data as sna_data
+
+    return sna_data.derived(cfg, "area_ward_rows", ("mps_ward", "wards"), area_ward_rows, cfg,
+                            codes)
+
+
+def ward_monthly(cfg, codes: tuple[str, ...], months: tuple[str, ...]) -> pd.DataFrame:
+    """Monthly counts per ward and indicator (explicit zeros) of the wards ``codes``:
+    ``ward_code, indicator, month, count, ward_name``."""
+    from sna import data as sna_data
+
+    wards = sna_data.load(cfg, "wards").frame
+    monthly = indicator_monthly(_area_rows(cfg, codes), by=("area_code",), months=list(months))
+    monthly = monthly.rename(columns={"area_code": "ward_code"})
+    monthly = monthly[monthly["ward_code"].isin(set(wards["ward_code"]))]
+    return monthly.merge(wards[["ward_code", "ward_name"]], on="ward_code")
+
+
+def ward_borough(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Every record of the area by indicator and month, and whether its ward is one of the
+    area's polygons (``indicator, month, allocated, count``)."""
+    borough = classify(_area_rows(cfg, codes)).assign(
+        allocated=lambda d: d["area_code"].isin(set(codes)))
+    return borough.groupby(["indicator", "month", "allocated"], as_index=False)["count"].sum()
+
+
+def area_ward_population(cfg) -> pd.DataFrame:
+    """Census 2021 residents of the area's wards (:func:`ward_populations`)."""
+    from sna import data as sna_data
+
+    wards = sna_data.load(cfg, "wards").frame
+    lookup = area_lookup(sna_data.load(cfg, "lookups").frame, wards["ward_code"])
+    return ward_populations(sna_data.load(cfg, "population").frame, lookup, wards)
 
 
 def window_counts(monthly: pd.DataFrame, end: str, keys: tuple[str, ...],
