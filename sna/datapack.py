@@ -3,22 +3,27 @@
 ``write_data_pack(output_dir)`` reads ``output_dir/tables/*.csv`` (already disclosure-controlled)
 and ``manifest.json``, and writes ``output_dir/data_pack.xlsx``: a ``Notes`` sheet first (what
 each table is, the disclosure rule, sources, period, generation date), then one sheet per table.
-Text cells are neutralised so that no cell runs as a spreadsheet formula.
+Text cells are neutralised so that no cell runs as a spreadsheet formula. The cells go straight
+to xlsxwriter (about twice as fast as ``DataFrame.to_excel``) and the file is the one
+``to_excel`` wrote: same cells, types, header style, widths, frozen header, byte for byte.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import xlsxwriter
 
 from sna import registry
-from sna.safe import neutralise_frame
+from sna.safe import neutralise_cell
 
 NOTE_COLUMNS = ["sheet", "table", "chapter", "description", "rows", "disclosure", "sources",
                 "area", "period_to", "generated"]
@@ -136,13 +141,88 @@ def notes_frame(frames: dict[str, pd.DataFrame], sheets: dict[str, str],
     return pd.DataFrame(rows, columns=NOTE_COLUMNS)
 
 
-def _widths(sheet: Any, frame: pd.DataFrame) -> None:
+# the header cells as pandas' ``to_excel`` writes them: bold, thin border, centred, top-aligned
+HEADER_FORMAT = {"bold": True, "align": "center", "valign": "top",
+                 "top": 1, "right": 1, "bottom": 1, "left": 1}
+_NUMBER_TYPES = (int, float, np.integer, np.floating)
+_INFINITY = (math.inf, -math.inf)
+
+
+def _widths(sheet: Any, header: list[str], columns: list[list[Any]]) -> None:
     """Columns as wide as their header and first 200 values (8 to 60); header row frozen."""
-    for i, col in enumerate(frame.columns):
-        sample = frame[col].astype(str).head(200).str.len()
-        width = max([len(str(col)), *sample.tolist()] or [10])
+    for i, (name, values) in enumerate(zip(header, columns, strict=True)):
+        width = max([len(name), *(len(str(v)) for v in values[:200])])
         sheet.set_column(i, i, min(max(width + 2, 8), 60))
     sheet.freeze_panes(1, 0)
+
+
+def _write_value(sheet: Any, row: int, col: int, value: Any) -> None:
+    """One cell as ``to_excel`` writes it: missing -> no cell, infinity -> 'inf'/'-inf' text,
+    bool -> boolean, number -> number, text -> text (already neutralised), anything else -> its
+    text, neutralised."""
+    if isinstance(value, str):
+        if value:  # an empty string is a blank cell, as pandas writes it
+            sheet.write_string(row, col, value)
+    elif value is None:
+        return
+    elif isinstance(value, bool | np.bool_):
+        sheet.write_boolean(row, col, bool(value))
+    elif isinstance(value, _NUMBER_TYPES):
+        _write_float(sheet, row, col, value)
+    elif not _missing(value):
+        sheet.write_string(row, col, neutralise_cell(str(value)))
+
+
+def _write_float(sheet: Any, row: int, col: int, value: float) -> None:
+    """A number; NaN is no cell and infinity the text 'inf'/'-inf', as ``to_excel`` has it."""
+    if value != value:
+        return
+    if value in _INFINITY:
+        sheet.write_string(row, col, "inf" if value > 0 else "-inf")
+    else:
+        sheet.write_number(row, col, value)
+
+
+def _missing(value: Any) -> bool:
+    """``pd.NA``, ``NaT`` and the like (a non-scalar is not missing)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _write_sheet(sheet: Any, frame: pd.DataFrame, header_format: Any) -> None:
+    """The header row, then the cells of ``frame`` column by column (the order ``to_excel``
+    writes them, so the shared strings and the file come out the same), straight through
+    xlsxwriter: no ``DataFrame.to_excel``, whose per-cell style machinery was most of the time.
+
+    Each column is converted to a Python list once; integer, boolean and float columns are
+    written without a per-cell type test, others cell by cell through :func:`_write_value`.
+    Text is neutralised by :func:`sna.safe.neutralise_cell` (the rule of
+    :func:`sna.safe.neutralise_frame`), column names included.
+    """
+    header = [neutralise_cell(str(c)) for c in frame.columns]
+    for col, name in enumerate(header):
+        sheet.write_string(0, col, name, header_format)
+    columns = []
+    for col in range(len(header)):
+        series = frame.iloc[:, col]
+        kind, values = series.dtype.kind, series.tolist()
+        if kind in "iu":
+            for row, value in enumerate(values, start=1):
+                sheet.write_number(row, col, value)
+        elif kind == "b":
+            for row, value in enumerate(values, start=1):
+                sheet.write_boolean(row, col, value)
+        elif kind == "f":
+            for row, value in enumerate(values, start=1):
+                _write_float(sheet, row, col, value)
+        else:
+            values = [neutralise_cell(v) for v in values]
+            for row, value in enumerate(values, start=1):
+                _write_value(sheet, row, col, value)
+        columns.append(values)
+    _widths(sheet, header, columns)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -186,16 +266,20 @@ def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> 
     target = out_dir / "data_pack.xlsx"
     tmp = out_dir / f".data_pack.{os.getpid()}.xlsx"
     # xlsxwriter (several times faster than openpyxl here); text stays text: no string becomes
-    # a formula or a link, on top of the neutralising of every cell below
+    # a formula or a link, on top of the neutralising of every cell
     options = {"strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False}
-    with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
+    book = xlsxwriter.Workbook(tmp, options)
+    try:
         # the creation time is the generation day, not the second: two runs of a day give
         # byte-identical packs (xlsxwriter also dates the zip entries with it)
-        xl.book.set_properties({"created": _day(generated)})
+        book.set_properties({"created": _day(generated)})
+        header_format = book.add_format(HEADER_FORMAT)
         for name, frame in [("Notes", notes), *((sheets[n], f) for n, f in frames.items())]:
-            safe = neutralise_frame(frame)
-            safe.to_excel(xl, sheet_name=name, index=False)
-            _widths(xl.sheets[name], safe)
+            _write_sheet(book.add_worksheet(name), frame, header_format)
+        book.close()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(target)
     return target
