@@ -15,7 +15,14 @@ from sna.cli import main
 from sna.report import batch
 from sna.report.batch import BatchResult, Job, periods_between, plan, summary_table
 from sna.report.engine import KernelPool, Slots, shutdown
-from sna.report.runner import DEPENDS, ORDER, critical_rank, preflight
+from sna.report.runner import (
+    DEPENDS,
+    ORDER,
+    chapter_costs,
+    critical_rank,
+    critical_seconds,
+    preflight,
+)
 
 # --- periods and planning ----------------------------------------------------------------------
 
@@ -64,6 +71,43 @@ def test_critical_rank_puts_long_chains_first():
     assert critical_rank("07_methodology") == 1
     for cid, deps in DEPENDS.items():
         assert all(critical_rank(d) > critical_rank(cid) for d in deps)
+
+
+def test_critical_seconds_is_the_longest_chain_in_seconds():
+    # a -> c -> e and b -> e, d alone; worked by hand
+    deps = {"c": ["a"], "e": ["c", "b"]}
+    cost = {"a": 4.0, "b": 1.0, "c": 1.5, "d": 2.5, "e": 0.5}
+    got = {c: critical_seconds(c, deps, cost) for c in cost}
+    assert got == {"a": 6.0, "b": 1.5, "c": 2.0, "d": 2.5, "e": 0.5}
+    # chain lengths put b (one chapter waiting) level with c and ahead of d; seconds put the
+    # lone 2.5 s chapter d ahead of both
+    assert got["d"] > got["c"] > got["b"]
+
+
+def test_chapter_costs_come_from_the_last_run(tmp_path):
+    def manifest(period, chapters, age):
+        folder = tmp_path / period
+        folder.mkdir()
+        path = folder / "manifest.json"
+        path.write_text(json.dumps({"chapters": chapters}), encoding="utf-8")
+        stamp = time.time() - age
+        import os
+        os.utime(path, (stamp, stamp))
+
+    ids = ["01_a", "02_b", "03_c"]
+    assert chapter_costs(tmp_path, "2026-03", ids) is None
+    manifest("2026-01", [{"id": "01_a", "status": "ok", "seconds": 9.0}], age=100)
+    manifest("2026-02", [{"id": "01_a", "status": "ok", "seconds": 2.0},
+                         {"id": "02_b", "status": "failed", "seconds": 0.1},
+                         {"id": "03_c", "status": "ok", "seconds": 4.0}], age=10)
+    # the newest other period; a failed chapter's seconds are not its cost: median of the rest
+    assert chapter_costs(tmp_path, "2026-03", ids) == {"01_a": 2.0, "02_b": 3.0, "03_c": 4.0}
+    manifest("2026-03", [{"id": "01_a", "status": "ok", "seconds": 1.0},
+                         {"id": "02_b", "status": "ok", "seconds": 5.0}], age=1000)
+    # this period's own run comes first, however old
+    assert chapter_costs(tmp_path, "2026-03", ids) == {"01_a": 1.0, "02_b": 5.0, "03_c": 3.0}
+    (tmp_path / "2026-03" / "manifest.json").write_text("{broken", encoding="utf-8")
+    assert chapter_costs(tmp_path, "2026-03", ids)["03_c"] == 4.0
 
 
 def test_slots_bound_concurrency_and_serve_by_priority():

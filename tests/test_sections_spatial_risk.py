@@ -73,6 +73,27 @@ def hand_ward_count(code: str, minors: set[str], months: list[str]) -> int:
 # --- chapter 03 on the shipped data --------------------------------------------------------
 
 
+def test_cached_ward_and_lsoa_data_equal_a_fresh_build(ch, wd, ld, tmp_path):
+    """The frames chapters read through the derived cache (filled by whichever chapter came
+    first, or by an earlier run) are exactly what the builders compute now, dtypes included."""
+    from sna import data as sna_data
+
+    codes = tuple(sorted(wd.wards["ward_code"]))
+    pd.testing.assert_frame_equal(wd.monthly, wards.ward_monthly(ch.cfg, codes,
+                                                                 tuple(wd.months)),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(wd.borough, wards.ward_borough(ch.cfg, codes), check_exact=True)
+    pd.testing.assert_frame_equal(wd.population, wards.area_ward_population(ch.cfg),
+                                  check_exact=True)
+    fresh = lsoa_maps.lsoa_window(ch.cfg, ld.end)
+    assert fresh.pop(lsoa_maps.MISSING).iloc[0] == ";".join(ld.missing)
+    pd.testing.assert_frame_equal(ld.table, fresh, check_exact=True)
+    # a second read is a cache hit and still equal
+    sna_data.clear_memo()
+    again = wards.load_ward_data(ch)
+    pd.testing.assert_frame_equal(again.monthly, wd.monthly, check_exact=True)
+
+
 def test_ward_table_has_every_ward_and_indicator(table, wd):
     assert list(table.columns[:9]) == CONTRACT
     assert table["ward_code"].nunique() == len(wd.wards) == 24
