@@ -235,16 +235,6 @@ def table(node: Tag) -> list[Flowable]:
     return [*out, grid, Spacer(1, 2 * mm)]
 
 
-class PackImage(Image):
-    """An image that is not drawn in the layout pass that only counts pages (``dry``): drawing
-    an image re-encodes it, the costliest step of a pass."""
-
-
-    def draw(self) -> None:
-        if not getattr(self.canv, "sna_dry", False):
-            super().draw()
-
-
 def figure(node: Tag) -> list[Flowable]:
     """An embedded PNG scaled to the frame (at most ~60% of a page tall), its caption below."""
     img = node if node.name == "img" else node.find("img")
@@ -261,8 +251,8 @@ def figure(node: Tag) -> list[Flowable]:
     if height > FRAME_H * 0.62:
         height = FRAME_H * 0.62
         width = height * px_w / px_h
-    parts: list[Flowable] = [PackImage(io.BytesIO(raw), width=width, height=height,
-                                       hAlign="LEFT")]
+    parts: list[Flowable] = [Image(io.BytesIO(raw), width=width, height=height,
+                                   hAlign="LEFT")]
     cap = node.find("figcaption") if node.name == "figure" else None
     caption = _para(inline(cap), S.FIGCAPTION) if cap is not None else None
     if caption is not None:
