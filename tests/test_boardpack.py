@@ -258,3 +258,47 @@ def test_failed_chapters_and_audit_problems_are_on_the_cover(tmp_path):
     assert "found 2 possible small count(s)" in pages[0]
     assert "This chapter could not be completed" in pages[2] and "kernel died" in pages[2]
     json.dumps(res)  # goes into manifest.json as it is
+
+
+def _b64png(im: Image.Image, **save) -> str:
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", **save)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_figures_keep_every_pixel(tmp_path):
+    """An RGB PNG goes into the PDF as its own compressed rows (no re-encoding), an RGBA one
+    through ReportLab; either way the PDF's image has exactly the figure's pixels."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (90, 170, 3), dtype=np.uint8)
+    ramp = np.broadcast_to(np.arange(170, dtype=np.uint8)[None, :, None], (90, 170, 3))
+    rgb = np.where(rng.random((90, 170, 1)) < 0.5, noise, ramp).astype(np.uint8)
+    rgba = np.dstack([rgb[::-1], np.full((90, 170), 255, np.uint8)])
+    figs = "".join(f'<figure><img src="data:image/png;base64,{_b64png(im, **kw)}" alt="f">'
+                   f"<figcaption>Figure {n}</figcaption></figure>" for n, (im, kw) in enumerate(
+                       [(Image.fromarray(rgb), {"optimize": True}),
+                        (Image.fromarray(rgba, "RGBA"), {})]))
+    chapters = (("00_summary", "Executive summary"),)
+    meta, path = _build(tmp_path, {"00_summary": f"<h1>Executive summary</h1>{figs}"},
+                        chapters)
+    images = [img for page in pypdf.PdfReader(path).pages for img in page.images]
+    assert len(images) == 2
+    parms = [img.indirect_reference.get_object().get("/DecodeParms") for img in images]
+    passed = [img for img, p in zip(images, parms, strict=True) if p]  # the PNG's own rows
+    assert len(passed) == 1 and parms[images.index(passed[0])]["/Predictor"] == 15
+    other = images[1 - images.index(passed[0])]
+    assert np.array_equal(np.asarray(passed[0].image.convert("RGB")), rgb)
+    assert np.array_equal(np.asarray(other.image.convert("RGB")), rgb[::-1])
+
+
+def test_only_plain_rgb_pngs_are_passed_through():
+    from sna.report.pdfconvert import png_rgb_data
+
+    im = Image.new("RGB", (30, 20), (200, 10, 10))
+    plain = base64.b64decode(_b64png(im))
+    assert png_rgb_data(plain)[:2] == (30, 20)
+    for other in (_b64png(im.convert("RGBA")), _b64png(im.convert("L")),
+                  _b64png(im.convert("P")), _b64png(im, transparency=(200, 10, 10))):
+        assert png_rgb_data(base64.b64decode(other)) is None
+    assert png_rgb_data(b"GIF89a" + plain[6:]) is None
