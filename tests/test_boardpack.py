@@ -302,3 +302,31 @@ def test_only_plain_rgb_pngs_are_passed_through():
                   _b64png(im.convert("P")), _b64png(im, transparency=(200, 10, 10))):
         assert png_rgb_data(base64.b64decode(other)) is None
     assert png_rgb_data(b"GIF89a" + plain[6:]) is None
+
+
+def test_remembered_layouts_change_nothing(pack, tmp_path, monkeypatch):
+    """Paragraphs keep their line breaks between layouts at the same width (a speed-up): the
+    pack is byte-identical to one laid out afresh every time."""
+    from reportlab.platypus import Paragraph
+
+    from sna.report import pdfconvert
+
+    meta, _, _ = pack
+    monkeypatch.setattr(pdfconvert.Para, "wrap", Paragraph.wrap)
+    _, path = _build(tmp_path, _bodies())
+    assert path.read_bytes() == meta["path"].read_bytes()
+
+
+def test_a_paragraph_laid_out_at_another_width_is_broken_again():
+    from reportlab.platypus import Paragraph
+
+    from sna.report import pdfstyle
+    from sna.report.pdfconvert import Para
+
+    text = "Serious violence rose in the borough over the twelve months to March. " * 4
+    para = Para(text, pdfstyle.BODY)
+    for width in (120, 120, 360, 120):
+        fresh = Paragraph(text, pdfstyle.BODY)
+        assert para.wrap(width, 1e4) == fresh.wrap(width, 1e4), width
+        assert len(para.blPara.lines) == len(fresh.blPara.lines)
+    assert para.wrap(120, 1e4)[1] > 2 * para.wrap(360, 1e4)[1]  # the widths really differ

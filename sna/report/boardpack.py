@@ -48,6 +48,7 @@ from sna.report.pdfconvert import (
     PAGE_H,
     PAGE_W,
     Heading,
+    Para,
     callout,
     chapter_flowables,
 )
@@ -118,7 +119,7 @@ class Contents(TableOfContents):
             style = self.getLevelStyle(level)
             if style.spaceBefore:
                 rows.append([Spacer(1, style.spaceBefore)])
-            rows.append([Paragraph(f'<a href="#{key}">{text}</a>'
+            rows.append([Para(f'<a href="#{key}">{text}</a>'
                                    f'<onDraw name="snaTocEnd" label="{n}"/>', style)])
         self._table = Table(rows, colWidths=(availWidth,), style=self.tableStyle)
         self.width, self.height = self._table.wrapOn(self.canv, availWidth, availHeight)

@@ -73,19 +73,40 @@ def inline(node: Tag | NavigableString) -> str:
     return inner
 
 
+class Para(Paragraph):
+    """A paragraph that keeps its line breaks for the width it was last laid out at: ReportLab
+    lays a table cell out again, at the same width, to draw it (two of every three layouts of
+    a paragraph in the pack)."""
+
+    _laid: tuple | None = None  # (width, (width, height), the lines broken for it)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        laid = self._laid
+        if laid is not None and laid[0] == availWidth and getattr(self, "blPara", None) is laid[2]:
+            self.width, self.height = availWidth, laid[1][1]
+            return laid[1]
+        size = super().wrap(availWidth, availHeight)
+        self._laid = (availWidth, size, getattr(self, "blPara", None)) if size[0] else None
+        return size
+
+
 def _para(markup: str, style: ParagraphStyle) -> Paragraph | None:
     markup = markup.strip()
     while markup.endswith("<br/>"):
         markup = markup[:-5].rstrip()
-    return Paragraph(markup, style) if markup else None
+    return Para(markup, style) if markup else None
 
 
-class Heading(Paragraph):
-    """A heading listed in the contents (``level`` 0 chapter, 1 section) with a PDF bookmark."""
+class Heading(Para):
+    """A heading listed in the contents (``level`` 0 chapter, 1 section) with a PDF bookmark;
+    it is never split across pages (it moves to the next page whole)."""
 
     def __init__(self, text: str, style: ParagraphStyle, level: int, key: str):
         super().__init__(text, style)
         self.level, self.key = level, key
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        return []
 
 
 class Converter:
@@ -99,7 +120,7 @@ class Converter:
         if not markup:
             return None
         if level > 1:
-            return Paragraph(markup, S.H3)
+            return Para(markup, S.H3)
         self.count += 1
         return Heading(markup, S.H1 if level == 0 else S.H2, level,
                        f"{self.chapter_id}-{self.count}")
@@ -159,7 +180,7 @@ class Converter:
             while markup.endswith("<br/>"):
                 markup = markup[:-5].rstrip()
             if markup:
-                out.append(Paragraph(markup, S.ITEM,
+                out.append(Para(markup, S.ITEM,
                                      bulletText=f"{n}." if node.name == "ol" else "\u2022"))
         return out
 
