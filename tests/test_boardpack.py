@@ -330,3 +330,11 @@ def test_a_paragraph_laid_out_at_another_width_is_broken_again():
         assert para.wrap(width, 1e4) == fresh.wrap(width, 1e4), width
         assert len(para.blPara.lines) == len(fresh.blPara.lines)
     assert para.wrap(120, 1e4)[1] > 2 * para.wrap(360, 1e4)[1]  # the widths really differ
+
+
+def test_no_chapter_pages_still_gives_a_pack(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    meta = build_board_pack(tmp_path, INFO)
+    assert meta["chapters"] == 0 and meta["pages"] == 2
+    pages = [flat(p.extract_text()) for p in pypdf.PdfReader(tmp_path / meta["name"]).pages]
+    assert "No chapter pages were found." in pages[1]

@@ -120,7 +120,9 @@ class Contents(TableOfContents):
             if style.spaceBefore:
                 rows.append([Spacer(1, style.spaceBefore)])
             rows.append([Para(f'<a href="#{key}">{text}</a>'
-                                   f'<onDraw name="snaTocEnd" label="{n}"/>', style)])
+                              f'<onDraw name="snaTocEnd" label="{n}"/>', style)])
+        if not rows:  # no chapter page could be read
+            rows.append([Para("No chapter pages were found.", self.getLevelStyle(0))])
         self._table = Table(rows, colWidths=(availWidth,), style=self.tableStyle)
         self.width, self.height = self._table.wrapOn(self.canv, availWidth, availHeight)
         return self.width, self.height
