@@ -5,6 +5,11 @@ escaped; see :mod:`sna.report.pdfconvert`) with ReportLab's page layout engine (
 system libraries): a cover, a contents page with page numbers, every chapter on a new page (the
 summary first), figures scaled to the page, tables that break across pages with their header
 rows repeated, a running header with the area and period, and page numbers.
+
+The document is laid out once. The contents' entries are known before layout (every heading of
+the story), so their length is too; each entry's leader and page number is a reference to a PDF
+form XObject, drawn where the number goes and defined after the layout, when the heading's page
+is known (ReportLab's "page X of Y" technique), instead of a second layout pass to learn pages.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -27,6 +34,7 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
+    Table,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -40,6 +48,7 @@ from sna.report.pdfconvert import (
     PAGE_H,
     PAGE_W,
     Heading,
+    Para,
     callout,
     chapter_flowables,
 )
@@ -70,13 +79,95 @@ class PackInfo:
         return f"sna_{self.area_slug}_{self.period}.pdf"
 
 
+# --- the contents ----------------------------------------------------------------------------
+
+class Contents(TableOfContents):
+    """The contents: every :class:`Heading` of the story, indented by level, linked to its
+    section, with a dot leader and page number drawn as a form defined after the layout.
+
+    Parameters
+    ----------
+    headings : list of Heading
+        The headings in reading order; entries are their plain text, escaped (shown as text).
+    """
+
+    LEADER = " . "
+
+    def __init__(self, headings: list[Heading]):
+        super().__init__(levelStyles=S.TOC_LEVELS, dotsMinLevel=0)
+        self._lastEntries = [(h.level, escape(h.getPlainText()), 0, h.key) for h in headings]
+        self.pages: dict[str, int] = {}  # heading key -> page it starts on (set by the layout)
+        self.spots: dict[int, float] = {}  # entry -> width left after its text, when drawn
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """A one-column table of the entries; each ends in a callback drawing its number."""
+
+        def entry_end(canv: Canvas, kind: str, label: str) -> None:
+            n = int(label)
+            key, style = self._lastEntries[n][3], self.getLevelStyle(self._lastEntries[n][0])
+            x, y = canv._curr_tx_info["cur_x"], canv._curr_tx_info["cur_y"]
+            self.spots[n] = availWidth - x
+            canv.saveState()
+            canv.translate(x, y)
+            canv.doForm(f"sna-toc-{n}")
+            canv.restoreState()
+            canv.linkRect("", key, (x, y, availWidth, y + style.leading), relative=1)
+
+        self.canv.setNamedCB("snaTocEnd", entry_end)
+        rows: list[list[Flowable]] = []
+        for n, (level, text, _, key) in enumerate(self._lastEntries):
+            style = self.getLevelStyle(level)
+            if style.spaceBefore:
+                rows.append([Spacer(1, style.spaceBefore)])
+            rows.append([Para(f'<a href="#{key}">{text}</a>'
+                              f'<onDraw name="snaTocEnd" label="{n}"/>', style)])
+        if not rows:  # no chapter page could be read
+            rows.append([Para("No chapter pages were found.", self.getLevelStyle(0))])
+        self._table = Table(rows, colWidths=(availWidth,), style=self.tableStyle)
+        self.width, self.height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        return self.width, self.height
+
+    def define_forms(self, canv: Canvas) -> None:
+        """Define each drawn entry's form: the leader and its heading's page, right-aligned."""
+        for n, free in sorted(self.spots.items()):
+            level, text, _, key = self._lastEntries[n]
+            if key not in self.pages:
+                raise RuntimeError(f"board pack contents: heading {text!r} was not laid out")
+            style, number = self.getLevelStyle(level), str(self.pages[key])
+            size = style.fontSize
+            while stringWidth(number, style.fontName, size) > free and size >= 1:
+                size *= 0.9
+            width = stringWidth(number, style.fontName, size)
+            leader = stringWidth(self.LEADER, style.fontName, size)
+            dots = max(int((free - width) / leader), 0) if level >= self.dotsMinLevel else 0
+            canv.beginForm(f"sna-toc-{n}", 0, -style.leading, max(free, width),
+                           style.leading)
+            tx = canv.beginText(free - dots * leader - width, 0)
+            tx.setFont(style.fontName, size)
+            tx.setFillColor(style.textColor)
+            tx.textLine(dots * self.LEADER + number)
+            canv.drawText(tx)
+            canv.endForm()
+
+
+class PackCanvas(Canvas):
+    """A canvas that runs ``before_save`` (defining the contents' forms) before it saves."""
+
+    before_save = None
+
+    def save(self) -> None:
+        if self.before_save is not None:
+            self.before_save(self)
+        super().save()
+
+
 # --- the document --------------------------------------------------------------------------
 
 class PackDocument(BaseDocTemplate):
     """A4 document: a cover page, then pages with the running header and page numbers; every
-    :class:`Heading` goes into the contents and the PDF outline."""
+    :class:`Heading` goes into the PDF outline and gives its page to the :class:`Contents`."""
 
-    def __init__(self, path: Path, info: PackInfo):
+    def __init__(self, path: Path, info: PackInfo, toc: Contents):
         super().__init__(str(path), pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, invariant=True,
                          title=f"Serious Violence Strategic Needs Assessment: {info.area}, "
@@ -84,7 +175,7 @@ class PackDocument(BaseDocTemplate):
                          author=f"{info.area} Community Safety Partnership (SNA workbook)",
                          subject="Serious Violence Duty strategic needs assessment",
                          lang="en-GB")
-        self.info = info
+        self.info, self.toc = info, toc
         frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_W, FRAME_H, id="body", leftPadding=0,
                       rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate("cover", [frame], onPage=self._cover_page),
@@ -116,20 +207,20 @@ class PackDocument(BaseDocTemplate):
     passes = 0
 
     def build(self, flowables, *args, **kwargs) -> None:
-        """One layout pass; the first only finds page numbers (images are not drawn)."""
+        """Lay the story out (once), on a canvas that defines the contents' forms at the end."""
         self.passes += 1
-        super().build(flowables, *args, **kwargs)
+        super().build(flowables, *args, canvasmaker=PackCanvas, **kwargs)
 
     def beforeDocument(self) -> None:
-        self.canv.sna_dry = self.passes == 1
+        self.canv.before_save = self.toc.define_forms
 
     def afterFlowable(self, flowable: Flowable) -> None:
         if isinstance(flowable, Heading):
             text = flowable.getPlainText()
+            self.toc.pages.setdefault(flowable.key, self.page)
             self.canv.bookmarkPage(flowable.key)
             self.canv.addOutlineEntry(text, flowable.key, level=flowable.level,
                                       closed=flowable.level > 0)
-            self.notify("TOCEntry", (flowable.level, escape(text), self.page, flowable.key))
 
 
 def cover(info: PackInfo) -> list[Flowable]:
@@ -164,14 +255,11 @@ def cover(info: PackInfo) -> list[Flowable]:
 
 
 def contents(story: list[Flowable]) -> list[Flowable]:
-    """The contents page: chapters and their sections with page numbers. The contents are
-    seeded with every heading of ``story`` (page 0), so the first pass already gives them
-    their final length and two passes suffice. Entries are markup to ReportLab's contents:
-    their text is escaped."""
-    toc = TableOfContents(levelStyles=S.TOC_LEVELS, dotsMinLevel=0)
-    toc._entries = [(f.level, escape(f.getPlainText()), 0, f.key) for f in story
-                    if isinstance(f, Heading)]
-    return [Paragraph("Contents", S.TOC_TITLE), toc]
+    """The contents page: chapters and their sections (every :class:`Heading` of ``story``);
+    the last flowable is the :class:`Contents`, which takes the headings' pages as they are
+    laid out."""
+    return [Paragraph("Contents", S.TOC_TITLE),
+            Contents([f for f in story if isinstance(f, Heading)])]
 
 
 def build_board_pack(work: Path, info: PackInfo,
@@ -205,13 +293,13 @@ def build_board_pack(work: Path, info: PackInfo,
         if flow:
             chapters += [PageBreak(), *flow]
             included += 1
-    story = [*cover(info), NextPageTemplate("body"), PageBreak(), *contents(chapters),
-             *chapters]
+    toc = contents(chapters)
+    story = [*cover(info), NextPageTemplate("body"), PageBreak(), *toc, *chapters]
     path = work / info.file_name
     tmp = path.with_suffix(".pdf.part")
-    doc = PackDocument(tmp, info)
+    doc = PackDocument(tmp, info, toc[-1])
     try:
-        doc.multiBuild(story, maxPasses=4)
+        doc.build(story)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

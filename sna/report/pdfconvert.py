@@ -9,9 +9,11 @@ markup, so nothing in an input file can act as markup in the PDF either.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import logging
 import re
+import struct
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -20,6 +22,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
@@ -70,19 +73,40 @@ def inline(node: Tag | NavigableString) -> str:
     return inner
 
 
+class Para(Paragraph):
+    """A paragraph that keeps its line breaks for the width it was last laid out at: ReportLab
+    lays a table cell out again, at the same width, to draw it (two of every three layouts of
+    a paragraph in the pack)."""
+
+    _laid: tuple | None = None  # (width, (width, height), the lines broken for it)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        laid = self._laid
+        if laid is not None and laid[0] == availWidth and getattr(self, "blPara", None) is laid[2]:
+            self.width, self.height = availWidth, laid[1][1]
+            return laid[1]
+        size = super().wrap(availWidth, availHeight)
+        self._laid = (availWidth, size, getattr(self, "blPara", None)) if size[0] else None
+        return size
+
+
 def _para(markup: str, style: ParagraphStyle) -> Paragraph | None:
     markup = markup.strip()
     while markup.endswith("<br/>"):
         markup = markup[:-5].rstrip()
-    return Paragraph(markup, style) if markup else None
+    return Para(markup, style) if markup else None
 
 
-class Heading(Paragraph):
-    """A heading listed in the contents (``level`` 0 chapter, 1 section) with a PDF bookmark."""
+class Heading(Para):
+    """A heading listed in the contents (``level`` 0 chapter, 1 section) with a PDF bookmark;
+    it is never split across pages (it moves to the next page whole)."""
 
     def __init__(self, text: str, style: ParagraphStyle, level: int, key: str):
         super().__init__(text, style)
         self.level, self.key = level, key
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        return []
 
 
 class Converter:
@@ -96,7 +120,7 @@ class Converter:
         if not markup:
             return None
         if level > 1:
-            return Paragraph(markup, S.H3)
+            return Para(markup, S.H3)
         self.count += 1
         return Heading(markup, S.H1 if level == 0 else S.H2, level,
                        f"{self.chapter_id}-{self.count}")
@@ -156,7 +180,7 @@ class Converter:
             while markup.endswith("<br/>"):
                 markup = markup[:-5].rstrip()
             if markup:
-                out.append(Paragraph(markup, S.ITEM,
+                out.append(Para(markup, S.ITEM,
                                      bulletText=f"{n}." if node.name == "ol" else "\u2022"))
         return out
 
@@ -235,14 +259,74 @@ def table(node: Tag) -> list[Flowable]:
     return [*out, grid, Spacer(1, 2 * mm)]
 
 
-class PackImage(Image):
-    """An image that is not drawn in the layout pass that only counts pages (``dry``): drawing
-    an image re-encodes it, the costliest step of a pass."""
+def png_rgb_data(raw: bytes) -> tuple[int, int, bytes] | None:
+    """Width, height and compressed pixel data (the IDAT chunks) of an 8-bit RGB PNG that PDF
+    can show as it is (not interlaced, no transparency); None for any other image."""
+    if raw[:8] != b"\x89PNG\r\n\x1a\n" or raw[12:16] != b"IHDR":
+        return None
+    width, height, depth, kind, _, _, interlace = struct.unpack(">IIBBBBB", raw[16:29])
+    if (depth, kind, interlace) != (8, 2, 0):
+        return None
+    data, at = [], 8
+    while at + 8 <= len(raw):
+        size, name = struct.unpack(">I4s", raw[at:at + 8])
+        if name == b"tRNS":
+            return None
+        if name == b"IDAT":
+            data.append(raw[at + 8:at + 8 + size])
+        at += 12 + size
+    return (width, height, b"".join(data)) if data else None
 
+
+class PngXObject(pdfdoc.PDFImageXObject):
+    """A PDF image holding a PNG's own compressed data (PDF reads PNG's row filters through
+    ``DecodeParms``), so the image is neither decoded nor compressed again."""
+
+    def __init__(self, name: str, width: int, height: int, data: bytes):
+        super().__init__(name)
+        self.width, self.height, self.streamContent = width, height, data
+        self.bitsPerComponent, self.colorSpace, self.mask = 8, "DeviceRGB", None
+
+    def format(self, document) -> bytes:
+        stream = pdfdoc.PDFStream(content=self.streamContent, filters=())
+        entries = stream.dictionary
+        for key, value in (("Type", pdfdoc.PDFName("XObject")),
+                           ("Subtype", pdfdoc.PDFName("Image")), ("Width", self.width),
+                           ("Height", self.height), ("BitsPerComponent", 8),
+                           ("ColorSpace", pdfdoc.PDFName("DeviceRGB")),
+                           ("Filter", pdfdoc.PDFName("FlateDecode")),
+                           ("DecodeParms", pdfdoc.PDFDictionary(
+                               {"Predictor": 15, "Colors": 3, "BitsPerComponent": 8,
+                                "Columns": self.width})),
+                           ("Length", len(self.streamContent))):
+            entries[key] = value
+        return stream.format(document)
+
+
+class PngImage(Flowable):
+    """An RGB PNG's pixels (``png``, from :func:`png_rgb_data`) drawn at ``width`` x ``height``
+    points from the PNG's own compressed data: what ReportLab's Image shows, without decoding
+    and compressing the pixels again (most of the cost of a figure in the pack)."""
+
+    def __init__(self, png: tuple[int, int, bytes], width: float, height: float):
+        super().__init__()
+        self.png, self.drawWidth, self.drawHeight, self.hAlign = png, width, height, "LEFT"
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.drawWidth, self.drawHeight
 
     def draw(self) -> None:
-        if not getattr(self.canv, "sna_dry", False):
-            super().draw()
+        canv, (px_w, px_h, data) = self.canv, self.png
+        name = "sna-png-" + hashlib.md5(data, usedforsecurity=False).hexdigest()
+        if not canv.hasForm(name):  # registered once per picture, as canvas.drawImage does
+            image, doc = PngXObject(name, px_w, px_h, data), canv._doc
+            doc.Reference(image, doc.getXObjectName(name))
+            doc.addForm(name, image)
+        canv._currentPageHasImages = 1
+        canv.saveState()
+        canv.scale(self.drawWidth, self.drawHeight)
+        canv.doForm(name)
+        canv.restoreState()
 
 
 def figure(node: Tag) -> list[Flowable]:
@@ -261,8 +345,9 @@ def figure(node: Tag) -> list[Flowable]:
     if height > FRAME_H * 0.62:
         height = FRAME_H * 0.62
         width = height * px_w / px_h
-    parts: list[Flowable] = [PackImage(io.BytesIO(raw), width=width, height=height,
-                                       hAlign="LEFT")]
+    png = png_rgb_data(raw)
+    parts: list[Flowable] = [PngImage(png, width, height) if png else
+                             Image(io.BytesIO(raw), width=width, height=height, hAlign="LEFT")]
     cap = node.find("figcaption") if node.name == "figure" else None
     caption = _para(inline(cap), S.FIGCAPTION) if cap is not None else None
     if caption is not None:
