@@ -41,8 +41,8 @@ def association(count: np.ndarray, population: np.ndarray, places: np.ndarray) -
     Returns a dict with :data:`ASSOC_COLUMNS` except ``kind`` and ``places``; the ratio is
     NaN when every LSOA, or none, has a place.
     """
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.tools.tools import add_constant
 
     count, pop = np.asarray(count, float), np.asarray(population, float)
     places = np.asarray(places, float)
@@ -55,7 +55,7 @@ def association(count: np.ndarray, population: np.ndarray, places: np.ndarray) -
            else np.nan}
     out.update(rate_ratio=np.nan, lower95=np.nan, upper95=np.nan, p_value=np.nan)
     if has.any() and (~has).any():
-        x = sm.add_constant(has.astype(float))
+        x = add_constant(has.astype(float))
         fit = quasi_poisson(count, x, pop)
         lo, hi = fit.conf_int()[1]
         out.update(rate_ratio=float(np.exp(fit.params[1])), lower95=float(np.exp(lo)),

@@ -37,9 +37,11 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "shapely", "pyproj", "geopandas
            "esda", "mapclassify", "mistune", "yaml", "openpyxl", "xlsxwriter", "IPython",
            "ipykernel.kernelapp", "ipykernel.ipkernel", "nbformat",
            # imported on first use inside chapters (measured: benchmarks/bench_chapters.py):
-           # pd.read_parquet's dataset layer, the scale bar of maps, statsmodels' formula API
+           # pd.read_parquet's dataset layer, the scale bar of maps, statsmodels' add_constant
+           # (not ``statsmodels.api``: it imports its plotting and time-series layers, 0.14 s)
            "concurrent.futures", "pyarrow.dataset", "pyarrow.pandas_compat", "pandas.io.parquet",
-           "mpl_toolkits.axes_grid1.anchored_artists", "statsmodels.api", "statsmodels.tsa.api",
+           "mpl_toolkits.axes_grid1.anchored_artists", "statsmodels.tools.tools",
+           "statsmodels.base.covtype", "statsmodels.tsa.tsatools",
            "pandas.core.arrays.arrow.extension_types", "pandas.core.arrays.arrow._arrow_utils",
            "pandas.core.reshape.reshape", "pandas.io.formats.csvs",
            # every kernel's start imported debugpy (~150 modules) for ipykernel's debugger;
