@@ -14,7 +14,7 @@ import pytest
 from sna.cli import main
 from sna.report import batch
 from sna.report.batch import BatchResult, Job, periods_between, plan, summary_table
-from sna.report.engine import KernelPool, Slots, shutdown
+from sna.report.engine import KernelPool, Slots, kernel_ready, shutdown
 from sna.report.runner import (
     DEPENDS,
     ORDER,
@@ -166,6 +166,55 @@ def test_pooled_kernels_are_fresh_processes_with_modules_preloaded():
     if pool.mode == "fork":
         assert preloaded == "True" and chapter_loaded == "True"
     assert backend == "Agg"
+
+
+@pytest.mark.slow
+def test_kernel_ready_waits_for_iopub_and_fails_on_a_dead_kernel():
+    """A kernel is handed to a chapter once it answers on shell AND its IOPub messages reach
+    the client: the first output of the first cell is never lost. A dead kernel is an error
+    (not a wait until the timeout)."""
+    import asyncio
+
+    async def first_output(km) -> str:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kernel_ready(kc, timeout=60)
+            msg_id = kc.execute("print('hello', 6 * 7)")
+            while True:
+                msg = await kc.iopub_channel.get_msg(timeout=30)
+                if (msg["parent_header"].get("msg_id") == msg_id
+                        and msg["msg_type"] == "stream"):
+                    return msg["content"]["text"].strip()
+        finally:
+            kc.stop_channels()
+
+    async def ready_or_error(km) -> str:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kernel_ready(kc, timeout=20)
+            return "ready"
+        except RuntimeError as exc:
+            return str(exc)
+        finally:
+            kc.stop_channels()
+
+    pool = KernelPool(ready=1)
+    try:
+        pool.expect(2)
+        for _ in range(2):  # twice: the second kernel is the one started while waiting
+            km = pool.take()
+            try:
+                assert asyncio.run(first_output(km)) == "hello 42"
+            finally:
+                shutdown(km)
+        pool.expect(1)
+        km = pool.take()
+        shutdown(km)
+        assert "died" in asyncio.run(ready_or_error(km))  # not "didn't respond in 20 s"
+    finally:
+        pool.close()
 
 
 # --- end to end --------------------------------------------------------------------------------

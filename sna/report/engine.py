@@ -47,12 +47,15 @@ async def kernel_ready(kc, timeout: float = 120.0) -> None:
     """
     deadline = time.monotonic() + timeout
     while True:
-        msg_id = kc.kernel_info()
+        kc.kernel_info()
         try:
             reply = await kc.shell_channel.get_msg(timeout=1)
         except Empty:
             reply = None
-        if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            # the reply may answer an earlier request of this loop (a slow kernel): wait for
+            # the idle status of whichever request it answers
+            msg_id = reply["parent_header"].get("msg_id")
             end = time.monotonic() + 0.5  # a subscription still joining misses it: ask again
             while (left := end - time.monotonic()) > 0:
                 try:
