@@ -261,7 +261,7 @@ def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> 
     paths = sorted((out_dir / "tables").glob("*.csv"), key=lambda p: (_chapter(p.stem), p.stem))
     frames = {p.stem: _read_table(p) for p in paths}
     sheets = sheet_names(list(frames))
-    generated = generated or datetime.now(UTC).strftime("%d %B %Y")
+    generated = generated or f"{(now := datetime.now(UTC)).day} {now:%B %Y}"
     notes = notes_frame(frames, sheets, _manifest(out_dir), generated)
     target = out_dir / "data_pack.xlsx"
     tmp = out_dir / f".data_pack.{os.getpid()}.xlsx"

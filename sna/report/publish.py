@@ -49,10 +49,15 @@ class RunContext:
     def page(self) -> PageContext:
         return PageContext(area=self.cfg.area.name, period=self.period,
                            data_to=self.months[-1] if self.months else self.period,
-                           generated=self.started.strftime("%d %B %Y"),
+                           generated=day_text(self.started),
                            chapters=tuple((c, registry.chapter_titles()[c])
                                           for c in registry.reading_order()),
                            demo=bool((getattr(self.cfg, "report", None) or {}).get("demo")))
+
+
+def day_text(when: datetime) -> str:
+    """``'5 December 2026'``: the generation day as pages, the pack and the PDF print it."""
+    return f"{when.day} {when:%B %Y}"
 
 
 def versions() -> dict[str, str]:
@@ -182,7 +187,7 @@ def write_pack(ctx: RunContext) -> None:
     from sna.datapack import write_data_pack
 
     try:
-        write_data_pack(ctx.work, generated=ctx.started.strftime("%d %B %Y"))
+        write_data_pack(ctx.work, generated=day_text(ctx.started))
     except Exception:
         log.exception("the data pack (data_pack.xlsx) could not be written")
 
