@@ -310,6 +310,17 @@ def test_shipped_rules_and_plan_load(root):
     assert {p["id"] for p in plan} <= ids
 
 
+def test_no_plan_means_every_lead_to_be_agreed(tmp_path):
+    """A config without ``plan:`` gets no one's plan (it used to get Barnet's, so another
+    area's SNA named Barnet's leads); a plan path that is gone is a clear error."""
+    assert R.load_plan(None) == []
+    recs = pd.DataFrame({"id": ["rise:rape"], "rule": ["rise"], "recommendation": ["a"]})
+    out = R.implementation_plan(recs, R.load_plan(None))
+    assert set(out.iloc[0][["lead", "partners", "timescale", "measure"]]) == {R.TO_AGREE}
+    with pytest.raises(ConfigError, match="remove `plan:`"):
+        R.load_plan(tmp_path / "gone.yaml")
+
+
 def test_implementation_plan_matching():
     recs = pd.DataFrame({"id": ["rise:rape", "rise:homicide", "other:x"],
                          "rule": ["rise", "rise", "other"], "recommendation": ["a", "b", "c"]})

@@ -20,19 +20,23 @@ from sna.errors import ConfigError
 from sna.periods import previous_year, window_label, window_months
 from sna.sections.rules import as_number, read_yaml
 
-DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "config" / "implementation_plan.yaml"
 TO_AGREE = "to be agreed"
 
 
 def load_plan(path: Path | None) -> list[dict]:
     """Read the plan YAML: a ``plan:`` list of ``{id, lead, partners, timescale, measure}``.
 
-    ``path`` None -> the shipped default; a missing default file -> [] (everything 'to be
-    agreed').
+    ``path`` None (the config has no ``plan:``) -> [] (everything 'to be agreed'): the plan is
+    the area's own decision, so an area never inherits another's leads (the shipped
+    ``config/implementation_plan.yaml`` is Barnet's; its configs name it).
     """
-    path = Path(path) if path else DEFAULT_PLAN
-    if not path.is_file():
+    if not path:
         return []
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"plan: {path} does not exist; give the area's implementation plan "
+                          "(see config/implementation_plan.yaml) or remove `plan:` to show "
+                          "every lead as 'to be agreed'.")
     entries = read_yaml(path, "implementation plan").get("plan") or []
     for i, e in enumerate(entries, start=1):
         if not isinstance(e, dict) or not e.get("id"):
