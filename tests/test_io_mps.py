@@ -12,6 +12,7 @@ import pytest
 from sna.config import Source
 from sna.errors import DataError, EmptyDataError, EncodingError, SchemaError
 from sna.io.common import LoadContext
+from sna.io.dashboard import load_mps_dashboard
 from sna.io.mps import (
     COLUMNS,
     load_mps_borough,
@@ -20,9 +21,7 @@ from sna.io.mps import (
 )
 from sna.io.mps_dashboards import (
     HOMICIDE_COLUMNS,
-    KNIFE_COLUMNS,
     load_homicide,
-    load_knife_crime,
 )
 from sna.periods import month_range
 
@@ -182,17 +181,6 @@ def test_lsoa_parquet():
     assert [d["month"] for d in meta["incomplete_months"]] == ["2024-02"]
     assert set(frame["borough"]) == {"Barnet"}  # E09000003 mapped to the MPS name
     assert frame["area_name"].str.startswith("Barnet ").all()
-
-
-def test_knife_crime():
-    loaded = load_knife_crime(src(MPS / "dashboard" / "monthly-crime-dashboard.parquet",
-                                  key="knife_crime"), CTX)
-    frame = loaded.frame
-    assert list(frame.columns) == KNIFE_COLUMNS and len(frame) == 59_431
-    assert loaded.meta["months"] == month_range("2022-03", "2026-02")
-    barnet = frame[(frame["area_type"] == "Borough") & (frame["area_name"] == "Barnet")]
-    assert set(barnet["crime_subtype"]) >= {"Knife Crime", "Knife Crime with Injury"}
-    assert frame["area_name"].notna().all()
 
 
 def test_homicide():
@@ -376,11 +364,11 @@ def test_all_problems_of_a_file_reported_together(tmp_path):
 
 
 @pytest.mark.parametrize("loader, name, text, needles", [
-    pytest.param(load_knife_crime, "knife.csv",
+    pytest.param(load_mps_dashboard, "knife.csv",
                  "month_year,area_type,area_name,area_code,crime_type,crime_subtype,measure,count\n"
                  "2024-13-01,Borough,Barnet,E09000003,Knife Crime,Knife Crime,Offences,4\n",
                  ["knife.csv", "row 2", "'month_year'", "'2024-13-01'"], id="knife-bad-month"),
-    pytest.param(load_knife_crime, "knife2.csv",
+    pytest.param(load_mps_dashboard, "knife2.csv",
                  "month_year,area_type,area_name,area_code,crime_type,crime_subtype,count\n"
                  "2024-01-01,Borough,Barnet,E09000003,Knife Crime,Knife Crime,4\n",
                  ["knife2.csv", "'measure'"], id="knife-missing-column"),
@@ -402,6 +390,6 @@ def test_dashboard_csv_loads(tmp_path):
     text = ("month_year,area_type,area_name,area_code,crime_type,crime_subtype,measure,count\n"
             "2024-01-01,Borough,Barnet,E09000003,Knife Crime,Knife Crime,Offences,4\n"
             "2024-02-01,Borough,Barnet,E09000003,Knife Crime,Knife Crime,Offences,6\n")
-    loaded = load_knife_crime(src(write(tmp_path, "k.csv", text), key="knife_crime"), CTX)
+    loaded = load_mps_dashboard(src(write(tmp_path, "k.csv", text), key="knife_crime"), CTX)
     assert loaded.frame["month"].tolist() == ["2024-01", "2024-02"]
     assert loaded.frame["count"].tolist() == [4, 6]

@@ -18,8 +18,6 @@ from sna.io.common import LoadContext, Loaded, display_path, require_columns
 from sna.io.mps import LONDON_BOROUGHS, RecordProblems, count_block, norm_key, read_table
 from sna.periods import month_range
 
-KNIFE_COLUMNS = ["month", "area_type", "area_name", "area_code", "crime_type", "crime_subtype",
-                 "measure", "count"]
 HOMICIDE_COLUMNS = ["month", "borough", "gender", "age_group", "ethnicity", "offence_type",
                     "outcome", "count"]
 _MONTH_FORMATS = ("%Y-%m-%d", "%Y-%m", "%Y%m", "%b-%y", "%b-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
@@ -81,21 +79,6 @@ def _load_long(sources: tuple[Source, ...], key: str, rename: dict[str, str],
             "incomplete_months": [], "overridden": overridden, "warnings": [],
             "series_breaks": [], "unmapped": []}
     return Loaded(frame, meta)
-
-
-def load_knife_crime(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
-    """MPS monthly crime dashboard (knife crime measures), Parquet or CSV with its columns.
-
-    Rows are kept as published (borough and Safer Neighbourhood Team rows); a missing
-    ``area_name`` (the dashboard's 'Other / NK' rows) becomes ``'Not known'``.
-    """
-    rename = {"month_year": "month", "area_type": "area_type", "area_name": "area_name",
-              "area_code": "area_code", "crime_type": "crime_type",
-              "crime_subtype": "crime_subtype", "measure": "measure", "count": "count"}
-    loaded = _load_long(sources, "knife_crime", rename, "month_year", KNIFE_COLUMNS)
-    loaded.frame["area_name"] = loaded.frame["area_name"].where(
-        loaded.frame["area_name"].notna(), "Not known")
-    return loaded
 
 
 def load_homicide(sources: tuple[Source, ...], ctx: LoadContext) -> Loaded:
