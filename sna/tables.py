@@ -123,9 +123,6 @@ TABLES: dict[str, TableSpec] = {
         "open", ("area_count", "london_count"), {"area_count": ("area_share",),
                                                  "london_count": ("london_share",)},
         ("dimension",)),
-    "homicide_proceeded_against": TableSpec(
-        "open", ("count", "london_count"), {"count": ("pct",), "london_count": ("london_pct",)},
-        ("dimension",)),
     "stop_search": TableSpec(
         "open", ("count", "mps_count"), {"count": ("pct",), "mps_count": ("mps_pct",)},
         ("dimension",)),

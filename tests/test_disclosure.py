@@ -257,7 +257,7 @@ def test_every_table_of_the_default_run_is_declared():
 
     names = {"performance_dashboard", "sv_breakdown", "monthly_series", "ward_indicators",
              "vulnerable_populations", "concentration", "cctv_by_ward", "homicide",
-             "homicide_proceeded_against", "stop_search", "london_comparison"}
+             "stop_search", "london_comparison"}
     assert names <= set(TABLES)
     assert TABLES["vulnerable_populations"].sensitivity == "partner"
     assert TABLES["performance_dashboard"].sensitivity == "open"

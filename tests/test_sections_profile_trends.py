@@ -462,3 +462,23 @@ def test_year_to_year_sentence_by_hand():
     # +10%, -10%, 0%: average size (10 + 10 + 0) / 3
     assert "between -10.0% and +10.0%" in text and "average size of a change 6.7%" in text
     assert trend_series.year_to_year_sentence(ann.iloc[:2], "Serious violence") == ""
+
+
+def test_homicide_text_one_table_by_hand():
+    """Chapters 02 and 04 both say it through ``homicide_text`` over ``homicide_table``: a
+    hand-made dashboard. Barnet 12 people (10-14: 2, 15-19: 3, 20-24: 2, 40-44: 5), London 40
+    more elsewhere; 10-24 = 7 of 12 = 58% (London 7+20 of 52 = 52%)."""
+    rows = [("2024-01", "Barnet", "10 to 14", 2), ("2024-02", "Barnet", "15 to 19", 3),
+            ("2024-03", "Barnet", "20 to 24", 2), ("2024-03", "Barnet", "40 to 44", 5),
+            ("2024-03", "Camden", "20 to 24", 20), ("2024-03", "Camden", "60 to 64", 20),
+            ("2010-01", "Barnet", "20 to 24", 9)]  # outside the 10 years: not counted
+    h = pd.DataFrame([{"month": m, "borough": b, "age_group": a, "gender": "Male", "count": c}
+                      for m, b, a, c in rows])
+    ht = other_sources.homicide_table(h, "Barnet", "2026-03")
+    text = other_sources.homicide_text(ht, ht, "Barnet", 1)
+    assert ("Between April 2014 and March 2024, 12 people were proceeded against for homicide "
+            "in Barnet (London: 52).") in text
+    assert "58% of them were aged 10-24 (London 52%)" in text
+    # with a threshold of 5 the small age groups are hidden, so no share is given
+    safe = ht.assign(area_count=ht["area_count"].where(ht["area_count"] >= 5))
+    assert "aged 10-24" not in other_sources.homicide_text(ht, safe, "Barnet", 5)

@@ -279,9 +279,6 @@ def test_victims_and_offenders(ch, wd):
     # the default config now ships Census TS021 (ethnic group)
     assert "TS021) is supplied" in victims.stop_search_sentence(
         facts, stops, census, ch.cfg.min_count)
-    hom, hf = victims.homicide_table(ch.load("homicide").frame, ch.cfg.area.name)
-    assert hom.loc[hom["dimension"] == "Age", "count"].sum() == hf["persons"]
-    assert "proceeded against" in victims.homicide_sentence(hf, ch.cfg.area.name)
 
 
 def test_vulnerable_populations(ch):

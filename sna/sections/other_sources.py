@@ -117,6 +117,32 @@ def homicide_table(homicide: pd.DataFrame, area: str, period: str, years: int = 
                 "london_share", "period_start", "period_end"]]
 
 
+def homicide_published(ch: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`homicide_table` for the chapter's area and period, and the same suppressed as
+    published (open MPS statistics: the threshold of ``disclosure.open_data``)."""
+    ht = homicide_table(ch.load("homicide").frame, ch.cfg.area.name, ch.period)
+    safe = suppress(ht, ["area_count", "london_count"], ch.cfg.threshold("open"),
+                    group_cols=["dimension"], total_row={"group": "All"},
+                    dependent={"area_count": ["area_share"], "london_count": ["london_share"]})
+    return ht, safe
+
+
+def homicide_text(ht: pd.DataFrame, safe: pd.DataFrame, area: str, m: int) -> str:
+    """How many people were proceeded against for homicide and how many were aged 10-24,
+    against London (plain text; the share only when no count behind it is suppressed)."""
+    total = ht[(ht["dimension"] == "Age") & (ht["group"] == "All")].iloc[0]
+    young = ht[(ht["dimension"] == "Age") & ht["group"].isin(["10-19", "20-24"])]
+    young_safe = safe.loc[young.index, "area_count"].notna().all()
+    text = (f"Between {periods.month_label(total['period_start'])} and "
+            f"{periods.month_label(total['period_end'])}, "
+            f"{format_count(total['area_count'], m)} people were proceeded against for homicide "
+            f"in {area} (London: {format_count(total['london_count'], m)}).")
+    if young_safe and total["area_count"] >= m:
+        text += (f" {young['area_share'].sum():.0f}% of them were aged 10-24 (London "
+                 f"{young['london_share'].sum():.0f}%).")
+    return text
+
+
 def ambulance_summary(amb: pd.DataFrame, area: str, break_month: str = "2015-09"
                       ) -> pd.DataFrame:
     """LAS assaults and weapon injuries, the area's share of London, in the 12 months before
@@ -187,22 +213,10 @@ def show_homicide(ch: Any) -> pd.DataFrame | None:
         ch.not_supplied("homicide", "MPS homicide dashboard (persons proceeded against for "
                         "homicide by age and sex)")
         return None
-    area, m = ch.cfg.area.name, ch.cfg.threshold("open")  # open MPS statistics (as chapter 04)
-    ht = homicide_table(ch.load("homicide").frame, area, ch.period)
-    safe = suppress(ht, ["area_count", "london_count"], m, group_cols=["dimension"],
-                    total_row={"group": "All"}, dependent={"area_count": ["area_share"],
-                                                           "london_count": ["london_share"]})
-    total = ht[(ht["dimension"] == "Age") & (ht["group"] == "All")].iloc[0]
-    young = ht[(ht["dimension"] == "Age") & ht["group"].isin(["10-19", "20-24"])]
-    young_safe = safe.loc[young.index, "area_count"].notna().all()
-    text = (f"Between {periods.month_label(total['period_start'])} and "
-            f"{periods.month_label(total['period_end'])}, "
-            f"{format_count(total['area_count'], m)} people were proceeded against for homicide "
-            f"in {area} (London: {format_count(total['london_count'], m)}).")
-    if young_safe and total["area_count"] >= m:
-        text += (f" {young['area_share'].sum():.0f}% of them were aged 10-24 (London "
-                 f"{young['london_share'].sum():.0f}%).")
-    ch.md(md_text(text) + "\n\nThese are people charged or summonsed for homicide (or who "
+    area, m = ch.cfg.area.name, ch.cfg.threshold("open")  # open MPS statistics
+    ht, safe = homicide_published(ch)
+    ch.md(md_text(homicide_text(ht, safe, area, m)) + "\n\nThese are people charged or "
+          "summonsed for homicide (or who "
           "died before proceedings), counted by the date of proceedings and the borough "
           "recorded: not the number of homicides in the year, which the dashboard above "
           "gives.")

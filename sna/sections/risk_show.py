@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from sna import charts, plots
+from sna.narrative import md_text
 from sna.periods import window_months
-from sna.sections import deprivation, lsoa_maps, victims, wards, young_people
+from sna.sections import deprivation, lsoa_maps, other_sources, victims, wards, young_people
 
 
 def show_intro(ch: Any):
@@ -193,18 +194,18 @@ def stale_note(ch: Any, key: str, what: str) -> None:
 
 
 def show_homicide(ch: Any) -> None:
-    """People proceeded against for homicide."""
+    """People proceeded against for homicide: the facts of chapter 02's table (one table, one
+    set of age groups and years), read as offenders, with a link to the table."""
     if not ch.has("homicide"):
         ch.not_supplied("homicide", "MPS homicide dashboard data")
         return
     area = ch.cfg.area.name
     stale_note(ch, "homicide", "MPS homicide dashboard data")
-    hom, facts = victims.homicide_table(ch.load("homicide").frame, area)
-    ch.md(victims.homicide_sentence(facts, area))
-    safe = ch.publish(hom, "homicide_proceeded_against", **victims.HOMICIDE_SUPPRESS)
-    ch.table(victims.counts_display(safe, area, "London"), None, "People proceeded against "
-             f"for homicide by age and sex, {facts['first']} to {facts['last']}. "
-             "* = suppressed.", formats=victims.counts_formats(area, "London"), sensitivity="open")
+    ht, safe = other_sources.homicide_published(ch)
+    ch.md(md_text(other_sources.homicide_text(ht, safe, area, ch.cfg.threshold("open")))
+          + " These are suspects or offenders, not victims: the dashboard's victim data are not "
+          "in this extract. The numbers by age group and sex, against London, are in "
+          "[chapter 02, Homicide](02_violence_trends.html#Homicide).")
 
 
 def show_stop_search(ch: Any, wd: wards.WardData) -> None:

@@ -80,53 +80,6 @@ def stop_search_sentence(facts: dict, table: pd.DataFrame, census: pd.DataFrame 
                "`data.census`). Officer-observed ethnicity is shown as recorded."))
 
 
-HOMICIDE_UNDER_25 = ("under 10", "10 to 14", "15 to 19", "20 to 24")
-
-
-def homicide_table(h: pd.DataFrame, area: str, years: int = 10) -> tuple[pd.DataFrame, dict]:
-    """People proceeded against for homicide (MPS homicide dashboard) by age and sex over the
-    last ``years`` years of the file, the area against London.
-
-    The dashboard counts **persons proceeded against** (charged or summonsed, or the accused
-    died), by the borough of the offence: not victims. Returns ``(table, facts)``.
-    """
-    last = h["month"].max()
-    first = str(pd.Period(last, "M") - (12 * years - 1))
-    d = h[(h["month"] >= first) & (h["month"] <= last)]
-    rows = []
-    for col, dim in (("age_group", "Age"), ("gender", "Sex")):
-        a = d[d["borough"] == area].groupby(col)["count"].sum()
-        ldn = d.groupby(col)["count"].sum()
-        for cat in ldn.index:
-            rows.append({"dimension": dim, "category": cat, "count": int(a.get(cat, 0)),
-                         "pct": a.get(cat, 0) / max(a.sum(), 1) * 100,
-                         "london_count": int(ldn[cat]), "london_pct": ldn[cat] / ldn.sum() * 100})
-    t = pd.DataFrame(rows)
-    ages = t[t["dimension"] == "Age"]
-    young = ages["category"].str.lower().isin(HOMICIDE_UNDER_25)
-    facts = {"first": first, "last": last, "persons": int(ages["count"].sum()),
-             "under25_pct": ages.loc[young, "count"].sum() / max(ages["count"].sum(), 1) * 100,
-             "london_under25_pct": ages.loc[young, "london_count"].sum()
-             / ages["london_count"].sum() * 100}
-    return t, facts
-
-
-HOMICIDE_SUPPRESS = {"count_cols": ["count", "london_count"],
-                     "dependent": {"count": ["pct"], "london_count": ["london_pct"]},
-                     "group_cols": ["dimension"]}
-
-
-def homicide_sentence(facts: dict, area: str) -> str:
-    """People proceeded against for homicide: how many, how young, against London."""
-    first, last = (pd.Period(facts[k], "M").strftime("%B %Y") for k in ("first", "last"))
-    return (f"Between {first} and {last} the MPS homicide dashboard records "
-            f"**{num(facts['persons'], 0)} people proceeded against** (charged or summonsed,"
-            f" or the accused died) for homicides in {md_esc(area)}. "
-            f"**{num(facts['under25_pct'], 0)}% were aged under 25** (London: "
-            f"{num(facts['london_under25_pct'], 0)}%). These are suspects or offenders, not "
-            "victims: the dashboard's victim data are not in this extract.")
-
-
 def counts_formats(area: str, other: str) -> dict:
     """``formats`` for :func:`counts_display` (suppressed cells shown as *)."""
     cols = [f"{area}: number", f"{area}: %", f"{other}: number", f"{other}: %"]
