@@ -14,7 +14,8 @@ import pytest
 from sna.cli import main
 from sna.report import batch
 from sna.report.batch import BatchResult, Job, periods_between, plan, summary_table
-from sna.report.engine import KernelPool, Slots, kernel_ready, shutdown
+from sna.report.engine import KernelPool, Slots, shutdown
+from sna.report.pmengine import kernel_ready
 from sna.report.runner import (
     DEPENDS,
     ORDER,

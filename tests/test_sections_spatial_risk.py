@@ -14,7 +14,7 @@ import pytest
 
 from sna.chapter import open_chapter
 from sna.disclosure import audit_table
-from sna.sections import deprivation, hotspots, lsoa_maps, victims, wards, young_people
+from sna.sections import deprivation, hotspots, lsoa_maps, victims, ward_data, wards, young_people
 from sna.synthetic import write_borough
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,11 +79,11 @@ def test_cached_ward_and_lsoa_data_equal_a_fresh_build(ch, wd, ld, tmp_path):
     from sna import data as sna_data
 
     codes = tuple(sorted(wd.wards["ward_code"]))
-    pd.testing.assert_frame_equal(wd.monthly, wards.ward_monthly(ch.cfg, codes,
+    pd.testing.assert_frame_equal(wd.monthly, ward_data.ward_monthly(ch.cfg, codes,
                                                                  tuple(wd.months)),
                                   check_exact=True)
-    pd.testing.assert_frame_equal(wd.borough, wards.ward_borough(ch.cfg, codes), check_exact=True)
-    pd.testing.assert_frame_equal(wd.population, wards.area_ward_population(ch.cfg),
+    pd.testing.assert_frame_equal(wd.borough, ward_data.ward_borough(ch.cfg, codes), check_exact=True)
+    pd.testing.assert_frame_equal(wd.population, ward_data.area_ward_population(ch.cfg),
                                   check_exact=True)
     fresh = lsoa_maps.lsoa_window(ch.cfg, ld.end)
     assert fresh.pop(lsoa_maps.MISSING).iloc[0] == ";".join(ld.missing)

@@ -1,5 +1,6 @@
 """Warm kernels for papermill: a pool that starts the next kernels while chapters execute, a
-priority limit on kernels running at once, and a papermill engine that uses a pooled kernel.
+priority limit on kernels running at once (the papermill engine that runs a notebook in a
+pooled kernel is :mod:`sna.report.pmengine`).
 
 Each chapter gets a kernel of its own, used once and then shut down, so no chapter ever sees
 another's globals. What is reused is the cost of getting there: on Linux the kernels are forked
@@ -20,57 +21,16 @@ import queue
 import sys
 import tempfile
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from queue import Empty
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from nbclient.util import run_hook, run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import Engine, NotebookExecutionManager, papermill_engines
 
 from sna.report import kernel as kernels
+from sna.report.pmengine import kernel_ready
 
 log = logging.getLogger("sna")
-ENGINE_NAME = "sna-pooled"
 HIST = "--HistoryManager.hist_file=:memory:"  # no sqlite history file shared by many kernels
-
-
-async def kernel_ready(kc, timeout: float = 120.0) -> None:
-    """Return once the kernel behind the started client ``kc`` answers on the shell channel
-    AND its IOPub messages reach ``kc`` (the idle status of our own ``kernel_info`` request).
-
-    ``jupyter_client``'s ``wait_for_ready`` does the same, then drains IOPub until 0.2 s pass
-    without a message: 0.2 s lost per chapter, each time on the run's critical path. Nothing
-    needs the drain here: nbclient only reads IOPub messages whose parent is its own request.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        kc.kernel_info()
-        try:
-            reply = await kc.shell_channel.get_msg(timeout=1)
-        except Empty:
-            reply = None
-        if reply is not None and reply["msg_type"] == "kernel_info_reply":
-            # the reply may answer an earlier request of this loop (a slow kernel): wait for
-            # the idle status of whichever request it answers
-            msg_id = reply["parent_header"].get("msg_id")
-            end = time.monotonic() + 0.5  # a subscription still joining misses it: ask again
-            while (left := end - time.monotonic()) > 0:
-                try:
-                    msg = await kc.iopub_channel.get_msg(timeout=left)
-                except Empty:
-                    break
-                if (msg["parent_header"].get("msg_id") == msg_id
-                        and msg["msg_type"] == "status"
-                        and msg["content"].get("execution_state") == "idle"):
-                    kc._handle_kernel_info_reply(reply)
-                    return
-        if not await kc._async_is_alive():
-            raise RuntimeError("Kernel died before replying to kernel_info")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 class _OneSpec(KernelSpecManager):
@@ -361,84 +321,3 @@ class LazyPool:
 
     def take(self) -> KernelManager:
         return shared_pool(self.ready).take()
-
-
-class _SaveAtEnd(NotebookExecutionManager):
-    """papermill's execution manager, but the output notebook is written once, when execution
-    ends (successfully or not), instead of at every cell start and end: nobody watches the
-    temporary copy while it runs, and rewriting a notebook that embeds its figures twice per
-    cell cost ~2 CPU seconds per SNA."""
-
-    _final = False
-
-    def save(self, **kwargs):
-        if self._final:
-            super().save(**kwargs)
-
-    def notebook_complete(self, **kwargs):
-        self._final = True
-        super().notebook_complete(**kwargs)
-
-
-class PooledEngine(Engine):
-    """papermill engine: run the notebook in the given started kernel (``km=``) in ``cwd``."""
-
-    @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
-                         log_output=False, autosave_cell_every=30, **kwargs):
-        """:meth:`papermill.engines.Engine.execute_notebook` with :class:`_SaveAtEnd`."""
-        nb_man = _SaveAtEnd(nb, output_path=output_path, progress_bar=progress_bar,
-                            log_output=log_output, autosave_cell_every=autosave_cell_every)
-        nb_man.notebook_start()
-        try:
-            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
-            nb_man.cleanup_pbar()
-            nb_man.notebook_complete()
-        return nb_man.nb
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None,
-                                 km=None, kernel_cwd=None, **kwargs):
-        kwargs.pop("input_path", None)
-        client = _Client(nb_man, km=km, kernel_name=kernel_name, log=logging.getLogger(
-            "papermill"), log_output=log_output, stdout_file=stdout_file,
-            stderr_file=stderr_file, startup_timeout=start_timeout, timeout=execution_timeout,
-            **kwargs)
-        client.kernel_cwd = kernel_cwd
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-
-
-class _Client(PapermillNotebookClient):
-    kernel_cwd: str | None = None
-
-    async def async_start_new_kernel_client(self):
-        """nbclient's, with :func:`kernel_ready` instead of ``wait_for_ready``."""
-        try:
-            self.kc = self.km.client()
-            self.kc.start_channels()
-            await kernel_ready(self.kc, timeout=self.startup_timeout)
-        except Exception as exc:
-            self.log.error("Error occurred while starting new kernel client for kernel %s: %s",
-                           getattr(self.km, "kernel_id", None), exc)
-            await self._async_cleanup_kernel()
-            raise
-        self.kc.allow_stdin = False
-        await run_hook(self.on_notebook_start, notebook=self.nb)
-        return self.kc
-
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # the sync form nbclient calls
-
-    def papermill_execute_cells(self):
-        if self.kernel_cwd:  # what papermill's cwd= does, without chdir-ing this process
-            code = f"import os as _o\n_o.chdir({self.kernel_cwd!r})\ndel _o"
-            self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
-        super().papermill_execute_cells()
-
-
-papermill_engines.register(ENGINE_NAME, PooledEngine)

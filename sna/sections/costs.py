@@ -9,7 +9,8 @@ import pandas as pd
 from sna import costs, periods
 from sna.safe import md_esc
 from sna.sections import wards
-from sna.sections.wards import WardData, label
+from sna.sections.ward_data import WardData
+from sna.sections.wards import label
 
 COSTED = ("homicide", "violence_with_injury", "rape", "other_sexual_offences",
           "personal_robbery")

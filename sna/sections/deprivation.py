@@ -38,7 +38,8 @@ from sna.sections.gradient import (  # noqa: F401 - part of this chapter's API
     rii_sentence,
 )
 from sna.sections.profile_people import WARD_FACTORS
-from sna.sections.wards import LSOA_SV, label, lsoa_population, main_indicator, num
+from sna.sections.ward_data import lsoa_population
+from sna.sections.wards import LSOA_SV, label, main_indicator, num
 
 NATIONAL_LSOAS = {"IoD2019": 32844, "IoD2025": 33755}
 DOMAINS = {"income": "Income deprivation", "employment": "Employment deprivation",

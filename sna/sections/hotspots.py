@@ -19,16 +19,15 @@ import pandas as pd
 from sna import gi_star, maps, periods, spatial
 from sna.narrative import join_and
 from sna.safe import md_esc
+from sna.sections.ward_data import WardData, window_counts
 from sna.sections.wards import (
     LSOA_SV,
-    WardData,
     borough_rate,
     indicator_order,
     label,
     main_indicator,
     num,
     ranked_by_rate,
-    window_counts,
 )
 
 HOTSPOT_INDICATORS = ("serious_violence", "violence_with_injury", "personal_robbery",

@@ -24,17 +24,13 @@ from sna import gi_star, maps, periods, registry, spatial
 from sna.definitions import indicator_monthly
 from sna.safe import md_esc
 from sna.sections.hotspots import gi_hotspots, names_where
+from sna.sections.ward_data import WardData, area_lookup, area_rows, lsoa_population, window_counts
 from sna.sections.wards import (
     LSOA_SV,
-    WardData,
-    area_lookup,
-    area_rows,
     count_text,
     label,
-    lsoa_population,
     num,
     small_counts,
-    window_counts,
     window_text,
 )
 

@@ -8,14 +8,10 @@ import pandas as pd
 from sna import places, plots
 from sna.safe import md_esc
 from sna.sections.lsoa_maps import lsoa_monthly
+from sna.sections.ward_data import WardData, area_lookup, area_rows, lsoa_population, window_counts
 from sna.sections.wards import (
     LSOA_SV,
-    WardData,
-    area_lookup,
-    area_rows,
     label,
-    lsoa_population,
-    window_counts,
     window_text,
 )
 

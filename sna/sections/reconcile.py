@@ -111,7 +111,7 @@ def reconcile_run(ch: Any) -> pd.DataFrame | None:
 
 def _reconcile(cfg: Any, codes: tuple[str, ...]) -> pd.DataFrame:
     from sna import data as sna_data
-    from sna.sections.wards import area_ward_rows
+    from sna.sections.ward_data import area_ward_rows
 
     rows = sna_data.derived(cfg, "area_ward_rows", ("mps_ward", "wards"), area_ward_rows,
                             cfg, codes)

@@ -125,7 +125,7 @@ def vawg_map(ch: Any, table: pd.DataFrame) -> tuple[Any, str]:
 def da_ward_table(ch: Any, end: str) -> pd.DataFrame:
     """Domestic abuse offences per ward, 12 months to ``end``, rate per 1,000 residents and
     Gi* hot/cold spot class (999 permutations, fixed seed, FDR 5%)."""
-    from sna.sections.wards import area_lookup
+    from sna.sections.ward_data import area_lookup
 
     wards = ch.load("wards").frame
     months = periods.window_months(end, "12m")

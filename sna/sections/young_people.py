@@ -19,7 +19,8 @@ import pandas as pd
 from sna.metrics import rate_ci
 from sna.proportions import SMALL, compare, compare_proportion
 from sna.safe import md_esc
-from sna.sections.wards import lsoa_population, num
+from sna.sections.ward_data import lsoa_population
+from sna.sections.wards import num
 
 
 def _ltla_ages(population: pd.DataFrame) -> pd.DataFrame:
