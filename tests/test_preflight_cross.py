@@ -145,3 +145,188 @@ def test_police_uk_files_of_another_force(boroughs, tmp_path):
         raw["data"]["police_uk"] = str(tmp / "pu")
     key, msg = _error(_variant(boroughs, tmp_path, edit))
     assert key == "police_uk" and "no record" in msg and "Synthboro" in msg
+
+
+# --- optional sources given by area name, LSOA or coordinates --------------------------------
+def _ward_points(folder, slug) -> list[tuple[float, float]]:
+    """(latitude, longitude) of a point inside each ward of a synthetic borough."""
+    import geopandas as gpd
+
+    wards = gpd.read_file(folder / "boundaries" / f"{slug}_wards_2022.geojson")
+    pts = wards.to_crs(27700).geometry.representative_point().to_crs(4326)
+    return [(p.y, p.x) for p in pts]
+
+
+def _write_lait(path, area: str) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Short Desc", "Data item", "Years", "LA and Regions", "LA Number", "Region",
+                    "Values"])
+        w.writerows([["FTE", "First time entrants", "2024", area, "999", "Outer London", "150"],
+                     ["FTE", "", "2024", "London", "", "", "120"]])
+
+
+def _write_neet(path, rows: list[tuple[str, str]]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["time_period", "time_identifier", "geographic_level", "country_code",
+                    "country_name", "region_code", "region_name", "new_la_code", "la_name",
+                    "NEET_not_known_percent"])
+        w.writerows(["2024", "Academic year", "Local authority", "E92000001", "England",
+                     "E12000007", "London", code, name, "4.1"] for code, name in rows)
+
+
+def _write_ambulance(path, boroughs: list[tuple[str, str]]) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "All Assaults Borough"
+    ws.append(["Code", "Borough", "Jun 2015", "Jul 2015"])
+    for code, name in boroughs:
+        ws.append([code, name, 30, 31])
+    wb.save(path)
+
+
+def _write_imd(path, lsoas: list[str], lad: str) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["LSOA code (2021)", "Local Authority District code (2024)",
+                    "Index of Multiple Deprivation (IMD) Rank",
+                    "Index of Multiple Deprivation (IMD) Decile"])
+        w.writerows([c, lad, str(1000 + i), str(1 + i % 10)] for i, c in enumerate(lsoas))
+
+
+def _write_stops(path, points: list[tuple[float, float]]) -> None:
+    from sna.io.police_uk import STOP
+
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(list(STOP))
+        for lat, lon in points:
+            row = dict.fromkeys(STOP, "")
+            row.update({"Date": "2026-01-10T10:00:00+00:00", "Type": "Person search",
+                        "Latitude": f"{lat:.6f}", "Longitude": f"{lon:.6f}", "Gender": "Male",
+                        "Outcome": "Arrest", "Outcome linked to object of search": "False",
+                        "Removal of more than just outer clothing": "False"})
+            w.writerow(list(row.values()))
+
+
+def _lsoas(folder) -> dict[str, list[str]]:
+    """LSOA codes of the synthetic lookup by borough slug (through the wards' geojson)."""
+    out = {}
+    for slug in ("synthboro", "otherboro"):
+        gj = json.loads((folder / "boundaries" / f"{slug}_wards_2022.geojson").read_text())
+        wards = {f["properties"]["WD22CD"] for f in gj["features"]}
+        rows = csv.DictReader((folder / "lookups" / "lsoa21_to_ward22_bestfit.csv").open())
+        out[slug] = [r["lsoa21cd"] for r in rows if r["ward22cd"] in wards]
+    return out
+
+
+def _codes(folder) -> dict[str, str]:
+    return {s: yaml.safe_load((folder / f"{s}.yaml").read_text())["area"]["code"]
+            for s in ("synthboro", "otherboro")}
+
+
+def _optional_inputs(folder, tmp, area: str) -> dict[str, str]:
+    """The five optional sources written for ``area`` (synthboro or otherboro)."""
+    names = {"synthboro": "Synthboro", "otherboro": "Otherboro"}
+    code = _codes(folder)[area]
+    _write_lait(tmp / f"lait_{area}.csv", names[area])
+    _write_neet(tmp / f"neet_{area}.csv", [(code, names[area])])
+    _write_ambulance(tmp / f"las_{area}.xlsx", [(code, names[area])])
+    _write_imd(tmp / f"imd_{area}.csv", _lsoas(folder)[area], code)
+    _write_stops(tmp / f"stops_{area}.csv", _ward_points(folder, area))
+    return {"dfe_lait": f"lait_{area}.csv", "neet": f"neet_{area}.csv",
+            "ambulance": f"las_{area}.xlsx", "imd": f"imd_{area}.csv",
+            "stop_search": f"stops_{area}.csv"}
+
+
+OPTIONAL = ("dfe_lait", "neet", "ambulance", "imd", "stop_search")
+
+
+def test_optional_sources_for_the_area_pass(boroughs, tmp_path):
+    folder, cfg = boroughs
+    files = _optional_inputs(folder, tmp_path, "synthboro")
+
+    def edit(raw, tmp):
+        raw["data"].update({k: str(tmp / v) for k, v in files.items()})
+    reports = check_sources(load_config(_variant(boroughs, tmp_path, edit)))
+    assert first_error(reports) is None
+    assert {r.key for r in reports} >= set(OPTIONAL)
+
+
+FIX = {"dfe_lait": ("has no rows for area.name 'Synthboro'", "Closest names: 'Otherboro'",
+                    "This file is for 'London', 'Otherboro'", "remove data.dfe_lait"),
+       "neet": ("has no rows for area.name 'Synthboro'", "'la_name'", "remove data.neet"),
+       "ambulance": ("has no rows for area.name 'Synthboro'", "Closest names: 'Otherboro'",
+                     "remove data.ambulance"),
+       "imd": ("{n} of the {n} LSOAs of Synthboro", "no IoD2025 rank (imd)",
+               "remove it from data.imd"),
+       "stop_search": ("none of the 4 stops with a location is inside the wards of Synthboro",
+                       "remove data.stop_search")}
+
+
+@pytest.mark.parametrize("key", OPTIONAL)
+def test_optional_source_of_another_area_stops_the_run(boroughs, tmp_path, capsys, key):
+    """The file of another borough (each valid on its own): exit 2 before anything is written,
+    naming the key, the file and the fix (the old code ran and published)."""
+    folder, cfg = boroughs
+    mine = _optional_inputs(folder, tmp_path, "synthboro")
+    other = _optional_inputs(folder, tmp_path, "otherboro")
+
+    def edit(raw, tmp):
+        raw["data"].update({k: str(tmp / v) for k, v in mine.items()})
+        raw["data"][key] = str(tmp / other[key])
+    path = _variant(boroughs, tmp_path, edit)
+    bad, msg = _error(path)
+    assert bad == key and other[key] in msg
+    n = len(_lsoas(folder)["synthboro"])
+    for text in FIX[key]:
+        assert text.format(n=n) in msg
+    out = tmp_path / "out"
+    assert main(["run", "--config", path, "--out", str(out), "--chapters", "07"]) == 2
+    err = capsys.readouterr().err
+    assert f"data.{key}" in err and other[key] in err
+    assert not out.exists() or not any(out.rglob("*.html"))
+
+
+def test_neet_names_the_area_code_spelled_otherwise(boroughs, tmp_path):
+    folder, cfg = boroughs
+    code = _codes(folder)["synthboro"]
+
+    def edit(raw, tmp):
+        _write_neet(tmp / "neet.csv", [(code, "Synth Borough"), ("E09900099", "Elsewhere")])
+        raw["data"]["neet"] = str(tmp / "neet.csv")
+    key, msg = _error(_variant(boroughs, tmp_path, edit))
+    assert key == "neet" and f"calls area.code {code} 'Synth Borough'" in msg
+    assert "Closest names: 'Synth Borough'" in msg
+
+
+def test_imd_missing_some_lsoas_names_them(boroughs, tmp_path):
+    folder, cfg = boroughs
+    lsoas = _lsoas(folder)
+    code = _codes(folder)["synthboro"]
+    dropped = sorted(lsoas["synthboro"])[-1]
+
+    def edit(raw, tmp):
+        keep = [c for c in lsoas["synthboro"] + lsoas["otherboro"] if c != dropped]
+        _write_imd(tmp / "imd.csv", keep, code)
+        raw["data"]["imd"] = str(tmp / "imd.csv")
+    key, msg = _error(_variant(boroughs, tmp_path, edit))
+    n = len(lsoas["synthboro"])
+    assert key == "imd" and f"1 of the {n} LSOAs of Synthboro (LSOA 2021 codes: {dropped})" in msg
+
+
+def test_imd_without_area_lsoas_checks_the_authority_code(boroughs, tmp_path):
+    """No lookup: the area's LSOAs are unknown, so its authority code must be in the file."""
+    folder, cfg = boroughs
+    codes = _codes(folder)
+
+    def edit(raw, tmp):
+        _write_imd(tmp / "imd.csv", _lsoas(folder)["otherboro"], codes["otherboro"])
+        raw["data"]["imd"] = str(tmp / "imd.csv")
+        del raw["data"]["lookups"]
+    key, msg = _error(_variant(boroughs, tmp_path, edit))
+    assert key == "imd" and f"area.code {codes['synthboro']}" in msg
+    assert codes["otherboro"] in msg and "imd.csv" in msg
