@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -330,3 +331,80 @@ def test_imd_without_area_lsoas_checks_the_authority_code(boroughs, tmp_path):
     key, msg = _error(_variant(boroughs, tmp_path, edit))
     assert key == "imd" and f"area.code {codes['synthboro']}" in msg
     assert codes["otherboro"] in msg and "imd.csv" in msg
+
+
+# --- the shipped London/England files, which have no Synthboro, stop the run; a copy naming
+# the area passes (the MPS and MOPAC loaders accept London boroughs only: for them the shipped
+# Barnet config, run by the report tests, is the passing case) ------------------------------
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+def _renamed_text(src, dest, old: str, new: str) -> None:
+    dest.write_bytes(src.read_bytes().replace(old.encode(), new.encode()))
+
+
+def _neighbours(dest, name: str) -> None:
+    dest.write_text("la_num,la_name,sn_rank,sn_la_num,sn_la_name\n"
+                    f"999,{name},1,998,Otherboro\n998,Otherboro,1,999,{name}\n")
+
+
+SHIPPED = {  # key: (shipped file, writes the copy naming Synthboro, what the message says)
+    "mps_dashboard": (RAW / "mps" / "dashboard" / "monthly-crime-dashboard.parquet", None,
+                      ("has no rows for area.name 'Synthboro'", "remove data.mps_dashboard")),
+    "vawg": (RAW / "mps" / "vawg" / "vawg-offences_location_2021-01_to_2026-02.parquet", None,
+             ("has no rows for area.name 'Synthboro'", "remove data.vawg")),
+    "public_attitudes": (RAW / "mopac" / "PAS_Dashboard_Borough.csv", None,
+                         ("has no rows for area.name 'Synthboro'",
+                          "remove data.public_attitudes")),
+    "comparators": (RAW / "national" / "dfe_statistical_neighbours_sn_may_2025.xlsx",
+                    lambda s, d, c: _neighbours(d.with_suffix(".csv"), "Synthboro"),
+                    ("has no rows for area.name 'Synthboro'", "'la_name'",
+                     "DfE statistical neighbours workbook", "remove data.comparators")),
+    "csp_crime": (RAW / "national" / "ons_csp_tableC2_headline_offences_ye_jun2025.csv",
+                  lambda s, d, c: _renamed_text(s, d, "E09000003", c),
+                  ("has no row for area.code {code}", "Fix area.code", "remove data.csp_crime")),
+    "census": (RAW / "census" / "census2021-ts011-ltla.csv",
+               lambda s, d, c: _renamed_text(s, d, "E09000003", c),
+               ("the TS011 table has no row for area.code {code}",
+                "remove it from data.census")),
+}
+
+
+def _copy_path(tmp, src):
+    return tmp / ("copy.csv" if src.suffix == ".xlsx" else f"copy{src.suffix}")
+
+
+@pytest.mark.parametrize("key", list(SHIPPED))
+def test_shipped_file_without_the_area(boroughs, tmp_path, key):
+    folder, cfg = boroughs
+    src, rename, texts = SHIPPED[key]
+    if not src.exists():
+        pytest.skip(f"{src.name} not shipped")
+    code = _codes(folder)["synthboro"]
+
+    def good(raw, tmp):
+        rename(src, tmp / f"copy{src.suffix}", code)
+        raw["data"][key] = str(_copy_path(tmp, src))
+    if rename is not None:
+        good_cfg = load_config(_variant(boroughs, tmp_path, good))
+        assert first_error(check_sources(good_cfg)) is None
+
+    def bad(raw, tmp):
+        raw["data"][key] = str(src)
+    got, msg = _error(_variant(boroughs, tmp_path, bad))
+    assert got == key and src.name in msg
+    for text in texts:
+        assert text.format(code=code) in msg
+
+
+def test_census_lsoa_file_of_another_borough(boroughs, tmp_path):
+    """The shipped Barnet LSOA table has none of Synthboro's LSOAs."""
+    folder, cfg = boroughs
+    src = RAW / "census" / "census2021-ts011-lsoa-barnet.csv"
+    n = len(_lsoas(folder)["synthboro"])
+
+    def edit(raw, tmp):
+        raw["data"]["census"] = str(src)
+    key, msg = _error(_variant(boroughs, tmp_path, edit))
+    assert key == "census" and src.name in msg
+    assert f"the TS011 table has no row for {n} of the {n} LSOAs of Synthboro" in msg

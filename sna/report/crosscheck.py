@@ -13,7 +13,6 @@ input that the pre-flight has already computed: a warm pre-flight reads one smal
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -21,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from sna.config import SnaConfig
+from sna.report import crosscheck_sources as sources
+from sna.report.crosscheck_sources import _closest, _files, _sample
 
 CRIME_KEYS = ("mps_ward", "mps_borough", "mps_lsoa")
-FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "wards", "lsoa",
-             "population", "lookups", "clif", "police_records", "ae_attendances", "dfe_lait",
-             "neet", "ambulance", "imd", "stop_search")
+FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "mps_dashboard", "homicide",
+             "wards", "lsoa", "population", "lookups", "clif", "vawg", "public_attitudes",
+             "police_records", "ae_attendances", *sources.KEYS)
 FACTS_VERSION = 3
 RECORD_KEYS = ("police_records", "ae_attendances")  # record-level extracts: places in the area
 
@@ -52,10 +53,10 @@ def _build(cfg: SnaConfig, keys: list[str], window: list[str]) -> dict[str, Any]
                         "window_total": int(mine.loc[mine["month"].isin(window), "count"].sum()),
                         "codes": sorted(map(str, mine.loc[mine["month"].isin(window),
                                                           "area_code"].unique()))}
-        elif key == "knife_crime":
+        elif key in ("knife_crime", "mps_dashboard"):
             out[key] = {"areas": sorted(map(str, f.loc[f["area_type"].str.lower() == "borough",
                                                        "area_name"].unique()))}
-        elif key in ("homicide", "clif"):
+        elif key in ("homicide", "clif", "vawg", "public_attitudes"):
             out[key] = {"areas": sorted(map(str, f["borough"].dropna().unique()))}
         elif key == "wards":
             out[key] = {"codes": sorted(map(str, f["ward_code"]))}
@@ -73,7 +74,7 @@ def _build(cfg: SnaConfig, keys: list[str], window: list[str]) -> dict[str, Any]
         elif key in RECORD_KEYS:
             out[key] = {"outside": _records_outside(cfg, key, f)}
         else:
-            out[key] = _optional_facts(cfg, key, f, keys)
+            out[key] = sources.facts(cfg, key, f, keys)
     return out
 
 
@@ -97,7 +98,7 @@ def _facts(cfg: SnaConfig, reports: list, window: list[str]) -> dict[str, Any]:
     keys = [r.key for r in reports if r.key in FACT_KEYS and not r.error]
     h = hashlib.sha256(f"{FACTS_VERSION}|{cfg.area.name}|{cfg.area.code}|{window[0]}|"
                        f"{window[-1]}".encode())
-    h.update(Path(__file__).read_bytes())
+    h.update(Path(__file__).read_bytes() + Path(sources.__file__).read_bytes())
     for r in reports:
         if r.key in keys:
             h.update(r.key.encode())
@@ -116,22 +117,6 @@ def _facts(cfg: SnaConfig, reports: list, window: list[str]) -> dict[str, Any]:
     return facts
 
 
-def _files(cfg: SnaConfig, key: str) -> str:
-    return ", ".join(s.path.name for s in cfg.files(key))
-
-
-def _closest(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    if not close:
-        close = [n for n in names if name.lower() in n.lower() or n.lower() in name.lower()][:3]
-    return (f" Closest names: {', '.join(map(repr, close))}." if close else
-            f" Names in the file include {', '.join(map(repr, names[:5]))}.")
-
-
-def _sample(codes: set[str]) -> str:
-    return ", ".join(sorted(codes)[:3]) + ("..." if len(codes) > 3 else "")
-
-
 def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str, str]]:
     """``[(config key, message)]`` of every cross-source problem ([] when consistent)."""
     if not months:
@@ -140,7 +125,8 @@ def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str
     facts = _facts(cfg, reports, window)
     name, where, out = cfg.area.name, cfg.path.name, []
     span = f"{window[0]} to {window[-1]}"
-    for key in ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "clif"):
+    for key in ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "mps_dashboard", "homicide",
+                "clif", "vawg", "public_attitudes"):
         areas = (facts.get(key) or {}).get("areas")
         if areas and name not in areas:
             out.append((key, f"{_files(cfg, key)} has no rows for area.name {name!r}."
@@ -158,7 +144,7 @@ def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str
                     f"files is in {name}. Download the street-level files of the force that "
                     f"covers {name}, or remove data.police_uk."))
     out += _geography(cfg, facts, span)
-    out += _optional(cfg, facts, reports)
+    out += sources.problems(cfg, facts, reports)
     for key in RECORD_KEYS:
         outside = (facts.get(key) or {}).get("outside")
         if outside:
@@ -210,126 +196,3 @@ def _geography(cfg: SnaConfig, facts: dict[str, Any], span: str) -> list[tuple[s
                         f"lookup that covers {name} (its 2021 LSOAs and current wards)."))
     return out
 
-
-# Optional sources matched by the area's name: (column of the name, column of the code, rows kept)
-NAMED = {"dfe_lait": ("area_name", None, "DfE LAIT data"),
-         "neet": ("la_name", "la_code", "DfE NEET dashboard"),
-         "ambulance": ("borough_name", "borough_code", "London Ambulance Service workbook")}
-
-
-def _optional_facts(cfg: SnaConfig, key: str, f: Any, keys: list[str]) -> dict[str, Any]:
-    """Facts of an optional source given by area name, LSOA or coordinates."""
-    if key in NAMED:
-        col, code, _ = NAMED[key]
-        if key == "neet":
-            f = f[f["geographic_level"] == "Local authority"]
-        rows = f.dropna(subset=[col]).drop_duplicates(col)
-        return {"areas": sorted(map(str, rows[col])),
-                "codes": dict(zip(rows[code].astype(str), rows[col].astype(str),
-                                  strict=True)) if code else {}}
-    if key == "imd":
-        return _imd_facts(cfg, f, keys)
-    return _stops_facts(cfg, f)
-
-
-def _area_lsoas(cfg: SnaConfig, keys: list[str]) -> dict[int, set[str]]:
-    """The area's LSOA codes by LSOA year (2021 from data.lsoa; any year from the lookups'
-    LSOAs of the area's wards); years with no list are absent."""
-    from sna import data as sna_data
-
-    out: dict[int, set[str]] = {}
-    if "lookups" in keys:
-        wards = set(sna_data.load(cfg, "wards").frame["ward_code"])
-        look = sna_data.load(cfg, "lookups").frame
-        mine = look[look["ward_code"].isin(wards)]
-        for year, part in mine.groupby("lsoa_year"):
-            out[int(year)] = set(map(str, part["lsoa_code"]))
-    if "lsoa" in keys:
-        out[2021] = set(map(str, sna_data.load(cfg, "lsoa").frame["lsoa_code"]))
-    return out
-
-
-def _imd_facts(cfg: SnaConfig, f: Any, keys: list[str]) -> dict[str, Any]:
-    """Per edition: the area's LSOAs missing from any domain (when the area's LSOAs of that
-    LSOA year are known) or, else, whether any LSOA has the area's authority code."""
-    mine = _area_lsoas(cfg, keys)
-    out = {}
-    for edition, part in f.groupby("edition"):
-        year = int(part["lsoa_year"].iloc[0])
-        fact: dict[str, Any] = {"year": year, "lads": sorted(map(str, part["lad_code"]
-                                                                  .dropna().unique()))[:5]}
-        if year in mine:
-            gaps = {d: mine[year] - set(g["lsoa_code"]) for d, g in part.groupby("domain")}
-            fact.update(total=len(mine[year]),
-                        missing=sorted(set().union(*gaps.values())),
-                        domains=sorted(d for d, gap in gaps.items() if gap))
-        else:
-            fact["has_code"] = (bool((part["lad_code"] == cfg.area.code).any())
-                                if fact["lads"] else None)
-        out[str(edition)] = fact
-    return out
-
-
-def _stops_facts(cfg: SnaConfig, f: Any) -> dict[str, Any]:
-    """Stops (with coordinates) inside the area's ward boundaries, of all stops."""
-    import numpy as np
-    from pyproj import Transformer
-    from shapely import contains_xy
-
-    from sna import data as sna_data
-
-    outline = sna_data.area_places(cfg)[2]
-    lat, lon = f["latitude"].to_numpy(float), f["longitude"].to_numpy(float)
-    has = ~(np.isnan(lat) | np.isnan(lon))
-    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(lon[has], lat[has])
-    return {"rows": len(f), "placed": int(has.sum()),
-            "inside": int(contains_xy(outline, x, y).sum())}
-
-
-def _edition_files(cfg: SnaConfig, reports: list, edition: str) -> str:
-    """The data.imd files of one edition (the loader's file list is in config order)."""
-    rep = next(r for r in reports if r.key == "imd")
-    given, read = cfg.files("imd"), rep.meta.get("files", [])
-    if len(given) != len(read):
-        return _files(cfg, "imd")
-    return ", ".join(s.path.name for s, x in zip(given, read, strict=True)
-                     if x.get("vintage") == edition)
-
-
-def _optional(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple[str, str]]:
-    """DfE LAIT, NEET, ambulance, IMD and stop and search against the area."""
-    out, name, where = [], cfg.area.name, cfg.path.name
-    for key, (col, _, what) in NAMED.items():
-        fact = facts.get(key) or {}
-        if fact.get("areas") and name not in fact["areas"]:
-            known = fact["codes"].get(cfg.area.code)
-            hint = (f" The file calls area.code {cfg.area.code} {known!r}." if known else "")
-            other = (f" This file is for {', '.join(map(repr, fact['areas']))};"
-                     if len(fact["areas"]) <= 3 else "")
-            out.append((key, f"{_files(cfg, key)} has no rows for area.name {name!r} (looked "
-                        f"for in its '{col}' names)." + _closest(name, fact["areas"]) + hint
-                        + f"{other} Supply the {what} that covers {name} (or fix area.name in "
-                        f"{where} if the file spells it differently), or remove data.{key}."))
-    for edition, fact in (facts.get("imd") or {}).items():
-        files = _edition_files(cfg, reports, edition) or _files(cfg, "imd")
-        if fact.get("missing"):
-            gap = set(fact["missing"])
-            out.append(("imd", f"{files}: {len(gap)} of the {fact['total']} LSOAs of {name} "
-                        f"(LSOA {fact['year']} codes: {_sample(gap)}) have no {edition} rank "
-                        f"({', '.join(fact['domains'])}). This file is for another area: "
-                        f"supply the {edition} file that covers {name} (the England file as "
-                        "published), or remove it from data.imd."))
-        elif fact.get("has_code") is False:
-            out.append(("imd", f"{files}: no LSOA has the {edition} 'Local Authority District "
-                        f"code' area.code {cfg.area.code} (codes in the file include "
-                        f"{', '.join(fact['lads'])}). This file is for another area: supply "
-                        f"the {edition} file that covers {name} (the England file as "
-                        "published), or remove it from data.imd."))
-    stops = facts.get("stop_search") or {}
-    if stops.get("placed") and not stops.get("inside"):
-        out.append(("stop_search", f"{_files(cfg, 'stop_search')}: none of the "
-                    f"{stops['placed']:,} stops with a location is inside the wards of {name} "
-                    "(data.wards). These files are for another force or area: download the "
-                    f"police.uk stop and search files of the force that covers {name}, or "
-                    "remove data.stop_search."))
-    return out
