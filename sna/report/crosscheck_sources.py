@@ -45,7 +45,8 @@ def facts(cfg: SnaConfig, key: str, f: Any, keys: list[str]) -> dict[str, Any]:
         if key == "neet":
             f = f[f["geographic_level"] == "Local authority"]
         rows = f.dropna(subset=[col]).drop_duplicates(col)
-        return {"areas": sorted(map(str, rows[col])),
+        areas = sorted(map(str, rows[col]))
+        return {"areas": areas, "found": _has_name(key, cfg.area.name, areas),
                 "codes": dict(zip(rows[code].astype(str), rows[col].astype(str),
                                   strict=True)) if code else {}}
     if key == "imd":
@@ -147,7 +148,7 @@ def problems(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple
     out, name, where = [], cfg.area.name, cfg.path.name
     for key, (col, _, what) in NAMED.items():
         fact = facts.get(key) or {}
-        if fact.get("areas") and not _has_name(key, name, fact["areas"]):
+        if fact.get("areas") and not fact["found"]:
             known = fact["codes"].get(cfg.area.code)
             hint = (f" The file calls area.code {cfg.area.code} {known!r}." if known else "")
             other = (f" This file is for {', '.join(map(repr, fact['areas']))};"
@@ -183,6 +184,8 @@ def problems(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple
 
 
 def _has_name(key: str, name: str, names: list[str]) -> bool:
+    """Is ``name`` among ``names`` as the chapters match it (computed with the cached facts:
+    sna.national imports scipy)?"""
     if key not in NORMALISED:
         return name in names
     from sna.national import name_key
