@@ -15,10 +15,12 @@ KEYS = ("dfe_lait", "neet", "ambulance", "comparators", "imd", "census", "csp_cr
 
 
 def _files(cfg: SnaConfig, key: str) -> str:
+    """The names of the data.<key> files."""
     return ", ".join(s.path.name for s in cfg.files(key))
 
 
 def _closest(name: str, names: list[str]) -> str:
+    """' Closest names: ...' (or a few of the names) for a message."""
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     if not close:
         close = [n for n in names if name.lower() in n.lower() or n.lower() in name.lower()][:3]
@@ -27,8 +29,11 @@ def _closest(name: str, names: list[str]) -> str:
 
 
 def _sample(codes: set[str]) -> str:
+    """The first three codes, '...' when there are more."""
     return ", ".join(sorted(codes)[:3]) + ("..." if len(codes) > 3 else "")
-# Optional sources matched by the area's name: (column of the name, column of the code, rows kept)
+
+
+# Sources matched by the area's name: (column of the name, column of the code, what the file is)
 NAMED = {"dfe_lait": ("area_name", None, "DfE LAIT data"),
          "neet": ("la_name", "la_code", "DfE NEET dashboard"),
          "ambulance": ("borough_name", "borough_code", "London Ambulance Service workbook"),
