@@ -408,3 +408,18 @@ def test_census_lsoa_file_of_another_borough(boroughs, tmp_path):
     key, msg = _error(_variant(boroughs, tmp_path, edit))
     assert key == "census" and src.name in msg
     assert f"the TS011 table has no row for {n} of the {n} LSOAs of Synthboro" in msg
+
+
+@pytest.mark.parametrize("code, stops", [("E07000107", False), ("E09000003", True)])
+def test_csp_table_district_of_a_combined_csp_is_not_refused(boroughs, tmp_path, code, stops):
+    """A district (E07) may be part of a combined CSP with no row of its own (the chapter says
+    so); a London borough always has one."""
+    from sna.report import crosscheck_sources
+
+    def edit(raw, tmp):
+        raw["area"]["code"] = code
+    cfg = load_config(_variant(boroughs, tmp_path, edit))
+    facts = {"csp_crime": {"codes": {"E22000352": "Dartford and Gravesham",
+                                     "E09000002": "Barking and Dagenham"}}}
+    found = crosscheck_sources.problems(cfg, facts, [])
+    assert [k for k, _ in found] == (["csp_crime"] if stops else [])
