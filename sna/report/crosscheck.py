@@ -21,7 +21,7 @@ from typing import Any
 
 from sna.config import SnaConfig
 from sna.report import crosscheck_sources as sources
-from sna.report.crosscheck_sources import _closest, _files, _sample
+from sna.report.crosscheck_sources import closest, file_names, sample
 
 CRIME_KEYS = ("mps_ward", "mps_borough", "mps_lsoa")
 FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "mps_dashboard", "homicide",
@@ -129,18 +129,18 @@ def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str
                 "clif", "vawg", "public_attitudes"):
         areas = (facts.get(key) or {}).get("areas")
         if areas and name not in areas:
-            out.append((key, f"{_files(cfg, key)} has no rows for area.name {name!r}."
-                        + _closest(name, areas) + f" Fix area.name in {where} (it must be "
+            out.append((key, f"{file_names(cfg, key)} has no rows for area.name {name!r}."
+                        + closest(name, areas) + f" Fix area.name in {where} (it must be "
                         "spelled as in the MPS data), or remove data." + key
                         + " if this file is for another area."))
     ward = facts.get("mps_ward") or {}
     if ward and name in ward.get("areas", []) and ward.get("window_total", 0) == 0:
-        out.append(("mps_ward", f"{_files(cfg, 'mps_ward')}: every count for {name} in the "
+        out.append(("mps_ward", f"{file_names(cfg, 'mps_ward')}: every count for {name} in the "
                     f"assessment window ({span}) is zero. The file is probably truncated or "
                     "for another area: re-download it, or choose an earlier `period`."))
     police = next((r for r in reports if r.key == "police_uk" and not r.error), None)
     if police is not None and police.rows == 0:
-        out.append(("police_uk", f"{_files(cfg, 'police_uk')}: no record of these police.uk "
+        out.append(("police_uk", f"{file_names(cfg, 'police_uk')}: no record of these police.uk "
                     f"files is in {name}. Download the street-level files of the force that "
                     f"covers {name}, or remove data.police_uk."))
     out += _geography(cfg, facts, span)
@@ -163,9 +163,9 @@ def _geography(cfg: SnaConfig, facts: dict[str, Any], span: str) -> list[tuple[s
         if {c[:6] for c in wards} != {c[:6] for c in crime}:
             older = (" Ward codes are reissued when ward boundaries change (e.g. 2014 wards "
                      "E05000xxx, 2022 wards E05013xxx): the boundaries look like another ward "
-                     f"set than the crime data's ({_sample(crime)}).")
-        out.append(("wards", f"{_files(cfg, 'wards')}: {len(wards - crime)} of {len(wards)} "
-                    f"ward codes ({_sample(wards - crime)}) are not wards of {name} in the "
+                     f"set than the crime data's ({sample(crime)}).")
+        out.append(("wards", f"{file_names(cfg, 'wards')}: {len(wards - crime)} of {len(wards)} "
+                    f"ward codes ({sample(wards - crime)}) are not wards of {name} in the "
                     f"crime data for {span}.{older} Supply the boundaries of the wards the "
                     "crime data use (data.wards)."))
     pop = facts.get("population") or {}
@@ -173,26 +173,26 @@ def _geography(cfg: SnaConfig, facts: dict[str, Any], span: str) -> list[tuple[s
     if ltla and cfg.area.code not in ltla:
         by_name = [c for c, n in ltla.items() if n == name]
         hint = (f" The file gives {name!r} the code {by_name[0]}." if by_name else "")
-        out.append(("population", f"{_files(cfg, 'population')}: area.code "
+        out.append(("population", f"{file_names(cfg, 'population')}: area.code "
                     f"{cfg.area.code} is not in the population file.{hint} Fix area.code in "
                     f"{where} (the ONS code of {name}) or supply the population of this area."))
     elif ltla and ltla[cfg.area.code] != name:
-        out.append(("population", f"{_files(cfg, 'population')}: area.code {cfg.area.code} "
+        out.append(("population", f"{file_names(cfg, 'population')}: area.code {cfg.area.code} "
                     f"is {ltla[cfg.area.code]!r} in the population file, but area.name is "
                     f"{name!r}. Fix area.code or area.name in {where} so they agree."))
     lsoas = set((facts.get("lsoa") or {}).get("codes", []))
     missing_pop = lsoas - set(pop.get("lsoa", [])) if pop.get("lsoa") else set()
     if lsoas and missing_pop:
-        out.append(("population", f"{_files(cfg, 'population')}: no population for "
+        out.append(("population", f"{file_names(cfg, 'population')}: no population for "
                     f"{len(missing_pop)} of the {len(lsoas)} LSOAs of data.lsoa "
-                    f"({_sample(missing_pop)}). Supply the LSOA population file of {name}."))
+                    f"({sample(missing_pop)}). Supply the LSOA population file of {name}."))
     look = facts.get("lookups") or {}
     for kind, codes in (("ward", wards), ("lsoa", lsoas)):
         gap = codes - set(look.get(kind, [])) if look else set()
         if gap:
-            out.append(("lookups", f"{_files(cfg, 'lookups')}: {len(gap)} of the {len(codes)} "
+            out.append(("lookups", f"{file_names(cfg, 'lookups')}: {len(gap)} of the {len(codes)} "
                         f"{kind.upper() if kind == 'lsoa' else kind} codes of {name} "
-                        f"({_sample(gap)}) are not in the lookup. Supply an LSOA-to-ward "
+                        f"({sample(gap)}) are not in the lookup. Supply an LSOA-to-ward "
                         f"lookup that covers {name} (its 2021 LSOAs and current wards)."))
     return out
 

@@ -14,12 +14,12 @@ KEYS = ("dfe_lait", "neet", "ambulance", "comparators", "imd", "census", "csp_cr
         "stop_search")
 
 
-def _files(cfg: SnaConfig, key: str) -> str:
+def file_names(cfg: SnaConfig, key: str) -> str:
     """The names of the data.<key> files."""
     return ", ".join(s.path.name for s in cfg.files(key))
 
 
-def _closest(name: str, names: list[str]) -> str:
+def closest(name: str, names: list[str]) -> str:
     """' Closest names: ...' (or a few of the names) for a message."""
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     if not close:
@@ -28,7 +28,7 @@ def _closest(name: str, names: list[str]) -> str:
             f" Names in the file include {', '.join(map(repr, names[:5]))}.")
 
 
-def _sample(codes: set[str]) -> str:
+def sample(codes: set[str]) -> str:
     """The first three codes, '...' when there are more."""
     return ", ".join(sorted(codes)[:3]) + ("..." if len(codes) > 3 else "")
 
@@ -142,10 +142,10 @@ def _files_where(cfg: SnaConfig, reports: list, key: str, field: str, value: str
     rep = next(r for r in reports if r.key == key)
     given, read = cfg.files(key), rep.meta.get("files", [])
     if len(given) != len(read):
-        return _files(cfg, key)
+        return file_names(cfg, key)
     names = [s.path.name for s, x in zip(given, read, strict=True)
              if x.get(field) == value and (level is None or level in x.get("levels", []))]
-    return ", ".join(names) or _files(cfg, key)
+    return ", ".join(names) or file_names(cfg, key)
 
 
 def problems(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple[str, str]]:
@@ -158,8 +158,8 @@ def problems(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple
             hint = (f" The file calls area.code {cfg.area.code} {known!r}." if known else "")
             other = (f" This file is for {', '.join(map(repr, fact['areas']))};"
                      if len(fact["areas"]) <= 3 else "")
-            out.append((key, f"{_files(cfg, key)} has no rows for area.name {name!r} (looked "
-                        f"for in its '{col}' names)." + _closest(name, fact["areas"]) + hint
+            out.append((key, f"{file_names(cfg, key)} has no rows for area.name {name!r} (looked "
+                        f"for in its '{col}' names)." + closest(name, fact["areas"]) + hint
                         + f"{other} Supply the {what} that covers {name} (or fix area.name in "
                         f"{where} if the file spells it differently), or remove data.{key}."))
     for edition, fact in (facts.get("imd") or {}).items():
@@ -167,7 +167,7 @@ def problems(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple
         if fact.get("missing"):
             gap = set(fact["missing"])
             out.append(("imd", f"{files}: {len(gap)} of the {fact['total']} LSOAs of {name} "
-                        f"(LSOA {fact['year']} codes: {_sample(gap)}) have no {edition} rank "
+                        f"(LSOA {fact['year']} codes: {sample(gap)}) have no {edition} rank "
                         f"({', '.join(fact['domains'])}). This file is for another area: "
                         f"supply the {edition} file that covers {name} (the England file as "
                         "published), or remove it from data.imd."))
@@ -180,7 +180,7 @@ def problems(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tuple
     out += _national(cfg, facts, reports)
     stops = facts.get("stop_search") or {}
     if stops.get("placed") and not stops.get("inside"):
-        out.append(("stop_search", f"{_files(cfg, 'stop_search')}: none of the "
+        out.append(("stop_search", f"{file_names(cfg, 'stop_search')}: none of the "
                     f"{stops['placed']:,} stops with a location is inside the wards of {name} "
                     "(data.wards). These files are for another force or area: download the "
                     f"police.uk stop and search files of the force that covers {name}, or "
@@ -208,8 +208,8 @@ def _national(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tupl
     if codes and code not in codes and not code.startswith(("E07", "W06")):
         by_name = [c for c, n in codes.items() if n == name]
         hint = f" The file gives {name!r} the code {by_name[0]}." if by_name else ""
-        out.append(("csp_crime", f"{_files(cfg, 'csp_crime')} has no row for area.code {code} "
-                    "(looked for in its LA and CSP codes)." + _closest(name, sorted(
+        out.append(("csp_crime", f"{file_names(cfg, 'csp_crime')} has no row for area.code {code} "
+                    "(looked for in its LA and CSP codes)." + closest(name, sorted(
                         set(codes.values()))) + hint + f" Fix area.code in {where} (the ONS "
                     f"code of {name}), or supply ONS table C2 for England and Wales as "
                     "published, or remove data.csp_crime."))
@@ -225,6 +225,6 @@ def _national(cfg: SnaConfig, facts: dict[str, Any], reports: list) -> list[tupl
             files = _files_where(cfg, reports, "census", "table", table, "lsoa")
             out.append(("census", f"{files}: the {table} table has no row "
                         f"for {len(gap)} of the {fact['total']} LSOAs of {name} "
-                        f"({_sample(gap)}). Supply the {table} LSOA file that covers {name}, "
+                        f"({sample(gap)}). Supply the {table} LSOA file that covers {name}, "
                         "or remove it from data.census."))
     return out
