@@ -13,7 +13,6 @@ input that the pre-flight has already computed: a warm pre-flight reads one smal
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -21,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from sna.config import SnaConfig
+from sna.report import crosscheck_sources as sources
+from sna.report.crosscheck_sources import closest, file_names, sample
 
 CRIME_KEYS = ("mps_ward", "mps_borough", "mps_lsoa")
-FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "wards", "lsoa",
-             "population", "lookups", "clif", "police_records", "ae_attendances")
-FACTS_VERSION = 2
+FACT_KEYS = ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "mps_dashboard", "homicide",
+             "wards", "lsoa", "population", "lookups", "clif", "vawg", "public_attitudes",
+             "police_records", "ae_attendances", *sources.KEYS)
+FACTS_VERSION = 3
 RECORD_KEYS = ("police_records", "ae_attendances")  # record-level extracts: places in the area
 
 
@@ -51,10 +53,10 @@ def _build(cfg: SnaConfig, keys: list[str], window: list[str]) -> dict[str, Any]
                         "window_total": int(mine.loc[mine["month"].isin(window), "count"].sum()),
                         "codes": sorted(map(str, mine.loc[mine["month"].isin(window),
                                                           "area_code"].unique()))}
-        elif key == "knife_crime":
+        elif key in ("knife_crime", "mps_dashboard"):
             out[key] = {"areas": sorted(map(str, f.loc[f["area_type"].str.lower() == "borough",
                                                        "area_name"].unique()))}
-        elif key in ("homicide", "clif"):
+        elif key in ("homicide", "clif", "vawg", "public_attitudes"):
             out[key] = {"areas": sorted(map(str, f["borough"].dropna().unique()))}
         elif key == "wards":
             out[key] = {"codes": sorted(map(str, f["ward_code"]))}
@@ -71,6 +73,8 @@ def _build(cfg: SnaConfig, keys: list[str], window: list[str]) -> dict[str, Any]
                         "ward": sorted(map(str, f["ward_code"].unique()))}
         elif key in RECORD_KEYS:
             out[key] = {"outside": _records_outside(cfg, key, f)}
+        else:
+            out[key] = sources.facts(cfg, key, f, keys)
     return out
 
 
@@ -92,8 +96,9 @@ def _facts(cfg: SnaConfig, reports: list, window: list[str]) -> dict[str, Any]:
     from sna.cache import default_cache_dir
 
     keys = [r.key for r in reports if r.key in FACT_KEYS and not r.error]
-    h = hashlib.sha256(f"{FACTS_VERSION}|{cfg.area.name}|{window[0]}|{window[-1]}".encode())
-    h.update(Path(__file__).read_bytes())
+    h = hashlib.sha256(f"{FACTS_VERSION}|{cfg.area.name}|{cfg.area.code}|{window[0]}|"
+                       f"{window[-1]}".encode())
+    h.update(Path(__file__).read_bytes() + Path(sources.__file__).read_bytes())
     for r in reports:
         if r.key in keys:
             h.update(r.key.encode())
@@ -112,22 +117,6 @@ def _facts(cfg: SnaConfig, reports: list, window: list[str]) -> dict[str, Any]:
     return facts
 
 
-def _files(cfg: SnaConfig, key: str) -> str:
-    return ", ".join(s.path.name for s in cfg.files(key))
-
-
-def _closest(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    if not close:
-        close = [n for n in names if name.lower() in n.lower() or n.lower() in name.lower()][:3]
-    return (f" Closest names: {', '.join(map(repr, close))}." if close else
-            f" Names in the file include {', '.join(map(repr, names[:5]))}.")
-
-
-def _sample(codes: set[str]) -> str:
-    return ", ".join(sorted(codes)[:3]) + ("..." if len(codes) > 3 else "")
-
-
 def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str, str]]:
     """``[(config key, message)]`` of every cross-source problem ([] when consistent)."""
     if not months:
@@ -136,24 +125,26 @@ def problems(cfg: SnaConfig, reports: list, months: list[str]) -> list[tuple[str
     facts = _facts(cfg, reports, window)
     name, where, out = cfg.area.name, cfg.path.name, []
     span = f"{window[0]} to {window[-1]}"
-    for key in ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "homicide", "clif"):
+    for key in ("mps_ward", "mps_borough", "mps_lsoa", "knife_crime", "mps_dashboard", "homicide",
+                "clif", "vawg", "public_attitudes"):
         areas = (facts.get(key) or {}).get("areas")
         if areas and name not in areas:
-            out.append((key, f"{_files(cfg, key)} has no rows for area.name {name!r}."
-                        + _closest(name, areas) + f" Fix area.name in {where} (it must be "
+            out.append((key, f"{file_names(cfg, key)} has no rows for area.name {name!r}."
+                        + closest(name, areas) + f" Fix area.name in {where} (it must be "
                         "spelled as in the MPS data), or remove data." + key
                         + " if this file is for another area."))
     ward = facts.get("mps_ward") or {}
     if ward and name in ward.get("areas", []) and ward.get("window_total", 0) == 0:
-        out.append(("mps_ward", f"{_files(cfg, 'mps_ward')}: every count for {name} in the "
+        out.append(("mps_ward", f"{file_names(cfg, 'mps_ward')}: every count for {name} in the "
                     f"assessment window ({span}) is zero. The file is probably truncated or "
                     "for another area: re-download it, or choose an earlier `period`."))
     police = next((r for r in reports if r.key == "police_uk" and not r.error), None)
     if police is not None and police.rows == 0:
-        out.append(("police_uk", f"{_files(cfg, 'police_uk')}: no record of these police.uk "
+        out.append(("police_uk", f"{file_names(cfg, 'police_uk')}: no record of these police.uk "
                     f"files is in {name}. Download the street-level files of the force that "
                     f"covers {name}, or remove data.police_uk."))
     out += _geography(cfg, facts, span)
+    out += sources.problems(cfg, facts, reports)
     for key in RECORD_KEYS:
         outside = (facts.get(key) or {}).get("outside")
         if outside:
@@ -172,9 +163,9 @@ def _geography(cfg: SnaConfig, facts: dict[str, Any], span: str) -> list[tuple[s
         if {c[:6] for c in wards} != {c[:6] for c in crime}:
             older = (" Ward codes are reissued when ward boundaries change (e.g. 2014 wards "
                      "E05000xxx, 2022 wards E05013xxx): the boundaries look like another ward "
-                     f"set than the crime data's ({_sample(crime)}).")
-        out.append(("wards", f"{_files(cfg, 'wards')}: {len(wards - crime)} of {len(wards)} "
-                    f"ward codes ({_sample(wards - crime)}) are not wards of {name} in the "
+                     f"set than the crime data's ({sample(crime)}).")
+        out.append(("wards", f"{file_names(cfg, 'wards')}: {len(wards - crime)} of {len(wards)} "
+                    f"ward codes ({sample(wards - crime)}) are not wards of {name} in the "
                     f"crime data for {span}.{older} Supply the boundaries of the wards the "
                     "crime data use (data.wards)."))
     pop = facts.get("population") or {}
@@ -182,25 +173,26 @@ def _geography(cfg: SnaConfig, facts: dict[str, Any], span: str) -> list[tuple[s
     if ltla and cfg.area.code not in ltla:
         by_name = [c for c, n in ltla.items() if n == name]
         hint = (f" The file gives {name!r} the code {by_name[0]}." if by_name else "")
-        out.append(("population", f"{_files(cfg, 'population')}: area.code "
+        out.append(("population", f"{file_names(cfg, 'population')}: area.code "
                     f"{cfg.area.code} is not in the population file.{hint} Fix area.code in "
                     f"{where} (the ONS code of {name}) or supply the population of this area."))
     elif ltla and ltla[cfg.area.code] != name:
-        out.append(("population", f"{_files(cfg, 'population')}: area.code {cfg.area.code} "
+        out.append(("population", f"{file_names(cfg, 'population')}: area.code {cfg.area.code} "
                     f"is {ltla[cfg.area.code]!r} in the population file, but area.name is "
                     f"{name!r}. Fix area.code or area.name in {where} so they agree."))
     lsoas = set((facts.get("lsoa") or {}).get("codes", []))
     missing_pop = lsoas - set(pop.get("lsoa", [])) if pop.get("lsoa") else set()
     if lsoas and missing_pop:
-        out.append(("population", f"{_files(cfg, 'population')}: no population for "
+        out.append(("population", f"{file_names(cfg, 'population')}: no population for "
                     f"{len(missing_pop)} of the {len(lsoas)} LSOAs of data.lsoa "
-                    f"({_sample(missing_pop)}). Supply the LSOA population file of {name}."))
+                    f"({sample(missing_pop)}). Supply the LSOA population file of {name}."))
     look = facts.get("lookups") or {}
     for kind, codes in (("ward", wards), ("lsoa", lsoas)):
         gap = codes - set(look.get(kind, [])) if look else set()
         if gap:
-            out.append(("lookups", f"{_files(cfg, 'lookups')}: {len(gap)} of the {len(codes)} "
+            out.append(("lookups", f"{file_names(cfg, 'lookups')}: {len(gap)} of the {len(codes)} "
                         f"{kind.upper() if kind == 'lsoa' else kind} codes of {name} "
-                        f"({_sample(gap)}) are not in the lookup. Supply an LSOA-to-ward "
+                        f"({sample(gap)}) are not in the lookup. Supply an LSOA-to-ward "
                         f"lookup that covers {name} (its 2021 LSOAs and current wards)."))
     return out
+
