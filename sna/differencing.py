@@ -38,6 +38,9 @@ def gather(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]],
                 window = window_months(period, "12m")
                 frame = frame.assign(_start=window[0], _end=window[-1])
                 fact = replace(fact, start="_start", end="_end")
+            elif fact.span and fact.end in frame.columns:
+                frame = frame.assign(_start=_first_months(frame[fact.end], fact.span))
+                fact = replace(fact, start="_start")
             cols = [fact.value, fact.indicator, fact.start, fact.end] + (
                 [fact.place] if fact.place else [])
             if any(c not in frame.columns for c in cols):
@@ -54,6 +57,12 @@ def gather(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]],
                 if pd.notna(value):
                     entry["value"] = float(value)
     return facts
+
+
+def _first_months(ends: pd.Series, span: int) -> pd.Series:
+    """The first month (``YYYY-MM``) of the ``span`` months ending at each month of ``ends``."""
+    periods = pd.PeriodIndex(ends.astype(str).str[:7], freq="M") - (span - 1)
+    return pd.Series(periods.strftime("%Y-%m"), index=ends.index)
 
 
 def _instances(relation: Relation, facts: dict[Key, dict]) -> list[tuple[Key, list[Key]]]:
