@@ -223,12 +223,24 @@ class _TableParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[dict[str, Any]] = []
+        self.figures: list[dict[str, str]] = []  # {"alt": ..., "caption": ...} per figure
+        self._in_caption = False
         self._stack: list[dict[str, Any]] = []
         self._cell: list[str] | None = None
         self._span = 1
         self._is_th = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "figure":
+            self.figures.append({"alt": "", "caption": ""})
+        elif tag == "img" and dict(attrs).get("alt"):
+            if not self.figures:
+                self.figures.append({"alt": "", "caption": ""})
+            self.figures[-1]["alt"] += " " + str(dict(attrs)["alt"])
+        elif tag == "figcaption":
+            if not self.figures:
+                self.figures.append({"alt": "", "caption": ""})
+            self._in_caption = True
         if tag == "table":
             self._stack.append({"rows": [], "caption": "", "in_caption": False,
                                 "sensitivity": dict(attrs).get("data-sensitivity") or ""})
@@ -246,6 +258,8 @@ class _TableParser(HTMLParser):
             self._stack[-1]["in_caption"] = True
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "figcaption":
+            self._in_caption = False
         if not self._stack:
             return
         table = self._stack[-1]
@@ -261,6 +275,8 @@ class _TableParser(HTMLParser):
             self._stack.pop()
 
     def handle_data(self, data: str) -> None:
+        if self._in_caption:
+            self.figures[-1]["caption"] += data
         if self._cell is not None:
             self._cell.append(data)
         elif self._stack and self._stack[-1]["in_caption"]:
@@ -289,8 +305,12 @@ def _table_problems(number: int, table: dict[str, Any], min_count: int,
     return problems
 
 
-def audit_html(text: str, min_count: int = 5, open_min: int = 0) -> list[str]:
-    """Scan the ``<table>`` elements of an HTML page for small counts.
+def audit_html(text: str, min_count: int = 5, open_min: int = 0,
+               hidden: Mapping[str, Any] | None = None) -> list[str]:
+    """Scan the ``<table>`` elements and the figures' alt text and captions of an HTML page
+    for small counts (figures: :func:`sna.figure_audit.figure_problems`, held to
+    ``open_min`` when given, else ``min_count``; ``hidden`` = ``{indicator label: true
+    values of its hidden cells}``).
 
     A table marked ``data-sensitivity="open"`` (open published statistics, by
     ``ch.table``) is held to ``open_min`` when given (1: shown as published); every other
@@ -302,8 +322,12 @@ def audit_html(text: str, min_count: int = 5, open_min: int = 0) -> list[str]:
     number from 1 to ``min_count - 1`` (thousands separators allowed) are reported. Row
     numbers count the header as row 1; tables are numbered from 1 in page order.
     """
+    from sna.figure_audit import figure_problems
+
     parser = _TableParser()
     parser.feed(text)
     parser.close()
     return [p for n, t in enumerate(parser.tables, start=1)
-            for p in _table_problems(n, t, min_count, open_min)]
+            for p in _table_problems(n, t, min_count, open_min)] + [
+        p for n, f in enumerate(parser.figures, start=1)
+        for p in figure_problems(n, f, open_min or min_count, hidden)]
