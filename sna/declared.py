@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sna.disclosure import integer_if_whole, secondary_mask, small_mask, suppress
+from sna.disclosure import integer_if_whole, note_hidden, secondary_mask, small_mask, suppress
 
 
 def _rows(frame: pd.DataFrame, where: Mapping[str, Any]) -> pd.Series:
@@ -71,6 +71,7 @@ def suppress_declared(frame: pd.DataFrame, spec: Any, min_count: int, open_min: 
             hidden = safe[col].isna() & sub[col].notna()
             if spec.sv_by:
                 hidden = _two_way(sub, col, hidden, groups, list(spec.sv_by), threshold)
+            note_hidden(sub, col, hidden)
             for target in (col, *deps.get(col, [])):
                 _blank(out, hidden, target)
     if not spec.count_where:
@@ -219,6 +220,8 @@ def suppress_series(frame: pd.DataFrame, min_count: int, count: str = "count",
     if min_count > 1 and len(out):
         hc, hr = _series_masks(out, (count, rolling), span, windows, min_count,
                                sv_relation())
+        note_hidden(out, count, hc)
+        note_hidden(out, rolling, hr)
         out[count] = out[count].mask(hc)
         out[rolling] = out[rolling].mask(hr)
         flags = hc | hr

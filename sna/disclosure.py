@@ -35,6 +35,30 @@ _NOT_COUNT_WORDS = {"rate", "rates", "pct", "percent", "percentage", "rank", "ar
                     "mean", "median", "per", "change", "year", "month", "code", "p", "z",
                     "score", "significant", "%"}
 _INT = re.compile(r"^\d+$")
+_HIDDEN: dict[str, set[float]] = {}  # indicator -> true values of cells hidden in this process
+
+
+def note_hidden(frame: pd.DataFrame, col: str, hidden: pd.Series) -> None:
+    """Remember the true values of the hidden cells of ``col`` by ``indicator`` (when the
+    frame has one), for the audit of figure text (:func:`save_hidden`)."""
+    if "indicator" not in frame.columns or not hidden.any():
+        return
+    values = pd.to_numeric(frame.loc[hidden.to_numpy(), col], errors="coerce")
+    for ind, value in zip(frame.loc[hidden.to_numpy(), "indicator"], values, strict=True):
+        if pd.notna(value) and value > 0:
+            _HIDDEN.setdefault(str(ind), set()).add(float(value))
+
+
+def save_hidden(path: Any) -> None:
+    """Write what :func:`note_hidden` remembered as JSON ``{indicator: [values]}`` (a file
+    in the run's working folder, removed with ``.declared/`` after the audit)."""
+    import json
+    from pathlib import Path
+
+    if _HIDDEN:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps({k: sorted(v) for k, v in sorted(_HIDDEN.items())}),
+                              encoding="utf-8")
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -177,6 +201,7 @@ def suppress(
         hidden = small_mask(out[col], min_count)
         if groups:
             hidden = secondary_mask(out, col, hidden, groups, totals, min_count)
+        note_hidden(out, col, hidden)
         out[col] = integer_if_whole(out[col].mask(hidden))
         for dep in deps.get(col, []):
             out[dep] = out[dep].mask(hidden)
@@ -184,6 +209,33 @@ def suppress(
     if flag:
         out[flag] = flags
     return out
+
+
+def load_hidden(folder: Any, frames: Mapping[str, Any] | None = None
+                ) -> dict[str, list[float]]:
+    """``{indicator label: true values}`` from every ``hidden-*.json`` of ``folder`` (what
+    the chapters' :func:`save_hidden` wrote), for :func:`audit_html`. A value also published
+    for that indicator in a count column of ``frames`` (``{name: (table, spec)}``) is left
+    out: a figure printing it shows no more than that table (whose own differencing is
+    audited), and counting it would flag every chart that reuses a common number."""
+    import json
+    from pathlib import Path
+
+    from sna.definitions import indicator_label
+
+    merged: dict[str, set[float]] = {}
+    for path in sorted(Path(folder).glob("hidden-*.json")):
+        for ind, values in json.loads(path.read_text(encoding="utf-8")).items():
+            merged.setdefault(indicator_label(ind), set()).update(float(v) for v in values)
+    for table, spec in (frames or {}).values():
+        if "indicator" not in table.columns or not merged:
+            continue
+        for col in (c for c in spec.count_columns if c in table.columns):
+            shown = pd.DataFrame({"i": table["indicator"].astype(str),
+                                  "v": pd.to_numeric(table[col], errors="coerce")}).dropna()
+            for ind, values in shown.groupby("i")["v"]:
+                merged.get(indicator_label(ind), set()).difference_update(values.tolist())
+    return {k: sorted(v) for k, v in merged.items() if v}
 
 
 # --- audits --------------------------------------------------------------------------------

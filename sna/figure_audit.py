@@ -24,8 +24,9 @@ the caption of every ``<figure>`` of a page by :func:`sna.disclosure.audit_html`
 
 2. **Hidden values next to their indicator.** Given ``hidden`` (``{indicator label: true
    values of the cells hidden in the published tables}``), a number in the clause that
-   follows the indicator's label (up to the next ``;``, sentence end or other label) equal
-   to one of those values is a problem: the figure prints what the tables hide (the
+   follows the indicator's label (up to the next ``;``, sentence end or other label), written
+   as a value (rule 1's exclusions: not ``12 months``, a year, a percentage...), equal to one
+   of those values is a problem: the figure prints what the tables hide (the
    12-month possession of weapons count in a chart's alt text while the dashboard hides it).
    The value itself is never printed in the message.
 """
@@ -133,7 +134,8 @@ def hidden_value_problems(text: str, hidden: Mapping[str, Iterable[float]]) -> l
         stop = min([len(text), *[s for s, _, _ in starts[n + 1:] if s >= end]])
         clause = re.split(r";|\.\s|\.$", text[end:stop])[0]
         values = {float(v) for v in hidden[label] if v and v > 0}
-        if any(v in values for v, _, _ in _numbers(clause)) and label not in found:
+        if label not in found and any(v in values and _is_value(clause, s, e, True)
+                                      for v, s, e in _numbers(clause)):
             found.append(label)
     return found
 

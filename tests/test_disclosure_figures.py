@@ -75,3 +75,50 @@ def test_a_hidden_value_next_to_its_indicator_is_flagged_without_printing_it():
     # years and month labels near the label are not values
     dated = "Possession of weapons: from Apr 2018 to Mar 2026."
     assert audit_html(_page(dated), 5, hidden={"Possession of weapons": [2018.0]}) == []
+
+
+def _sv_breakdown():
+    import pandas as pd
+
+    counts = {"homicide": 1, "violence_with_injury": 1790, "personal_robbery": 555,
+              "rape": 279, "other_sexual_offences": 505, "possession_of_weapons": 168}
+    rows = [{"indicator": "serious_violence", "count": sum(counts.values())}]
+    rows += [{"indicator": i, "count": c} for i, c in counts.items()]
+    return pd.DataFrame(rows).assign(period_start="2025-04", period_end="2026-03",
+                                     previous_count=lambda f: f["count"] + 7,
+                                     london_count=lambda f: f["count"] * 30)
+
+
+def test_run_audit_finds_the_hidden_weapons_count_in_an_alt_text(root, tmp_path):
+    """The earlier bug: the dashboard hid the 12-month weapons count (so homicide could not
+    be derived from the total) while a figure's alt text printed it (168)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from sna import disclosure
+    from sna.chapter import Chapter
+    from sna.config import load_config
+    from sna.report.publish import audit
+
+    disclosure._HIDDEN.clear()  # what this process hid before belongs to other tests
+    cfg = replace(load_config(root / "config" / "barnet.yaml"), open_data="suppress")
+    ch = Chapter("02_violence_trends", cfg, "2026-03", tmp_path)
+    from sna.sections.trend_data import suppress_sv
+
+    # as chapter 02 does: the components protected within the total, then published
+    safe = ch.publish(suppress_sv(_sv_breakdown(), ["count", "previous_count"], 5),
+                      "sv_breakdown")
+    hidden = safe.loc[safe["count"].isna(), "indicator"].tolist()
+    assert hidden == ["homicide", "possession_of_weapons"]  # the smallest other component
+    (tmp_path / "chapters").mkdir()
+    page = tmp_path / "chapters" / "02_violence_trends.html"
+    ctx = SimpleNamespace(work=tmp_path, cfg=cfg, period="2026-03")
+    page.write_text(_page("Bar chart: offence types, 12 months. Violence with injury: 1,790; "
+                          "Possession of weapons: 168."), encoding="utf-8")
+    problems = audit(ctx)
+    assert len(problems) == 1 and "next to 'Possession of weapons'" in problems[0]
+    assert "168" not in problems[0] and ".declared" not in problems[0]
+    # a figure that prints only what the table shows passes
+    page.write_text(_page("Bar chart: offence types, 12 months. Violence with injury: 1,790; "
+                          "Possession of weapons: hidden."), encoding="utf-8")
+    assert audit(ctx) == []
