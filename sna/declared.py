@@ -173,14 +173,14 @@ def _protect_groups(values: np.ndarray, hidden: np.ndarray, groups: list[np.ndar
     """Secondary suppression (in place) of the flat ``values``/``hidden`` within each group of
     positions; ``total`` (one position per group, or -1) is hidden when no cell is left to
     hide. Returns whether anything changed."""
-    from sna.disclosure import _protect_group
+    from sna.disclosure import protect_group
 
     changed = False
     for g, pos in enumerate(groups):
         tot = -1 if total is None else int(total[g])
         if not hidden[pos].any() or (tot >= 0 and hidden[tot]):
             continue
-        result = _protect_group(values[pos], hidden[pos], min_count)
+        result = protect_group(values[pos], hidden[pos], min_count)
         if result is None:
             if tot >= 0:
                 hidden[tot], changed = True, True
@@ -191,7 +191,8 @@ def _protect_groups(values: np.ndarray, hidden: np.ndarray, groups: list[np.ndar
 
 def suppress_series(frame: pd.DataFrame, min_count: int, count: str = "count",
                     rolling: str = "rolling_12m", span: int = 12,
-                    windows: tuple[int, ...] = (12, 3)) -> pd.DataFrame:
+                    windows: tuple[tuple[int, int], ...] = ((12, 0), (3, 0), (12, 1), (3, 1))
+                    ) -> pd.DataFrame:
     """Suppress a monthly series and its rolling totals (``monthly_series``) so that no hidden
     cell can be recovered by subtraction.
 
@@ -201,9 +202,10 @@ def suppress_series(frame: pd.DataFrame, min_count: int, count: str = "count",
 
     - within each month, the serious violence components and their total
       (:func:`sna.tables.sv_relation`), for the monthly counts and the rolling totals alike;
-    - per indicator, within each window of ``windows`` months ending at the last month, and
-      the same window one, two... years earlier (the dashboard publishes the 12 and 3 months
-      to the period and compares them with a year before);
+    - per indicator, within each window ``(months, lag)`` of ``windows``: the ``months``
+      ending ``lag`` months before the last month, and the same months one, two... years
+      earlier (the dashboard and ``change_robustness`` publish the 12 and 3 months to the
+      period and to the month before, and compare them with a year earlier);
     - a rolling total whose window holds a hidden month is hidden (``rolling(t) -
       rolling(t-1) = x(t) - x(t-12)`` would give the month back);
     - a rolling total hidden for the serious violence relation whose months are all shown
@@ -232,7 +234,7 @@ def suppress_series(frame: pd.DataFrame, min_count: int, count: str = "count",
 
 
 def _series_masks(frame: pd.DataFrame, cols: tuple[str, str], span: int,
-                  spans: tuple[int, ...], min_count: int, relation: Any
+                  spans: tuple[tuple[int, int], ...], min_count: int, relation: Any
                   ) -> tuple[pd.Series, pd.Series]:
     """The hidden masks (count, rolling) of :func:`suppress_series`."""
     count, rolling = cols
@@ -259,9 +261,13 @@ def _series_masks(frame: pd.DataFrame, cols: tuple[str, str], span: int,
     months_groups = [np.array([r * ncol + j for r in sv_rows]) for j in range(ncol)]
     totals = np.array([total * ncol + j if total >= 0 else -1 for j in range(ncol)])
     ago = ncol - 1 - np.arange(ncol)  # months before the last month
-    windows = [np.flatnonzero((ago // 12 == w) & (ago % 12 < k))
-               for k in spans for w in range(ago.max() // 12 + 1)]
+    windows = [np.flatnonzero((ago >= lag) & ((ago - lag) // 12 == w) & ((ago - lag) % 12 < k))
+               for k, lag in spans for w in range(ago.max() // 12 + 1)]
     window_groups = [r * ncol + w for r in range(len(inds)) for w in windows]
+    # windows of k months ending at a month and at the month before differ by x(t) - x(t-k)
+    lags = {k for k, lag in spans if lag == 1 and (k, 0) in spans}
+    pairs = np.array([(j, j - k) for k in lags for j in range(ncol - 1, -1, -12) if j >= k],
+                     dtype=int).reshape(-1, 2)
     for _ in range(200):
         changed = False
         for values, hidden in ((c0, hc), (r0, hr)):
@@ -271,6 +277,13 @@ def _series_masks(frame: pd.DataFrame, cols: tuple[str, str], span: int,
                                            min_count)
         changed |= _protect_groups(c0.reshape(-1), hc.reshape(-1), window_groups, None,
                                    min_count)
+        if len(pairs):  # hide both months of such a pair or neither
+            linked = hc[:, pairs[:, 0]] | hc[:, pairs[:, 1]]  # a zero partner too
+            for side in (0, 1):
+                new = linked & ~hc[:, pairs[:, side]]
+                if new.any():
+                    hc[:, pairs[:, side]] |= linked
+                    changed = True
         before = hr.copy()
         hr |= _window_any(hc, span) & ~np.isnan(rv)
         changed |= bool((hr != before).any())

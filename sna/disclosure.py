@@ -93,7 +93,7 @@ def _total_mask(frame: pd.DataFrame, total_row: Mapping[str, Any] | None) -> pd.
     return mask
 
 
-def _protect_group(values: np.ndarray, hidden: np.ndarray, min_count: int) -> np.ndarray | None:
+def protect_group(values: np.ndarray, hidden: np.ndarray, min_count: int) -> np.ndarray | None:
     """Hide further cells of one group until the hidden cells are >= 2 and sum >= min_count,
     taking the smallest non-zero visible cell each time (first in table order on ties).
 
@@ -121,7 +121,7 @@ def secondary_mask(frame: pd.DataFrame, col: str, hidden: pd.Series, group_cols:
         cells, total_pos = pos[~is_total[pos]], pos[is_total[pos]]
         if not mask[cells].any() or (len(total_pos) and mask[total_pos].all()):
             continue
-        result = _protect_group(values[cells], mask[cells], min_count)
+        result = protect_group(values[cells], mask[cells], min_count)
         if result is None:
             mask[total_pos] = True
         else:

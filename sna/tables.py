@@ -95,7 +95,9 @@ TABLES: dict[str, TableSpec] = {
     "change_robustness": TableSpec(
         "open", ("count", "comparison"), {"count": ("change_pct", "p_value", "significant"),
                                           "comparison": ("change_pct", "p_value", "significant")},
-        group_cols=("window", "check")),
+        group_cols=("window", "check"),
+        facts=tuple(Fact("count", where={"check": c}) for c in (
+            "year_earlier", "one_month_earlier", "three_year_average"))),
     "sv_breakdown": TableSpec(
         "open", ("count", "previous_count", "london_count"),
         {"count": ("change_pct", "share_pct"), "previous_count": ("change_pct",),

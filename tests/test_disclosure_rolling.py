@@ -144,10 +144,13 @@ def test_suppressed_series_leaves_nothing_recoverable(seed):
     safe = suppress_series(true, 5)
     for col in ("count", "rolling_12m"):
         assert not small_mask(safe[col], 5).any()
-    # the knife_small totals a dashboard would show: 12 and 3 months, and a year earlier
+    # the knife_small totals the dashboard and change_robustness would show: 12 and 3
+    # months to the period and to the month before, and a year earlier
     shown = []
     for first, last in (("2025-04", "2026-03"), ("2026-01", "2026-03"),
-                        ("2024-04", "2025-03"), ("2025-01", "2025-03")):
+                        ("2024-04", "2025-03"), ("2025-01", "2025-03"),
+                        ("2025-03", "2026-02"), ("2025-12", "2026-02"),
+                        ("2024-12", "2025-02")):
         rows = true[(true["indicator"] == "knife_small") & true["month"].between(first, last)]
         if rows["count"].sum() >= 5:
             shown.append(("knife_small", first, last))
@@ -175,3 +178,25 @@ def test_the_audit_finds_nothing_in_a_suppressed_series_and_publish_mode_hides_n
     shown = suppress_series(true, 1)  # open_data: publish
     assert not shown["suppressed"].any()
     assert shown["count"].astype(float).equals(true["count"].astype(float))
+
+
+def test_change_robustness_windows_are_facts_and_a_recovered_zero_is_no_leak():
+    import pandas as pd
+
+    values = [10] * 24
+    values[-2] = 3  # 2026-02
+    series = _one_indicator(values).drop(columns="rolling_12m")
+    series.loc[series["month"] == "2026-02", "count"] = np.nan
+    robust = pd.DataFrame([{"indicator": "rape", "window": "3m", "check": "one_month_earlier",
+                            "period_start": "2025-12", "period_end": "2026-02", "count": 23,
+                            "comparison": 30.0}])
+    problems = _leaks(series, change_robustness=robust)
+    assert len(problems) == 1 and "rape in the borough, 2026-02" in problems[0]
+    # a row that is not the indicator's own count (serious violence without weapons) is not
+    robust["check"] = "without_possession_of_weapons"
+    assert _leaks(series, change_robustness=robust) == []
+    # a hidden zero given back by a published zero total reveals nothing
+    zeros = _one_indicator([0] * 24).drop(columns="rolling_12m")
+    zeros.loc[zeros["month"] == "2026-02", "count"] = np.nan
+    robust = robust.assign(check="year_earlier", count=0)
+    assert _leaks(zeros, change_robustness=robust) == []
