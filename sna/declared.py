@@ -206,6 +206,9 @@ def suppress_series(frame: pd.DataFrame, min_count: int, count: str = "count",
       ending ``lag`` months before the last month, and the same months one, two... years
       earlier (the dashboard and ``change_robustness`` publish the 12 and 3 months to the
       period and to the month before, and compare them with a year earlier);
+    - the two windows of ``k`` months to the period and to the month before differ by
+      ``x(t) - x(t-k)``: both months of that pair are hidden or neither (also a year
+      earlier, the windows' comparison);
     - a rolling total whose window holds a hidden month is hidden (``rolling(t) -
       rolling(t-1) = x(t) - x(t-12)`` would give the month back);
     - a rolling total hidden for the serious violence relation whose months are all shown
@@ -264,9 +267,10 @@ def _series_masks(frame: pd.DataFrame, cols: tuple[str, str], span: int,
     windows = [np.flatnonzero((ago >= lag) & ((ago - lag) // 12 == w) & ((ago - lag) % 12 < k))
                for k, lag in spans for w in range(ago.max() // 12 + 1)]
     window_groups = [r * ncol + w for r in range(len(inds)) for w in windows]
-    # windows of k months ending at a month and at the month before differ by x(t) - x(t-k)
+    # windows of k months ending at a month and at the month before differ by x(t) - x(t-k):
+    # the windows to the period and a year earlier (what is published and compared)
     lags = {k for k, lag in spans if lag == 1 and (k, 0) in spans}
-    pairs = np.array([(j, j - k) for k in lags for j in range(ncol - 1, -1, -12) if j >= k],
+    pairs = np.array([(j, j - k) for k in lags for j in (ncol - 1, ncol - 13) if j >= k],
                      dtype=int).reshape(-1, 2)
     for _ in range(200):
         changed = False
