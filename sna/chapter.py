@@ -219,7 +219,15 @@ class Chapter:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         neutralise_frame(safe).to_csv(self.tables_dir / f"{name}.csv", index=False,
                                       lineterminator="\n")
+        self._save_hidden()
         return safe
+
+    def _save_hidden(self) -> None:
+        """Hidden cells' true values for the audit of figure text (``.declared/``, removed
+        after the audit; never published)."""
+        from sna.disclosure import save_hidden
+
+        save_hidden(self.output_dir / ".declared" / f"hidden-{self.chapter_id}.json")
 
     def table(self, frame: pd.DataFrame, name: str | None, caption: str, *,
               count_cols: list[str] | None = None, dependent: dict[str, list[str]] | None = None,
@@ -249,6 +257,7 @@ class Chapter:
 
     def figure(self, fig: Any, alt: str, caption: str = "") -> None:
         """Show a matplotlib figure embedded with alt text, then close it."""
+        self._save_hidden()
         _display(figure_html(fig, alt, caption))
         pyplot = sys.modules.get("matplotlib.pyplot")  # sna's figures do not use pyplot; an
         if pyplot is not None:                        # analyst's own would show twice if open

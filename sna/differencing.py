@@ -38,6 +38,9 @@ def gather(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]],
                 window = window_months(period, "12m")
                 frame = frame.assign(_start=window[0], _end=window[-1])
                 fact = replace(fact, start="_start", end="_end")
+            elif fact.span and fact.end in frame.columns:
+                frame = frame.assign(_start=_first_months(frame[fact.end], fact.span))
+                fact = replace(fact, start="_start")
             cols = [fact.value, fact.indicator, fact.start, fact.end] + (
                 [fact.place] if fact.place else [])
             if any(c not in frame.columns for c in cols):
@@ -54,6 +57,12 @@ def gather(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]],
                 if pd.notna(value):
                     entry["value"] = float(value)
     return facts
+
+
+def _first_months(ends: pd.Series, span: int) -> pd.Series:
+    """The first month (``YYYY-MM``) of the ``span`` months ending at each month of ``ends``."""
+    periods = pd.PeriodIndex(ends.astype(str).str[:7], freq="M") - (span - 1)
+    return pd.Series(periods.strftime("%Y-%m"), index=ends.index)
 
 
 def _instances(relation: Relation, facts: dict[Key, dict]) -> list[tuple[Key, list[Key]]]:
@@ -92,7 +101,8 @@ def _label(key: Key) -> str:
 def leaks(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]], min_count: int = 5,
           open_min: int = 1, relations: tuple[Relation, ...] | None = None,
           period: str | None = None) -> list[str]:
-    """Problems: each suppressed count that one declared relation gives back by subtraction.
+    """Problems: each suppressed count that one declared relation gives back by subtraction
+    (a recovered zero is not one: zeros are published, they disclose no one).
 
     ``relations`` defaults to :data:`sna.tables.RELATIONS` plus the serious violence
     components. Returns [] when no suppressed cell is recoverable.
@@ -104,7 +114,7 @@ def leaks(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]], min_count: int =
         return []
     relations = relations if relations is not None else (*RELATIONS, sv_relation())
     instances = [(r, total, parts) for r in relations for total, parts in _instances(r, facts)]
-    known = {k for k, f in facts.items() if f["value"] is not None}
+    known = {k: f["value"] for k, f in facts.items() if f["value"] is not None}
     problems, changed = [], True
     while changed:  # a recovered cell is known for the next relation: repeat to a fixpoint
         changed = False
@@ -114,10 +124,11 @@ def leaks(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]], min_count: int =
             if len(unknown) != 1:
                 continue
             hidden = unknown[0]
-            known.add(hidden)
+            rest = sum(known[k] for k in parts if k != hidden)
+            known[hidden] = rest if hidden == total else known[total] - rest
             changed = True
-            if hidden not in facts:  # never stated: known now, but nothing was suppressed
-                continue
+            if hidden not in facts or known[hidden] == 0:  # never stated, or a zero (which
+                continue  # is published anyway): known now, but nothing small is revealed
             where = ", ".join(sorted({t for k in cells if k in facts
                                       for t in facts[k]["tables"]}))
             problems.append(

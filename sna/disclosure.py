@@ -35,6 +35,30 @@ _NOT_COUNT_WORDS = {"rate", "rates", "pct", "percent", "percentage", "rank", "ar
                     "mean", "median", "per", "change", "year", "month", "code", "p", "z",
                     "score", "significant", "%"}
 _INT = re.compile(r"^\d+$")
+_HIDDEN: dict[str, set[float]] = {}  # indicator -> true values of cells hidden in this process
+
+
+def note_hidden(frame: pd.DataFrame, col: str, hidden: pd.Series) -> None:
+    """Remember the true values of the hidden cells of ``col`` by ``indicator`` (when the
+    frame has one), for the audit of figure text (:func:`save_hidden`)."""
+    if "indicator" not in frame.columns or not hidden.any():
+        return
+    values = pd.to_numeric(frame.loc[hidden.to_numpy(), col], errors="coerce")
+    for ind, value in zip(frame.loc[hidden.to_numpy(), "indicator"], values, strict=True):
+        if pd.notna(value) and value > 0:
+            _HIDDEN.setdefault(str(ind), set()).add(float(value))
+
+
+def save_hidden(path: Any) -> None:
+    """Write what :func:`note_hidden` remembered as JSON ``{indicator: [values]}`` (a file
+    in the run's working folder, removed with ``.declared/`` after the audit)."""
+    import json
+    from pathlib import Path
+
+    if _HIDDEN:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps({k: sorted(v) for k, v in sorted(_HIDDEN.items())}),
+                              encoding="utf-8")
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -69,7 +93,7 @@ def _total_mask(frame: pd.DataFrame, total_row: Mapping[str, Any] | None) -> pd.
     return mask
 
 
-def _protect_group(values: np.ndarray, hidden: np.ndarray, min_count: int) -> np.ndarray | None:
+def protect_group(values: np.ndarray, hidden: np.ndarray, min_count: int) -> np.ndarray | None:
     """Hide further cells of one group until the hidden cells are >= 2 and sum >= min_count,
     taking the smallest non-zero visible cell each time (first in table order on ties).
 
@@ -97,7 +121,7 @@ def secondary_mask(frame: pd.DataFrame, col: str, hidden: pd.Series, group_cols:
         cells, total_pos = pos[~is_total[pos]], pos[is_total[pos]]
         if not mask[cells].any() or (len(total_pos) and mask[total_pos].all()):
             continue
-        result = _protect_group(values[cells], mask[cells], min_count)
+        result = protect_group(values[cells], mask[cells], min_count)
         if result is None:
             mask[total_pos] = True
         else:
@@ -177,6 +201,7 @@ def suppress(
         hidden = small_mask(out[col], min_count)
         if groups:
             hidden = secondary_mask(out, col, hidden, groups, totals, min_count)
+        note_hidden(out, col, hidden)
         out[col] = integer_if_whole(out[col].mask(hidden))
         for dep in deps.get(col, []):
             out[dep] = out[dep].mask(hidden)
@@ -184,6 +209,33 @@ def suppress(
     if flag:
         out[flag] = flags
     return out
+
+
+def load_hidden(folder: Any, frames: Mapping[str, Any] | None = None
+                ) -> dict[str, list[float]]:
+    """``{indicator label: true values}`` from every ``hidden-*.json`` of ``folder`` (what
+    the chapters' :func:`save_hidden` wrote), for :func:`audit_html`. A value also published
+    for that indicator in a count column of ``frames`` (``{name: (table, spec)}``) is left
+    out: a figure printing it shows no more than that table (whose own differencing is
+    audited), and counting it would flag every chart that reuses a common number."""
+    import json
+    from pathlib import Path
+
+    from sna.definitions import indicator_label
+
+    merged: dict[str, set[float]] = {}
+    for path in sorted(Path(folder).glob("hidden-*.json")):
+        for ind, values in json.loads(path.read_text(encoding="utf-8")).items():
+            merged.setdefault(indicator_label(ind), set()).update(float(v) for v in values)
+    for table, spec in (frames or {}).values():
+        if "indicator" not in table.columns or not merged:
+            continue
+        for col in (c for c in spec.count_columns if c in table.columns):
+            shown = pd.DataFrame({"i": table["indicator"].astype(str),
+                                  "v": pd.to_numeric(table[col], errors="coerce")}).dropna()
+            for ind, values in shown.groupby("i")["v"]:
+                merged.get(indicator_label(ind), set()).difference_update(values.tolist())
+    return {k: sorted(v) for k, v in merged.items() if v}
 
 
 # --- audits --------------------------------------------------------------------------------
@@ -223,12 +275,24 @@ class _TableParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[dict[str, Any]] = []
+        self.figures: list[dict[str, str]] = []  # {"alt": ..., "caption": ...} per figure
+        self._in_caption = False
         self._stack: list[dict[str, Any]] = []
         self._cell: list[str] | None = None
         self._span = 1
         self._is_th = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "figure":
+            self.figures.append({"alt": "", "caption": ""})
+        elif tag == "img" and dict(attrs).get("alt"):
+            if not self.figures:
+                self.figures.append({"alt": "", "caption": ""})
+            self.figures[-1]["alt"] += " " + str(dict(attrs)["alt"])
+        elif tag == "figcaption":
+            if not self.figures:
+                self.figures.append({"alt": "", "caption": ""})
+            self._in_caption = True
         if tag == "table":
             self._stack.append({"rows": [], "caption": "", "in_caption": False,
                                 "sensitivity": dict(attrs).get("data-sensitivity") or ""})
@@ -246,6 +310,8 @@ class _TableParser(HTMLParser):
             self._stack[-1]["in_caption"] = True
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "figcaption":
+            self._in_caption = False
         if not self._stack:
             return
         table = self._stack[-1]
@@ -261,6 +327,8 @@ class _TableParser(HTMLParser):
             self._stack.pop()
 
     def handle_data(self, data: str) -> None:
+        if self._in_caption:
+            self.figures[-1]["caption"] += data
         if self._cell is not None:
             self._cell.append(data)
         elif self._stack and self._stack[-1]["in_caption"]:
@@ -289,8 +357,12 @@ def _table_problems(number: int, table: dict[str, Any], min_count: int,
     return problems
 
 
-def audit_html(text: str, min_count: int = 5, open_min: int = 0) -> list[str]:
-    """Scan the ``<table>`` elements of an HTML page for small counts.
+def audit_html(text: str, min_count: int = 5, open_min: int = 0,
+               hidden: Mapping[str, Any] | None = None) -> list[str]:
+    """Scan the ``<table>`` elements and the figures' alt text and captions of an HTML page
+    for small counts (figures: :func:`sna.figure_audit.figure_problems`, held to
+    ``open_min`` when given, else ``min_count``; ``hidden`` = ``{indicator label: true
+    values of its hidden cells}``).
 
     A table marked ``data-sensitivity="open"`` (open published statistics, by
     ``ch.table``) is held to ``open_min`` when given (1: shown as published); every other
@@ -302,8 +374,12 @@ def audit_html(text: str, min_count: int = 5, open_min: int = 0) -> list[str]:
     number from 1 to ``min_count - 1`` (thousands separators allowed) are reported. Row
     numbers count the header as row 1; tables are numbered from 1 in page order.
     """
+    from sna.figure_audit import figure_problems
+
     parser = _TableParser()
     parser.feed(text)
     parser.close()
     return [p for n, t in enumerate(parser.tables, start=1)
-            for p in _table_problems(n, t, min_count, open_min)]
+            for p in _table_problems(n, t, min_count, open_min)] + [
+        p for n, f in enumerate(parser.figures, start=1)
+        for p in figure_problems(n, f, open_min or min_count, hidden)]

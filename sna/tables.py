@@ -41,6 +41,8 @@ class Fact:
     columns of the first and last month of the count (the same column for a monthly row);
     ``where`` limits the rows used (``{column: value}``). ``start``/``end`` may be
     :data:`RUN_12M`: the 12 months ending at the run's period (a table without period columns).
+    ``span`` > 0: the count is of the ``span`` months ending at the month in ``end`` (a
+    rolling total such as ``monthly_series.rolling_12m``; ``start`` is then not read).
     """
 
     value: str
@@ -49,6 +51,7 @@ class Fact:
     end: str = "period_end"
     place: str | None = None
     where: Mapping[str, Any] = field(default_factory=dict)
+    span: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,17 @@ TABLES: dict[str, TableSpec] = {
     "change_robustness": TableSpec(
         "open", ("count", "comparison"), {"count": ("change_pct", "p_value", "significant"),
                                           "comparison": ("change_pct", "p_value", "significant")},
-        group_cols=("window", "check")),
+        group_cols=("window", "check"),
+        facts=tuple(Fact("count", where={"check": c}) for c in (
+            "year_earlier", "one_month_earlier", "three_year_average"))),
     "sv_breakdown": TableSpec(
         "open", ("count", "previous_count", "london_count"),
         {"count": ("change_pct", "share_pct"), "previous_count": ("change_pct",),
          "london_count": ("london_share_pct",)}, facts=(_BOROUGH,)),
     "monthly_series": TableSpec(
         "open", ("count", "rolling_12m"), group_cols=("indicator",),
-        facts=(Fact("count", start="month", end="month"),)),
+        facts=(Fact("count", start="month", end="month"),
+               Fact("rolling_12m", start="month", end="month", span=12))),
     "ward_indicators": TableSpec(
         "open", ("count", "previous_count"),
         {"count": (*_RATE, "eb_rate_per_1000", "change", "change_pct", "change_significant"),

@@ -271,7 +271,7 @@ def audit(ctx: RunContext, declared: dict[str, dict] | None = None) -> list[str]
 
     from sna.declared import audit_declared
     from sna.differencing import leaks
-    from sna.disclosure import audit_html
+    from sna.disclosure import audit_html, load_hidden
     from sna.tables import TableSpec, spec_for
 
     declared = declarations(ctx.work) if declared is None else declared
@@ -291,9 +291,10 @@ def audit(ctx: RunContext, declared: dict[str, dict] | None = None) -> list[str]
                        count_columns=tuple(rec.get("count_columns", ())))
         frames[csv.stem] = (table, spec)
         problems += [f"tables/{csv.name}: {p}" for p in audit_declared(table, spec, m, open_min)]
+    hidden = load_hidden(ctx.work / ".declared", frames)  # hidden true values, by label
     for page in sorted((ctx.work / "chapters").glob("*.html")):
-        problems += [f"chapters/{page.name}: {p}"
-                     for p in audit_html(page.read_text(encoding="utf-8"), m, open_min)]
+        problems += [f"chapters/{page.name}: {p}" for p in audit_html(
+            page.read_text(encoding="utf-8"), m, open_min, hidden)]
     return problems + leaks(frames, m, open_min, period=ctx.period)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sna import charts, metrics, periods, plots
 from sna import series as sna_series
+from sna.declared import suppress_series
 from sna.definitions import dashboard_ids
 from sna.narrative import format_count, md_text
 from sna.sections.trend_data import (
@@ -212,7 +213,7 @@ def show_trends(ch: Any, td: TrendData, years: int = 8) -> pd.DataFrame:
               "12-month rolling total divided by 12). " + notes)
     comps = [c for c in sv_components() if c != "homicide"]
     series = s[["indicator", "label", "month", "count", "rolling_12m"]]
-    safe = suppress_sv(series, ["count", "rolling_12m"], ch.cfg.threshold("open"), ["month"])
+    safe = suppress_series(series, ch.cfg.threshold("open"))  # months and rolling totals
     fig, alt = trend_figure(s.assign(rolling_12m=safe["rolling_12m"].astype(float)), comps,
                             f"Offence types in {area}: 12-month rolling totals",
                             start, marks, rolling_totals=True)  # hidden totals not drawn
