@@ -452,3 +452,33 @@ def test_persistent_kernel_server_is_shared_then_exits_when_idle(tmp_path, monke
     else:
         pytest.fail("the idle kernel server did not exit")
     assert not list((tmp_path / f"sna-{os.getuid()}").glob("*.sock"))
+
+
+@pytest.mark.slow
+def test_data_pack_is_written_in_a_kernel_and_in_process_when_that_fails(
+        cache, tmp_path, monkeypatch):
+    """The data pack is written by a pooled kernel (its own process) while the summary runs;
+    if the kernel fails the run still writes it, in its own process, the same workbook."""
+    import openpyxl
+
+    from sna.report import pmengine
+    from sna.report.runner import run
+
+    def sheets(folder: Path) -> dict:
+        book = openpyxl.load_workbook(folder / "data_pack.xlsx", read_only=True)
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book}
+
+    first = run(cache, out_root=tmp_path / "a", chapters=["07"], jobs=2)
+    assert first.exit_code == 0
+    log = (first.out_dir / "run.log").read_text(encoding="utf-8")
+    assert "data pack written in a kernel" in log
+
+    def broken(km, code, timeout=300.0):
+        raise RuntimeError("kernel lost")
+
+    monkeypatch.setattr(pmengine, "run_code", broken)
+    second = run(cache, out_root=tmp_path / "b", chapters=["07"], jobs=2)
+    assert second.exit_code == 0
+    log = (second.out_dir / "run.log").read_text(encoding="utf-8")
+    assert "the kernel failed (kernel lost); writing it in this process" in log
+    assert sheets(second.out_dir) == sheets(first.out_dir)

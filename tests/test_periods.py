@@ -75,3 +75,25 @@ def test_resolve_period_refuses_quarter_and_date():
         with pytest.raises(PeriodError, match="latest"):
             resolve_period(raw, months)
     assert resolve_period("December 2025", months) == "2025-12"
+
+
+def test_month_arithmetic_agrees_with_pandas_periods():
+    """add_months / month_range use integer arithmetic for speed; pandas' monthly periods are
+    the oracle (random months and offsets, year boundaries, empty ranges, day-dated input)."""
+    import random
+
+    import pandas as pd
+
+    from sna.periods import add_months, month_range
+
+    rng = random.Random(7)
+    for _ in range(500):
+        start = f"{rng.randint(1990, 2035):04d}-{rng.randint(1, 12):02d}"
+        n = rng.randint(-40, 40)
+        p = pd.Period(start, freq="M") + n
+        assert add_months(start, n) == f"{p.year:04d}-{p.month:02d}"
+        end = add_months(start, abs(n))
+        assert month_range(start, end) == [f"{q.year:04d}-{q.month:02d}"
+                                           for q in pd.period_range(start, end, freq="M")]
+    assert month_range("2024-03", "2024-02") == []
+    assert add_months("2024-12-15", 1) == "2025-01"

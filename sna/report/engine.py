@@ -321,3 +321,7 @@ class LazyPool:
 
     def take(self) -> KernelManager:
         return shared_pool(self.ready).take()
+
+    @property
+    def mode(self) -> str:
+        return shared_pool(self.ready).mode

@@ -52,6 +52,35 @@ async def kernel_ready(kc, timeout: float = 120.0) -> None:
             raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
+def run_code(km, code: str, timeout: float = 300.0) -> None:
+    """Execute ``code`` in the started kernel ``km`` (a pooled kernel: a process of its own);
+    raise ``RuntimeError`` with the kernel's error when it fails."""
+    import asyncio
+
+    async def go() -> None:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kernel_ready(kc, timeout=60)
+            msg_id = kc.execute(code, silent=True, store_history=False)
+            deadline = time.monotonic() + timeout
+            while True:
+                reply = await kc.shell_channel.get_msg(timeout=max(0.1,
+                                                                   deadline - time.monotonic()))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            content = reply["content"]
+            if content.get("status") != "ok":
+                raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    try:
+        asyncio.run(go())
+    except Empty as exc:
+        raise RuntimeError(f"no reply from the kernel in {timeout:.0f} s") from exc
+
+
 class _SaveAtEnd(NotebookExecutionManager):
     """papermill's execution manager, but the output notebook is written once, when execution
     ends (successfully or not), instead of at every cell start and end: nobody watches the

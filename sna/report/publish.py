@@ -196,11 +196,13 @@ class PageExporter:
     """Exports each chapter's page as soon as the chapter ends, on one background thread, so
     the export overlaps the chapters still running (it needs only that chapter's notebook),
     and reads the page into board pack flowables. The thread also loads nbconvert's templates
-    and ReportLab while the first chapters run, and writes the data pack as soon as every
+    and ReportLab while the first chapters run. The data pack is written as soon as every
     chapter that publishes tables (``pack_after``) has ended, while the summary chapter is
-    still running."""
+    still running, by ``pack_writer`` (:func:`sna.report.runner.pack_writer`: in a pooled
+    kernel) on a thread of its own."""
 
-    def __init__(self, ctx: RunContext, initializer=None, pack_after: Iterable[str] = ()):
+    def __init__(self, ctx: RunContext, initializer=None, pack_after: Iterable[str] = (),
+                 pack_writer=None):
         from concurrent.futures import ThreadPoolExecutor
 
         self.ctx = ctx
@@ -210,6 +212,11 @@ class PageExporter:
         self._futures: dict[str, object] = {}
         self._pack_waits = set(pack_after)
         self._pack = None
+        # the data pack on a thread of its own: ``pack_writer`` (e.g. in a kernel process on
+        # the core the summary chapter leaves free) or this process, never delaying the pages
+        self._pack_writer = pack_writer or write_pack
+        self._pack_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-pack",
+                                               initializer=initializer)
         self._pool.submit(_warm_up)
 
     def submit(self, result) -> None:
@@ -218,7 +225,7 @@ class PageExporter:
                                                              self.parsed)
         self._pack_waits.discard(result.chapter_id)
         if not self._pack_waits and self._pack is None:
-            self._pack = self._pool.submit(write_pack, self.ctx)
+            self._pack = self._pack_thread.submit(self._pack_writer, self.ctx)
 
     def finish(self, results: list) -> None:
         """Wait for the pages and the pack submitted; do what was not submitted."""
@@ -241,6 +248,7 @@ class PageExporter:
     def close(self) -> None:
         """Stop (an interrupted run: pending pages are dropped, the one in progress ends)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pack_thread.shutdown(wait=True, cancel_futures=True)
 
 
 def declarations(work: Path) -> dict[str, dict]:

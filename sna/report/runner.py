@@ -308,6 +308,38 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     return [results[c] for c in ids]
 
 
+def pack_writer(kernels: Kernels, priority: tuple = ()) -> Callable[[Any], None] | None:
+    """Write the data pack in a pooled kernel (a process of its own, on the core the summary
+    chapter leaves free, so the pages and the board pack are not slowed by it); where kernels
+    are spawned (slow to start) ``None``: this process writes it. If the kernel fails, this
+    process writes it after all."""
+    if kernels.pool.mode == "spawn":
+        return None
+    kernels.pool.expect(1)
+
+    def write(ctx) -> None:
+        from sna.report import publish
+        from sna.report.pmengine import run_code
+
+        start = time.perf_counter()
+        code = ("from sna.datapack import write_data_pack\n"
+                f"write_data_pack({str(ctx.work)!r}, generated={publish.day_text(ctx.started)!r})")
+        kernels.slots.acquire((*priority, 0.0, 999))
+        try:
+            km = kernels.take()
+            try:
+                run_code(km, code)
+            finally:
+                kernels.give_back(km)
+            log.info("data pack written in a kernel in %.1fs", time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001 - the pack is still written, here
+            log.warning("data pack: the kernel failed (%s); writing it in this process", exc)
+            publish.write_pack(ctx)
+        finally:
+            kernels.slots.release()
+    return write
+
+
 def run(config_path: str | Path, *, period: str | None = None, out_root: str | Path = "outputs",
         chapters: list[str] | None = None, jobs: int = 1, progress: Progress = _noop,
         pre: Preflight | None = None, kernels: Kernels | None = None,
@@ -353,8 +385,13 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
                 ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months,
                                          code_fingerprint(), ids)
                 publish.write_manifest(ctx, [], final=False)
+                if kernels is None:
+                    from sna.report.engine import Kernels, Slots, shared_pool
+
+                    kernels = Kernels(shared_pool(max(2, jobs)), Slots(jobs))
                 pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag),
-                                             pack_after=[c for c in ids if not specs[c].reads_all])
+                                             pack_after=[c for c in ids if not specs[c].reads_all],
+                                             pack_writer=pack_writer(kernels, priority))
                 results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
                                        kernels=kernels, priority=priority, tag=tag,
                                        on_result=pages.submit,
