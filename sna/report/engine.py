@@ -207,7 +207,7 @@ class KernelPool:
 
 async def _check_ready(km: KernelManager) -> None:
     kc = km.client()
-    kc.start_channels()
+    kc.start_channels(hb=False)  # a short check: no heartbeat thread (its manager knows if it lives)
     try:
         await kernel_ready(kc, timeout=120)
     finally:

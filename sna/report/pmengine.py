@@ -59,7 +59,7 @@ def run_code(km, code: str, timeout: float = 300.0) -> None:
 
     async def go() -> None:
         kc = km.client()
-        kc.start_channels()
+        kc.start_channels(hb=False)  # liveness comes from its manager, not a heartbeat thread
         try:
             await kernel_ready(kc, timeout=60)
             msg_id = kc.execute(code, silent=True, store_history=False)
