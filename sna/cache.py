@@ -82,14 +82,43 @@ def cache_key(loader: Callable, sources: tuple[Source, ...], records: list[dict]
     return h.hexdigest()[:32]
 
 
-def _write_entry(folder: Path, loaded: Loaded) -> None:
+def slot_key(loader: Callable, sources: tuple[Source, ...], extra: str = "") -> str:
+    """What an entry is *for*, whatever the files' contents and the code: the loader, the
+    area (``extra``), the files' paths and reading options. A new entry replaces the older
+    entries of its slot (:func:`prune_slot`), so the cache keeps one parse per source and area
+    instead of one per month of data or per edit of a loader."""
+    h = hashlib.sha256(f"{loader.__module__}.{loader.__qualname__}|{extra}".encode())
+    for src in sources:
+        h.update(f"{src.path.resolve()}|{src.options!r}".encode())
+    return h.hexdigest()[:16]
+
+
+def prune_slot(cache_dir: Path, slot: str, keep: str) -> list[str]:
+    """Remove the entries of ``slot`` other than ``keep`` (older contents or code of the same
+    source); returns the keys removed. A process still reading one simply parses again."""
+    removed = []
+    for meta_path in cache_dir.glob("*/meta.json"):
+        key = meta_path.parent.name
+        if key == keep or key.startswith("."):
+            continue
+        try:
+            if json.loads(meta_path.read_text(encoding="utf-8")).get("_slot") != slot:
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(meta_path.parent, ignore_errors=True)
+        removed.append(key)
+    return removed
+
+
+def _write_entry(folder: Path, loaded: Loaded, slot: str = "") -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
         frame = loaded.frame
         geo = hasattr(frame, "geometry") and type(frame).__name__ == "GeoDataFrame"
         frame.to_parquet(tmp / "frame.parquet", index=False)
-        meta = dict(loaded.meta, _geo=geo, _rows=len(frame))
+        meta = dict(loaded.meta, _geo=geo, _rows=len(frame), _slot=slot)
         (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
         try:
             tmp.rename(folder)
@@ -98,6 +127,8 @@ def _write_entry(folder: Path, loaded: Loaded) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if slot:
+        prune_slot(folder.parent, slot, folder.name)
 
 
 def read_frame(path: Path) -> pd.DataFrame:
@@ -112,6 +143,7 @@ def read_frame(path: Path) -> pd.DataFrame:
 def _read_entry(folder: Path) -> Loaded | None:
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        meta.pop("_slot", None)
         if meta.pop("_geo", False):
             import geopandas as gpd
 
@@ -133,6 +165,7 @@ def cached_meta(loader: Callable, sources: tuple[Source, ...], *, cache_dir: Pat
     except (OSError, ValueError):
         return None
     meta.pop("_geo", None)
+    meta.pop("_slot", None)
     meta["inputs"] = records
     return meta
 
@@ -148,6 +181,6 @@ def cached_load(loader: Callable, sources: tuple[Source, ...], ctx, *,
     if loaded is None:
         loaded = loader(sources, ctx)
         loaded.meta.setdefault("source", sources[0].key if sources else "")
-        _write_entry(folder, loaded)
+        _write_entry(folder, loaded, slot_key(loader, sources, extra))
     loaded.meta["inputs"] = records
     return loaded, hit

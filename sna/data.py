@@ -4,6 +4,7 @@ for the rest of the process (a chapter asks for the same source many times)."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from sna.cache import cached_load, default_cache_dir
@@ -72,19 +73,27 @@ def clear_memo() -> None:
 def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
     """A frame computed from sources ``keys`` by ``build(*args)``, cached on disk by the input
     hashes and the code of ``build``'s module: heavy work is done once per input, not once per
-    chapter. ``args`` must be part of what identifies the result (e.g. the period)."""
+    chapter. ``args`` must be part of what identifies the result (e.g. the period). A new
+    entry replaces the entries of the same name, arguments and area built from older inputs
+    or code, so the cache does not grow with every month of data."""
     import hashlib
     import importlib
     import inspect
 
     from sna.cache import file_records
 
-    h = hashlib.sha256(f"{name}|{args!r}|{cfg.area.code}".encode())
+    # a config argument without its period: a derived frame never depends on the period
+    # asked for (a window end is its own argument), so every period of a batch shares it; the
+    # builder gets that config too, so one that read the period would fail, not mislead
+    args = tuple(replace(a, period="") if isinstance(a, SnaConfig) else a for a in args)
+    slot = hashlib.sha256(f"{name}|{args!r}|{cfg.area.code}".encode()).hexdigest()[:10]
+    h = hashlib.sha256(slot.encode())
     h.update(inspect.getsource(importlib.import_module(build.__module__)).encode())
     for key in keys:
         for rec in file_records(cfg.files(key)):
             h.update(rec["sha256"].encode())
-    path = default_cache_dir(cfg.folder) / "derived" / f"{name}-{h.hexdigest()[:24]}.parquet"
+    folder = default_cache_dir(cfg.folder) / "derived"
+    path = folder / f"{name}-{slot}-{h.hexdigest()[:16]}.parquet"
     if path.is_file():
         try:
             return _read_derived(path)
@@ -95,6 +104,11 @@ def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     _write_derived(frame, tmp)
     tmp.replace(path)
+    for older in folder.glob(f"{name}-{slot}-*.parquet"):  # the same frame from older inputs
+        if older != path:                                 # or code: one entry per slot
+            older.unlink(missing_ok=True)
+    for legacy in folder.glob(f"{name}-{'[0-9a-f]' * 24}.parquet"):  # before slots: never read
+        legacy.unlink(missing_ok=True)
     return frame
 
 

@@ -79,8 +79,7 @@ def test_cached_ward_and_lsoa_data_equal_a_fresh_build(ch, wd, ld, tmp_path):
     from sna import data as sna_data
 
     codes = tuple(sorted(wd.wards["ward_code"]))
-    pd.testing.assert_frame_equal(wd.monthly, ward_data.ward_monthly(ch.cfg, codes,
-                                                                 tuple(wd.months)),
+    pd.testing.assert_frame_equal(wd.monthly, ward_data.ward_monthly(ch.cfg, codes),
                                   check_exact=True)
     pd.testing.assert_frame_equal(wd.borough, ward_data.ward_borough(ch.cfg, codes), check_exact=True)
     pd.testing.assert_frame_equal(wd.population, ward_data.area_ward_population(ch.cfg),

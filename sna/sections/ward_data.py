@@ -97,7 +97,7 @@ def load_ward_data(ch) -> WardData:
     codes = tuple(sorted(wards["ward_code"]))
     months = sna_data.load_meta(ch.cfg, "mps_ward")["months"]
     monthly = sna_data.derived(ch.cfg, "ward_monthly", ("mps_ward", "wards"), ward_monthly,
-                               ch.cfg, codes, tuple(months))
+                               ch.cfg, codes)
     borough = sna_data.derived(ch.cfg, "ward_borough", ("mps_ward", "wards"), ward_borough,
                                ch.cfg, codes)
     notes = []
@@ -118,12 +118,13 @@ def _area_rows(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
                             codes)
 
 
-def ward_monthly(cfg, codes: tuple[str, ...], months: tuple[str, ...]) -> pd.DataFrame:
-    """Monthly counts per ward and indicator (explicit zeros) of the wards ``codes``:
-    ``ward_code, indicator, month, count, ward_name``."""
+def ward_monthly(cfg, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Monthly counts per ward and indicator (explicit zeros, every month of the MPS ward
+    file) of the wards ``codes``: ``ward_code, indicator, month, count, ward_name``."""
     from sna import data as sna_data
 
     wards = sna_data.load(cfg, "wards").frame
+    months = sna_data.load_meta(cfg, "mps_ward")["months"]
     monthly = indicator_monthly(_area_rows(cfg, codes), by=("area_code",), months=list(months))
     monthly = monthly.rename(columns={"area_code": "ward_code"})
     monthly = monthly[monthly["ward_code"].isin(set(wards["ward_code"]))]
