@@ -136,4 +136,78 @@ def leaks(frames: Mapping[str, tuple[pd.DataFrame, TableSpec]], min_count: int =
                 f"from {relation.kind} published in {where}: "
                 f"{'the total minus the other parts' if hidden != total else 'the sum of parts'}"
                 ". Suppress one more cell of this relation.")
+    return problems + combined(instances, known, facts)
+
+
+MAX_SYSTEM = 4000  # unknown cells in one linked system the exact check solves (a few ms here)
+
+
+def combined(instances: list, known: dict[Key, float], facts: dict[Key, dict]) -> list[str]:
+    """Problems: suppressed counts that no single relation gives back but several together do
+    (e.g. the 12 months to T-3 from the 12 and 3 months to T and the 3 months a year before).
+
+    Every relation instance is an equation (total - parts = 0) over the cells still unknown
+    after :func:`leaks`' subtraction; within each linked system of unknown cells, a cell is
+    determined exactly when its unit vector lies in the equations' row space, i.e. its
+    projection on the row space (from the SVD) has length one. A recovered zero is not a
+    problem, as above."""
+    import numpy as np
+
+    eqs = []
+    for relation, total, parts in instances:
+        coef: dict[Key, float] = {total: 1.0}
+        for p in parts:
+            coef[p] = coef.get(p, 0.0) - 1.0
+        rhs = -sum(c * known[k] for k, c in coef.items() if k in known)
+        unknown = {k: c for k, c in coef.items() if k not in known and c}
+        if unknown:
+            eqs.append((unknown, rhs, relation.kind))
+    parent: dict[Key, Key] = {}
+
+    def root(k: Key) -> Key:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for unknown, _, _ in eqs:
+        first, *rest = unknown
+        for k in rest:
+            parent[root(k)] = root(first)
+    systems: dict[Key, list] = defaultdict(list)
+    for eq in eqs:
+        systems[root(next(iter(eq[0])))].append(eq)
+    problems = []
+    for group in systems.values():
+        cells = sorted({k for unknown, _, _ in group for k in unknown})
+        hidden = [k for k in cells if k in facts]
+        if not hidden:
+            continue
+        if len(cells) > MAX_SYSTEM:
+            problems.append(f"differencing: {len(cells)} linked unknown cells (from "
+                            f"{_label(hidden[0])}) are too many to check exactly; suppress "
+                            "fewer cells or split the table.")
+            continue
+        col = {k: i for i, k in enumerate(cells)}
+        a = np.zeros((len(group), len(cells)))
+        b = np.array([rhs for _, rhs, _ in group])
+        for row, (unknown, _, _) in enumerate(group):
+            for k, c in unknown.items():
+                a[row, col[k]] = c
+        u, sing, vt = np.linalg.svd(a, full_matrices=False)
+        rank = int((sing > 1e-9 * max(sing.max(initial=0.0), 1.0)).sum())
+        rows = vt[:rank]  # an orthonormal basis of the equations' row space
+        solution = rows.T @ ((u[:, :rank].T @ b) / sing[:rank])  # the minimum-norm solution
+        kinds = sorted({kind for _, _, kind in group})
+        for k in hidden:
+            j = col[k]
+            if (rows[:, j] ** 2).sum() < 1 - 1e-7:
+                continue  # not in the row space: other values fit the published numbers too
+            if abs(round(solution[j])) == 0:
+                continue
+            problems.append(
+                f"differencing: the suppressed count of {_label(k)} can be recovered by "
+                f"combining published totals ({', '.join(kinds)} relations across "
+                f"{', '.join(sorted({t for c in cells if c in facts for t in facts[c]['tables']}))}"
+                "). Suppress more cells of these totals.")
     return problems
