@@ -82,9 +82,9 @@ def derived(cfg: SnaConfig, name: str, keys: tuple[str, ...], build, *args):
 
     from sna.cache import file_records
 
-    # a config argument without its period: a derived frame never depends on the period
+    # a config argument without its period: a derived frame must not depend on the period
     # asked for (a window end is its own argument), so every period of a batch shares it; the
-    # builder gets that config too, so one that read the period would fail, not mislead
+    # builder gets that config too (period ''), so it cannot quietly use the run's period
     args = tuple(replace(a, period="") if isinstance(a, SnaConfig) else a for a in args)
     slot = hashlib.sha256(f"{name}|{args!r}|{cfg.area.code}".encode()).hexdigest()[:10]
     h = hashlib.sha256(slot.encode())
