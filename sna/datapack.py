@@ -23,6 +23,7 @@ import pandas as pd
 import xlsxwriter
 
 from sna import registry
+from sna.periods import day_label
 from sna.safe import neutralise_cell
 
 NOTE_COLUMNS = ["sheet", "table", "chapter", "description", "rows", "disclosure", "sources",
@@ -261,7 +262,7 @@ def write_data_pack(output_dir: Path | str, *, generated: str | None = None) -> 
     paths = sorted((out_dir / "tables").glob("*.csv"), key=lambda p: (_chapter(p.stem), p.stem))
     frames = {p.stem: _read_table(p) for p in paths}
     sheets = sheet_names(list(frames))
-    generated = generated or f"{(now := datetime.now(UTC)).day} {now:%B %Y}"
+    generated = generated or day_label(datetime.now(UTC))
     notes = notes_frame(frames, sheets, _manifest(out_dir), generated)
     target = out_dir / "data_pack.xlsx"
     tmp = out_dir / f".data_pack.{os.getpid()}.xlsx"

@@ -104,6 +104,11 @@ def month_range(start: str, end: str) -> list[str]:
     return [_month(i) for i in range(_index(start), _index(end) + 1)]
 
 
+def day_label(when) -> str:
+    """``'5 December 2026'`` (a date, datetime or Timestamp), as pages and packs print days."""
+    return f"{when.day} {when:%B %Y}"
+
+
 def window_months(period: str, window: str | int) -> list[str]:
     """Months of a window ending at ``period`` (``'3m'``, ``'12m'`` or a number of months)."""
     n = WINDOWS[window] if isinstance(window, str) else int(window)

@@ -27,7 +27,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
 from sna.report import kernel as kernels
-from sna.report.pmengine import kernel_ready
+from sna.report.pmengine import ready_client
 
 log = logging.getLogger("sna")
 HIST = "--HistoryManager.hist_file=:memory:"  # no sqlite history file shared by many kernels
@@ -206,12 +206,8 @@ class KernelPool:
 
 
 async def _check_ready(km: KernelManager) -> None:
-    kc = km.client()
-    kc.start_channels(hb=False)  # a short check: no heartbeat thread (its manager knows if it lives)
-    try:
-        await kernel_ready(kc, timeout=120)
-    finally:
-        kc.stop_channels()
+    async with ready_client(km, timeout=120):
+        pass
 
 
 _REAPER: ThreadPoolExecutor | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import asynccontextmanager
 from queue import Empty
 
 from nbclient.util import run_hook, run_sync
@@ -52,16 +53,26 @@ async def kernel_ready(kc, timeout: float = 120.0) -> None:
             raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
+@asynccontextmanager
+async def ready_client(km, timeout: float = 60.0):
+    """A client of the started kernel ``km`` once :func:`kernel_ready` (no heartbeat thread:
+    the kernel's manager knows whether it lives); its channels are stopped on leaving."""
+    kc = km.client()
+    kc.start_channels(hb=False)
+    try:
+        await kernel_ready(kc, timeout=timeout)
+        yield kc
+    finally:
+        kc.stop_channels()
+
+
 def run_code(km, code: str, timeout: float = 300.0) -> None:
     """Execute ``code`` in the started kernel ``km`` (a pooled kernel: a process of its own);
     raise ``RuntimeError`` with the kernel's error when it fails."""
     import asyncio
 
     async def go() -> None:
-        kc = km.client()
-        kc.start_channels(hb=False)  # liveness comes from its manager, not a heartbeat thread
-        try:
-            await kernel_ready(kc, timeout=60)
+        async with ready_client(km) as kc:
             msg_id = kc.execute(code, silent=True, store_history=False)
             deadline = time.monotonic() + timeout
             while True:
@@ -69,11 +80,9 @@ def run_code(km, code: str, timeout: float = 300.0) -> None:
                                                                    deadline - time.monotonic()))
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
-            content = reply["content"]
-            if content.get("status") != "ok":
-                raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
-        finally:
-            kc.stop_channels()
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
     try:
         asyncio.run(go())

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sna import registry
 from sna.config import SnaConfig
+from sna.periods import day_label
 from sna.report import inputs as inp
 from sna.report.export import chapter_body
 from sna.report.index import index_body
@@ -49,15 +50,10 @@ class RunContext:
     def page(self) -> PageContext:
         return PageContext(area=self.cfg.area.name, period=self.period,
                            data_to=self.months[-1] if self.months else self.period,
-                           generated=day_text(self.started),
+                           generated=day_label(self.started),
                            chapters=tuple((c, registry.chapter_titles()[c])
                                           for c in registry.reading_order()),
                            demo=bool((getattr(self.cfg, "report", None) or {}).get("demo")))
-
-
-def day_text(when: datetime) -> str:
-    """``'5 December 2026'``: the generation day as pages, the pack and the PDF print it."""
-    return f"{when.day} {when:%B %Y}"
 
 
 def versions() -> dict[str, str]:
@@ -187,7 +183,7 @@ def write_pack(ctx: RunContext) -> None:
     from sna.datapack import write_data_pack
 
     try:
-        write_data_pack(ctx.work, generated=day_text(ctx.started))
+        write_data_pack(ctx.work, generated=day_label(ctx.started))
     except Exception:
         log.exception("the data pack (data_pack.xlsx) could not be written")
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sna import registry
 from sna.config import SnaConfig, load_config
 from sna.errors import LockError, SnaError
-from sna.periods import resolve_period
+from sna.periods import day_label, resolve_period
 from sna.report import inputs as inp
 from sna.report.fingerprint import code_fingerprint
 from sna.report.schedule import chapter_costs, critical_rank, critical_seconds, select_chapters
@@ -241,8 +241,8 @@ def execute_chapter(chapter_id: str, cfg: SnaConfig, period: str, work: Path,
     return res
 
 
-def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, jobs: int,
-                 progress: Progress, kernels: Kernels | None = None, priority: tuple = (),
+def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *,
+                 progress: Progress, kernels: Kernels, priority: tuple = (),
                  tag: str = "", on_result: Callable[[ChapterResult], None] | None = None,
                  costs: dict[str, float] | None = None) -> list[ChapterResult]:
     """Run chapters respecting their dependencies (the notebooks' ``sna.depends``): every
@@ -252,11 +252,9 @@ def run_chapters(ids: list[str], cfg: SnaConfig, period: str, work: Path, *, job
     Interrupted (Ctrl-C, SIGTERM, a cancelled batch): this run's kernels are stopped and
     ``KeyboardInterrupt`` is raised, so no partial output is published. ``on_result`` is
     called with each chapter's result as it ends (e.g. to export its page at once)."""
-    from sna.report.engine import Kernels, Slots, shared_pool
     from sna.report.kernel import ensure_kernel
 
     ensure_kernel()
-    kernels = kernels or Kernels(shared_pool(max(2, jobs)), Slots(jobs))
     kernels.pool.expect(len(ids))
     (work / "notebooks").mkdir(parents=True, exist_ok=True)
     results: dict[str, ChapterResult] = {}
@@ -323,7 +321,7 @@ def pack_writer(kernels: Kernels, priority: tuple = ()) -> Callable[[Any], None]
 
         start = time.perf_counter()
         code = ("from sna.datapack import write_data_pack\n"
-                f"write_data_pack({str(ctx.work)!r}, generated={publish.day_text(ctx.started)!r})")
+                f"write_data_pack({str(ctx.work)!r}, generated={day_label(ctx.started)!r})")
         kernels.slots.acquire((*priority, 0.0, 999))
         try:
             km = kernels.take()
@@ -350,15 +348,12 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
     and ``priority`` (a batch's order) are optional: a single run makes its own.
     """
     from sna.report import publish
+    from sna.report.engine import Kernels, Slots, drain_stopping, shared_pool
 
     t0 = time.perf_counter()
     started = datetime.now(UTC)
-    from sna.report.engine import drain_stopping
-
     if kernels is None:  # start the zygote now: its imports overlap the pre-flight
-        from sna.report.engine import shared_pool
-
-        shared_pool(max(2, jobs))
+        kernels = Kernels(shared_pool(max(2, jobs)), Slots(jobs))
     try:
         cfg = load_config(config_path, period=period)
         ids = select_chapters(chapters)
@@ -385,14 +380,10 @@ def run(config_path: str | Path, *, period: str | None = None, out_root: str | P
                 ctx = publish.RunContext(cfg, resolved, work, pre.reports, started, pre.months,
                                          code_fingerprint(), ids)
                 publish.write_manifest(ctx, [], final=False)
-                if kernels is None:
-                    from sna.report.engine import Kernels, Slots, shared_pool
-
-                    kernels = Kernels(shared_pool(max(2, jobs)), Slots(jobs))
                 pages = publish.PageExporter(ctx, initializer=lambda: setattr(_TAG, "tag", tag),
                                              pack_after=[c for c in ids if not specs[c].reads_all],
                                              pack_writer=pack_writer(kernels, priority))
-                results = run_chapters(ids, cfg, resolved, work, jobs=jobs, progress=progress,
+                results = run_chapters(ids, cfg, resolved, work, progress=progress,
                                        kernels=kernels, priority=priority, tag=tag,
                                        on_result=pages.submit,
                                        costs=chapter_costs(area_dir, resolved, ids))

@@ -25,12 +25,21 @@ def select_chapters(requested: list[str] | None) -> list[str]:
     return [c for c in order if c in chosen]
 
 
+class _Unit(dict):
+    """Every chapter costs 1: :func:`critical_seconds` then counts chapters."""
+
+    def __missing__(self, key: str) -> float:
+        return 1.0
+
+
+_ONE = _Unit()
+
+
 def critical_rank(chapter_id: str, deps: dict[str, list[str]] | None = None) -> int:
     """Length of the longest chain of chapters waiting on this one (run high ranks first);
     ``deps`` defaults to :func:`sna.registry.depends`."""
     deps = registry.depends() if deps is None else deps
-    after = [c for c, d in deps.items() if chapter_id in d]
-    return 1 + max((critical_rank(c, deps) for c in after), default=-1)
+    return round(critical_seconds(chapter_id, deps, _ONE)) - 1
 
 
 def critical_seconds(chapter_id: str, deps: dict[str, list[str]],

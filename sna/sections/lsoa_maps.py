@@ -266,7 +266,7 @@ def cctv_sentence(long: pd.DataFrame, min_count: int) -> str:
     start, end = long["period_start"].min(), long["period_end"].max()
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     parts = [f"The CCTV control room recorded **{num(total, 0)} incidents** between "
-             f"{start.day} {start:%B %Y} and {end.day} {end:%B %Y}."]
+             f"{periods.day_label(start)} and {periods.day_label(end)}."]
     m = long.groupby(["name_in_source", "match"], as_index=False).agg(
         ward_name=("ward_name", "first"), count=("count", "sum"))
     for _, r in m[m["match"] == "approximate"].iterrows():
